@@ -1,0 +1,33 @@
+"""An in-process event bus: services publish domain events, listeners (realtime, later AI and
+webhooks) subscribe. Publishing happens after the transaction commits; a failing listener is
+logged and never breaks the publisher."""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+# Event names and their payloads (all carry "company_id"):
+TICKET_CREATED = "ticket.created"      # ticket
+TICKET_UPDATED = "ticket.updated"      # ticket, changes
+MESSAGE_CREATED = "message.created"    # ticket, message
+ARTICLE_CHANGED = "article.changed"    # article_id, deleted
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+
+    def subscribe(self, name: str, listener: Listener) -> None:
+        self._listeners[name].append(listener)
+
+    def publish(self, name: str, **payload: Any) -> None:
+        for listener in list(self._listeners.get(name, ())):
+            try:
+                listener(name, payload)
+            except Exception:  # a broken listener must not undo the publisher's committed work
+                logger.exception("listener %r failed on %s", listener, name)

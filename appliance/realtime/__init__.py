@@ -1,0 +1,42 @@
+"""Real time: Socket.IO namespaces for agents and visitors, and the listener that turns domain
+events into pushes to the right rooms (never a private note to a customer)."""
+from __future__ import annotations
+
+from flask_socketio import SocketIO
+
+from .. import events, serializers
+from ..services import Services
+from .agent import AgentNamespace
+from .presence import Presence
+from .rooms import agents_room, visitor_room
+from .widget import WidgetNamespace
+
+
+def init_app(socketio: SocketIO, services: Services) -> None:
+    presence = Presence()
+    socketio.on_namespace(AgentNamespace("/agent", services, presence))
+    socketio.on_namespace(WidgetNamespace("/widget", services))
+
+    def ticket_created(_name, event):
+        socketio.emit("ticket_created", serializers.ticket(event["ticket"]),
+                      to=agents_room(event["company_id"]), namespace="/agent")
+
+    def ticket_updated(_name, event):
+        ticket = event["ticket"]
+        socketio.emit("ticket_updated", serializers.ticket(ticket), to=agents_room(event["company_id"]),
+                      namespace="/agent")
+        if "status" in event.get("changes", {}):
+            socketio.emit("ticket_status", {"ticket_id": ticket.id, "status": ticket.status},
+                          to=visitor_room(ticket.customer_id), namespace="/widget")
+
+    def message_created(_name, event):
+        message = event["message"]
+        socketio.emit("message", serializers.message(message), to=agents_room(event["company_id"]),
+                      namespace="/agent")
+        if not message.private:
+            socketio.emit("message", serializers.public_message(message),
+                          to=visitor_room(event["ticket"].customer_id), namespace="/widget")
+
+    services.bus.subscribe(events.TICKET_CREATED, ticket_created)
+    services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
+    services.bus.subscribe(events.MESSAGE_CREATED, message_created)

@@ -1,0 +1,91 @@
+"""The `/agent` namespace: the live console of a company's agents."""
+from __future__ import annotations
+
+import logging
+
+from flask import request, session
+from flask_socketio import Namespace, emit, join_room
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+from ..db import database
+from ..errors import Unauthorized
+from ..services import Services
+from .handlers import bool_field, event_handler, int_field, payload
+from .presence import Presence
+from .rooms import agents_room, visitor_room
+
+logger = logging.getLogger(__name__)
+
+
+class AgentNamespace(Namespace):
+    def __init__(self, namespace: str, services: Services, presence: Presence):
+        super().__init__(namespace)
+        self.services = services
+        self.presence = presence
+
+    def on_connect(self, auth=None):
+        try:
+            user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"))
+            if user is None:
+                raise ConnectionRefusedError("log in first")
+            token = auth.get("csrf_token") if isinstance(auth, dict) else None
+            try:
+                validate_csrf(token)
+            except ValidationError:
+                raise ConnectionRefusedError("send the csrf_token from login in the connection's auth") from None
+            self.presence.connect(request.sid, user.company_id, user.id, user.name)
+            join_room(agents_room(user.company_id))
+            self._broadcast_presence(user.company_id)
+        finally:
+            database.close()
+
+    def on_disconnect(self, reason=None):
+        conn = self.presence.disconnect(request.sid)
+        if conn is not None:
+            self._broadcast_presence(conn.company_id)
+            if conn.ticket_id is not None:
+                self._broadcast_viewers(conn.company_id, conn.ticket_id)
+
+    def _company(self):
+        conn = self.presence.get(request.sid)
+        if conn is None:  # cannot happen for a connected agent; refuse rather than guess
+            raise Unauthorized("this connection is not logged in; reconnect")
+        return conn, self.services.companies.get(conn.company_id)
+
+    def _broadcast_presence(self, company_id: int) -> None:
+        emit("presence", {"online": self.presence.online(company_id)}, to=agents_room(company_id))
+
+    def _broadcast_viewers(self, company_id: int, ticket_id: int) -> None:
+        emit("viewers", {"ticket_id": ticket_id, "agents": self.presence.viewers(company_id, ticket_id)},
+             to=agents_room(company_id))
+
+    @event_handler
+    def on_view_ticket(self, data=None):
+        ticket_id = int_field(payload(data, "ticket_id"), "ticket_id")
+        conn, company = self._company()
+        self.services.tickets.get(company, ticket_id)  # 404 for another company's ticket
+        previous = self.presence.view(request.sid, ticket_id)
+        if previous is not None and previous != ticket_id:
+            self._broadcast_viewers(conn.company_id, previous)
+        self._broadcast_viewers(conn.company_id, ticket_id)
+
+    @event_handler
+    def on_leave_ticket(self, data=None):
+        ticket_id = int_field(payload(data, "ticket_id"), "ticket_id")
+        conn, _ = self._company()
+        if conn.ticket_id == ticket_id:
+            self.presence.view(request.sid, None)
+            self._broadcast_viewers(conn.company_id, ticket_id)
+
+    @event_handler
+    def on_typing(self, data=None):
+        data = payload(data, "ticket_id", "typing")
+        ticket_id, typing = int_field(data, "ticket_id"), bool_field(data, "typing")
+        conn, company = self._company()
+        ticket = self.services.tickets.get(company, ticket_id)
+        person = {"id": conn.user_id, "name": conn.name}
+        emit("typing", {"ticket_id": ticket.id, "author_role": "agent", "user": person, "typing": typing},
+             to=agents_room(conn.company_id), skip_sid=request.sid)
+        emit("typing", {"author_role": "agent", "name": conn.name, "typing": typing},
+             to=visitor_room(ticket.customer_id), namespace="/widget")

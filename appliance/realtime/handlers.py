@@ -1,0 +1,55 @@
+"""What every Socket.IO event handler shares: payload checks, error acks, database hygiene."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Callable
+
+from ..db import database
+from ..errors import BadRequest, HearthError
+
+logger = logging.getLogger(__name__)
+
+
+def event_handler(handler: Callable) -> Callable:
+    """Run a handler so that nothing it meets crashes the server: errors become an error ack."""
+
+    @functools.wraps(handler)
+    def wrapper(self, *args: Any) -> Any:
+        try:
+            result = handler(self, *args)
+            return {"ok": True, **(result or {})}
+        except HearthError as exc:
+            return {"ok": False, **exc.to_dict()}
+        except Exception:
+            logger.exception("socket event %s failed", handler.__name__)
+            return {"ok": False, "error": {"status": 500, "code": "internal_error",
+                                           "message": "Hearth hit an unexpected error; it has been logged"}}
+        finally:
+            database.close()  # hand the connection back to the pool
+
+    return wrapper
+
+
+def payload(data: Any, *required: str) -> dict:
+    """The event's data as a dict holding the required keys, or a BadRequest saying what is missing."""
+    if not isinstance(data, dict):
+        raise BadRequest("the event data must be a JSON object")
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise BadRequest.field(missing[0], "is required")
+    return data
+
+
+def int_field(data: dict, name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest.field(name, "must be an integer")
+    return value
+
+
+def bool_field(data: dict, name: str) -> bool:
+    value = data.get(name)
+    if not isinstance(value, bool):
+        raise BadRequest.field(name, "must be true or false")
+    return value

@@ -1,0 +1,87 @@
+"""The `/widget` namespace: customers chatting from the shop's website or Wi-Fi."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import request
+from flask_socketio import Namespace, emit, join_room
+
+from .. import serializers
+from ..db import database
+from ..domain.models import Company, Customer
+from ..errors import HearthError, Unauthorized
+from ..services import Services
+from .handlers import bool_field, event_handler, payload
+from .rooms import agents_room, visitor_room
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Visit:
+    company_id: int
+    customer_id: int
+
+
+class WidgetNamespace(Namespace):
+    def __init__(self, namespace: str, services: Services):
+        super().__init__(namespace)
+        self.services = services
+        self.visits: dict[str, _Visit] = {}
+
+    def on_connect(self, auth=None):
+        try:
+            slug = auth.get("company") if isinstance(auth, dict) else None
+            try:
+                company = self.services.companies.by_slug(slug)
+            except HearthError:
+                raise ConnectionRefusedError("unknown company: connect with auth {company: '<slug>'}") from None
+            customer, token = self.services.customers.start_visit(company, auth.get("token"))
+            self.visits[request.sid] = _Visit(company.id, customer.id)
+            join_room(visitor_room(customer.id))
+            ticket = self.services.tickets.current_for(customer)
+            messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
+            emit("session", {
+                "visitor_token": token,
+                "customer": {"id": customer.id, "name": customer.name},
+                "ticket_id": ticket.id if ticket else None,
+                "messages": [serializers.public_message(m) for m in messages],
+                "company": serializers.public_company(company),
+            })
+        finally:
+            database.close()
+
+    def on_disconnect(self, reason=None):
+        self.visits.pop(request.sid, None)
+
+    def _visitor(self) -> tuple[Company, Customer]:
+        visit = self.visits.get(request.sid)
+        if visit is None:
+            raise Unauthorized("this connection is not logged in; reconnect")
+        company = self.services.companies.get(visit.company_id)
+        customer = Customer.get_by_id(visit.customer_id)
+        return company, customer
+
+    @event_handler
+    def on_customer_message(self, data=None):
+        data = payload(data, "text", "client_id")
+        company, customer = self._visitor()
+        ticket, message, _ = self.services.tickets.post_customer_message(
+            company, customer, text=data["text"], client_id=data["client_id"])
+        return {"ticket_id": ticket.id, "message_id": message.id}
+
+    @event_handler
+    def on_typing(self, data=None):
+        typing = bool_field(payload(data, "typing"), "typing")
+        company, customer = self._visitor()
+        ticket = self.services.tickets.current_for(customer)
+        if ticket is not None and ticket.status in ("open", "pending"):
+            emit("typing", {"ticket_id": ticket.id, "author_role": "customer", "user": None, "typing": typing},
+                 to=agents_room(company.id), namespace="/agent")
+
+    @event_handler
+    def on_identify(self, data=None):
+        data = payload(data)
+        _, customer = self._visitor()
+        self.services.customers.identify(customer, name=data.get("name"), email=data.get("email"))

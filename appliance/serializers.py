@@ -1,0 +1,72 @@
+"""The JSON shapes of Hearth's objects, shared by the HTTP API and the Socket.IO events."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from .domain.models import Article, AuditEntry, Company, Customer, Message, Ticket, User
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
+
+
+def person(user: User | None) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.id, "name": user.name}
+
+
+def user(u: User) -> dict[str, Any]:
+    return {"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active,
+            "created_at": iso(u.created_at)}
+
+
+def company(c: Company) -> dict[str, Any]:
+    return {"id": c.id, "name": c.name, "slug": c.slug, "settings": c.effective_settings()}
+
+
+def public_company(c: Company) -> dict[str, Any]:
+    """What a widget visitor may know about the company."""
+    return {"name": c.name, "widget_color": c.setting("widget_color"), "widget_greeting": c.setting("widget_greeting")}
+
+
+def customer(c: Customer) -> dict[str, Any]:
+    return {"id": c.id, "name": c.display_name, "email": c.email}
+
+
+def ticket(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.id, "number": t.number, "subject": t.subject, "status": t.status, "priority": t.priority,
+        "channel": t.channel, "assignee": person(t.assignee), "customer": customer(t.customer),
+        "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
+        "first_response_at": iso(t.first_response_at), "waiting_since": iso(t.waiting_since),
+        "resolved_at": iso(t.resolved_at), "last_message_at": iso(t.last_message_at),
+        "last_message_preview": t.last_message_preview,
+    }
+
+
+def message(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id, "ticket_id": m.ticket_id, "author_role": m.author_role, "author": person(m.author_user),
+        "body": m.body, "private": m.private, "created_at": iso(m.created_at), "metadata": m.metadata or {},
+    }
+
+
+def public_message(m: Message) -> dict[str, Any]:
+    """A message as the customer sees it (callers never pass private notes)."""
+    if m.private:
+        raise ValueError("a private note must never reach a customer")
+    names = {"agent": m.author_user.name if m.author_user_id else "Support", "ai": "Assistant", "system": "",
+             "customer": "You"}
+    return {"id": m.id, "ticket_id": m.ticket_id, "author_role": m.author_role,
+            "author_name": names.get(m.author_role, ""), "body": m.body, "created_at": iso(m.created_at),
+            "client_id": m.client_id}
+
+
+def article(a: Article) -> dict[str, Any]:
+    return {"id": a.id, "title": a.title, "body": a.body, "tags": a.tags or [], "published": a.published,
+            "created_at": iso(a.created_at), "updated_at": iso(a.updated_at)}
+
+
+def audit_entry(e: AuditEntry) -> dict[str, Any]:
+    return {"id": e.id, "actor": person(e.actor_user), "action": e.action, "target_type": e.target_type,
+            "target_id": e.target_id, "details": e.details or {}, "created_at": iso(e.created_at)}

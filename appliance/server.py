@@ -1,0 +1,43 @@
+"""Serving Hearth: the gevent WSGI server with websockets. The caller has monkey-patched already."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from .logs import configure_logging
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def serve(settings: Settings) -> None:
+    """Build Hearth on ``settings`` and serve it until interrupted."""
+    import gevent
+    from .app import create_app
+    from .db import close_database
+
+    configure_logging(settings)
+    app = create_app(settings, async_mode="gevent")
+    socketio = app.extensions["socketio"]
+    host = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
+    url = f"http://{host}:{settings.port}"
+
+    def announce():
+        # Printed once the server is listening; the console is at /console, the widget at /chat/<slug>.
+        print(f"Hearth is running at {url}/console  (data: {settings.data_dir})", flush=True)
+
+    def stop(*_):
+        logger.info("stopping")
+        socketio.stop()
+
+    gevent.signal_handler(signal.SIGTERM, stop)
+    gevent.spawn_later(0.2, announce)
+    try:
+        socketio.run(app, host=settings.host, port=settings.port, log_output=False, use_reloader=False)
+    except OSError as exc:
+        print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror}; "
+              "choose another --port or stop the program using it", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        close_database()

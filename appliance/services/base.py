@@ -1,0 +1,47 @@
+"""What every service shares: settings, the event bus, the clock, and input clean-up."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any, Callable
+
+from ..domain.models import AuditEntry, Company, User
+from ..errors import BadRequest
+from ..events import EventBus
+from ..settings import Settings
+
+
+class Service:
+    def __init__(self, settings: Settings, bus: EventBus, clock: Callable[[], datetime]):
+        self.settings = settings
+        self.bus = bus
+        self.clock = clock
+
+    def audit(self, company: Company, actor: User | None, action: str, target_type: str,
+              target_id: int | None, **details: Any) -> None:
+        """Record who changed what; call inside the transaction that makes the change."""
+        AuditEntry.create(
+            company=company,
+            actor_user=actor,
+            actor_kind="user" if actor else "system",
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+            created_at=self.clock(),
+        )
+
+
+def clean_text(value: Any, field: str, max_length: int, *, required: bool = True, multiline: bool = True) -> str:
+    """Normalise user text (NFC, no control characters, trimmed) and enforce its limits."""
+    if not isinstance(value, str):
+        raise BadRequest.field(field, "must be a string")
+    value = unicodedata.normalize("NFC", value)
+    allowed = "\n\t" if multiline else ""
+    value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch) not in ("Cc", "Cs"))
+    value = value.strip()
+    if required and not value:
+        raise BadRequest.field(field, "must not be empty")
+    if len(value) > max_length:
+        raise BadRequest.field(field, f"is {len(value)} characters long; the limit is {max_length}")
+    return value

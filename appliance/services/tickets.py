@@ -1,0 +1,205 @@
+"""Tickets and their messages: the conversation between a customer and the desk."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from peewee import fn
+
+from .. import events
+from ..db import database
+from ..domain.models import PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, User
+from ..errors import BadRequest, NotFound
+from .base import Service, clean_text
+
+OPEN_STATUSES = ("open", "pending")
+PREVIEW_LENGTH = 140
+
+
+def _preview(body: str) -> str:
+    line = " ".join(body.split())
+    return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
+
+
+class TicketService(Service):
+    # ---- reading -------------------------------------------------------------------------
+    def get(self, company: Company, ticket_id: Any) -> Ticket:
+        """The company's ticket with this id; another company's answers NotFound like a missing one."""
+        ticket = None
+        if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
+            ticket = (Ticket.select(Ticket, Customer)
+                      .join(Customer)
+                      .where((Ticket.id == ticket_id) & (Ticket.company == company))
+                      .get_or_none())
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id} in your company")
+        return ticket
+
+    def messages(self, ticket: Ticket, *, include_private: bool) -> list[Message]:
+        query = Message.select().where(Message.ticket == ticket)
+        if not include_private:
+            query = query.where(Message.private == False)  # noqa: E712
+        return list(query.order_by(Message.id))
+
+    def list(self, company: Company, *, viewer: User, status: Iterable[str] = (), priority: Iterable[str] = (),
+             assignee: str | int | None = None, q: str | None = None, limit: int = 50,
+             offset: int = 0) -> tuple[list[Ticket], int]:
+        """Tickets of the company matching the filters, most recent activity first, and their count."""
+        query = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.company == company)
+        status, priority = list(status), list(priority)
+        for name, values, allowed in (("status", status, TICKET_STATUSES), ("priority", priority, PRIORITIES)):
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise BadRequest.field(name, f"unknown value {bad[0]!r}; use one of: {', '.join(allowed)}")
+        if status:
+            query = query.where(Ticket.status.in_(status))
+        if priority:
+            query = query.where(Ticket.priority.in_(priority))
+        if assignee == "me":
+            query = query.where(Ticket.assignee == viewer)
+        elif assignee == "unassigned":
+            query = query.where(Ticket.assignee.is_null())
+        elif assignee not in (None, ""):
+            try:
+                assignee_id = int(assignee)
+            except (TypeError, ValueError):
+                raise BadRequest.field("assignee", "use 'me', 'unassigned' or a user id") from None
+            query = query.where(Ticket.assignee == assignee_id)
+        if q:
+            q = clean_text(q, "q", 200, multiline=False)
+            like = f"%{q}%"
+            matching_messages = Message.select(Message.ticket).where(
+                (Message.company == company) & (Message.body ** like))
+            conditions = (Ticket.subject ** like) | Ticket.id.in_(matching_messages) | (Customer.name ** like) \
+                | (Customer.email ** like)
+            if q.lstrip("#").isdigit():
+                conditions |= Ticket.number == int(q.lstrip("#"))
+            query = query.where(conditions)
+        total = query.count()
+        items = list(query.order_by(Ticket.last_message_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
+        return items, total
+
+    def current_for(self, customer: Customer) -> Ticket | None:
+        """The customer's latest ticket (what the widget shows), if any."""
+        return (Ticket.select().where(Ticket.customer == customer)
+                .order_by(Ticket.id.desc()).first())
+
+    # ---- the customer writes -------------------------------------------------------------
+    def post_customer_message(self, company: Company, customer: Customer, *, text: Any,
+                              client_id: Any) -> tuple[Ticket, Message, bool]:
+        """Store a customer's message on their open ticket (opening one if needed).
+
+        Idempotent on ``client_id``: resending answers the stored message and ``False``.
+        """
+        if customer.company_id != company.id:
+            raise NotFound("no such visitor in this company")
+        client_id = clean_text(client_id, "client_id", 100, multiline=False)
+        existing = Message.get_or_none((Message.customer == customer) & (Message.client_id == client_id))
+        if existing is not None:
+            return existing.ticket, existing, False
+        body = clean_text(text, "text", self.settings.max_message_length)
+        now = self.clock()
+        with database.atomic():
+            ticket = (Ticket.select().where((Ticket.customer == customer) & Ticket.status.in_(OPEN_STATUSES))
+                      .order_by(Ticket.id.desc()).first())
+            created = ticket is None
+            if created:
+                ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
+                                       subject=_preview(body)[:120], status="open", channel="widget",
+                                       created_at=now, updated_at=now, last_message_at=now)
+            message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
+                                     body=body, client_id=client_id, created_at=now)
+            ticket.waiting_since = ticket.waiting_since or now
+            if ticket.status == "pending":
+                ticket.status = "open"
+            ticket.last_message_at = ticket.updated_at = now
+            ticket.last_message_preview = _preview(body)
+            ticket.save()
+        if created:
+            self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket)
+        else:
+            self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes={})
+        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
+        return ticket, message, True
+
+    @staticmethod
+    def _next_number(company: Company) -> int:
+        number = Company.select(Company.next_ticket_number).where(Company.id == company.id).scalar()
+        Company.update(next_ticket_number=number + 1).where(Company.id == company.id).execute()
+        return number
+
+    # ---- the desk answers ----------------------------------------------------------------
+    def reply(self, company: Company, agent: User, ticket_id: Any, *, body: Any, private: Any = False) -> Message:
+        """An agent's reply to the customer, or a private note only agents see."""
+        if not isinstance(private, bool):
+            raise BadRequest.field("private", "must be true or false")
+        body = clean_text(body, "body", self.settings.max_message_length)
+        ticket = self.get(company, ticket_id)
+        now = self.clock()
+        changes: dict[str, Any] = {}
+        with database.atomic():
+            message = Message.create(company=company, ticket=ticket, author_role="agent", author_user=agent,
+                                     body=body, private=private, created_at=now)
+            if not private:
+                ticket.first_response_at = ticket.first_response_at or now
+                ticket.waiting_since = None
+                ticket.last_message_preview = _preview(body)
+                if ticket.assignee_id is None:
+                    ticket.assignee = agent
+                    changes["assignee_id"] = agent.id
+                    self.audit(company, agent, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id,
+                               reason="first reply")
+            ticket.last_message_at = ticket.updated_at = now
+            ticket.save()
+        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
+        self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
+        return message
+
+    def update(self, company: Company, actor: User, ticket_id: Any, **fields: Any) -> Ticket:
+        """Change a ticket's status, priority or assignee; each change is audited."""
+        ticket = self.get(company, ticket_id)
+        changes: dict[str, Any] = {}
+        now = self.clock()
+        if "status" in fields:
+            status = fields["status"]
+            if status not in TICKET_STATUSES:
+                raise BadRequest.field("status", f"must be one of: {', '.join(TICKET_STATUSES)}")
+            if status != ticket.status:
+                changes["status"] = [ticket.status, status]
+                ticket.status = status
+                if status in ("resolved", "closed"):
+                    ticket.resolved_at = ticket.resolved_at or now
+                    ticket.waiting_since = None
+                else:
+                    ticket.resolved_at = None
+        if "priority" in fields:
+            priority = fields["priority"]
+            if priority not in PRIORITIES:
+                raise BadRequest.field("priority", f"must be one of: {', '.join(PRIORITIES)}")
+            if priority != ticket.priority:
+                changes["priority"] = [ticket.priority, priority]
+                ticket.priority = priority
+        if "assignee_id" in fields:
+            assignee_id = fields["assignee_id"]
+            if assignee_id is not None:
+                assignee = None
+                if isinstance(assignee_id, int) and not isinstance(assignee_id, bool):
+                    assignee = User.get_or_none((User.id == assignee_id) & (User.company == company) & User.active)
+                if assignee is None:
+                    raise BadRequest.field("assignee_id", "no active user with this id in your company")
+            if assignee_id != ticket.assignee_id:
+                changes["assignee_id"] = [ticket.assignee_id, assignee_id]
+                ticket.assignee = assignee_id
+        if not changes:
+            return ticket
+        with database.atomic():
+            ticket.updated_at = now
+            ticket.save()
+            self.audit(company, actor, "ticket.updated", "ticket", ticket.id, changes=changes)
+        ticket = self.get(company, ticket.id)
+        self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
+        return ticket
+
+    def count_by_status(self, company: Company) -> dict[str, int]:
+        rows = (Ticket.select(Ticket.status, fn.COUNT(Ticket.id).alias("n"))
+                .where(Ticket.company == company).group_by(Ticket.status).tuples())
+        return {status: n for status, n in rows}

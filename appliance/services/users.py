@@ -1,0 +1,120 @@
+"""Agents and admins of a company: accounts, passwords, roles."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import database
+from ..domain.models import ROLES, Company, User
+from ..errors import BadRequest, Conflict, NotFound, Unauthorized
+from .base import Service, clean_text
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# scrypt with a random salt per password (werkzeug's default, deliberately slow).
+PASSWORD_METHOD = "scrypt"
+# Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+def normalise_email(value: Any, field: str = "email") -> str:
+    if not isinstance(value, str):
+        raise BadRequest.field(field, "must be a string")
+    value = value.strip().lower()
+    if len(value) > 254 or not EMAIL_RE.match(value):
+        raise BadRequest.field(field, "is not a valid email address")
+    return value
+
+
+class UserService(Service):
+    def _check_password(self, password: Any) -> str:
+        if not isinstance(password, str):
+            raise BadRequest.field("password", "must be a string")
+        if len(password) < self.settings.password_min_length:
+            raise BadRequest.field("password", f"must be at least {self.settings.password_min_length} characters")
+        if len(password) > 1024:
+            raise BadRequest.field("password", "must be at most 1024 characters")
+        return password
+
+    @staticmethod
+    def _check_role(role: Any) -> str:
+        if role not in ROLES:
+            raise BadRequest.field("role", f"must be one of: {', '.join(ROLES)}")
+        return role
+
+    def create(self, company: Company, actor: User | None, *, email: Any, password: Any,
+               name: Any, role: Any = "agent") -> User:
+        email = normalise_email(email)
+        name = clean_text(name, "name", 120, multiline=False)
+        password = self._check_password(password)
+        role = self._check_role(role)
+        with database.atomic():
+            if User.select().where(User.email == email).exists():
+                raise Conflict(f"a user with email {email} already exists", fields={"email": ["already in use"]})
+            user = User.create(company=company, email=email, name=name, role=role,
+                               password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+                               created_at=self.clock())
+            self.audit(company, actor, "user.created", "user", user.id, email=email, role=role)
+        return user
+
+    def authenticate(self, email: Any, password: Any) -> User:
+        """The active user with these credentials, or Unauthorized (same answer for every failure)."""
+        failure = Unauthorized("wrong email or password")
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise failure
+        user = User.get_or_none(User.email == email.strip().lower())
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+            raise failure
+        if not check_password_hash(user.password_hash, password) or not user.active:
+            raise failure
+        User.update(last_login_at=self.clock()).where(User.id == user.id).execute()
+        return user
+
+    def list(self, company: Company) -> list[User]:
+        return list(User.select().where(User.company == company).order_by(User.name, User.id))
+
+    def get(self, company: Company, user_id: Any) -> User:
+        user = None
+        if isinstance(user_id, int) and not isinstance(user_id, bool):
+            user = User.get_or_none((User.id == user_id) & (User.company == company))
+        if user is None:
+            raise NotFound(f"no user {user_id} in your company")
+        return user
+
+    def active_session_user(self, user_id: Any, company_id: Any) -> User | None:
+        """The logged-in user a session names, if it still exists, is active and is in that company."""
+        if not isinstance(user_id, int) or not isinstance(company_id, int):
+            return None
+        user = User.get_or_none((User.id == user_id) & (User.company == company_id))
+        return user if user is not None and user.active else None
+
+    def update(self, company: Company, actor: User, user_id: int, *, name: Any = None, role: Any = None,
+               active: Any = None, password: Any = None) -> User:
+        user = self.get(company, user_id)
+        changes: dict[str, Any] = {}
+        if name is not None:
+            user.name = changes["name"] = clean_text(name, "name", 120, multiline=False)
+        if role is not None:
+            user.role = changes["role"] = self._check_role(role)
+        if active is not None:
+            if not isinstance(active, bool):
+                raise BadRequest.field("active", "must be true or false")
+            user.active = changes["active"] = active
+        if password is not None:
+            user.password_hash = generate_password_hash(self._check_password(password), method=PASSWORD_METHOD)
+            changes["password"] = "changed"
+        if user.id == actor.id and (user.role != "admin" or not user.active):
+            raise BadRequest("you cannot remove your own admin role or deactivate yourself; ask another admin")
+        with database.atomic():
+            user.save()
+            self._ensure_an_admin_remains(company)
+            self.audit(company, actor, "user.updated", "user", user.id, changes=changes)
+        return user
+
+    @staticmethod
+    def _ensure_an_admin_remains(company: Company) -> None:
+        admins = User.select().where((User.company == company) & (User.role == "admin") & User.active).count()
+        if admins == 0:
+            raise BadRequest("a company needs at least one active admin")

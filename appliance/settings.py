@@ -1,0 +1,140 @@
+"""Hearth's settings: every one has a name, a default and a help line, in one list.
+
+Settings are loaded once, at start-up, from (lowest to highest priority) the defaults below,
+``settings.json`` in the data dir, ``HEARTH_<NAME>`` environment variables and explicit
+overrides (command-line flags), then passed to whatever needs them. Nothing reads them at import.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+
+class SettingsError(ValueError):
+    """A setting has a value Hearth cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", str, "", "Folder holding the database, indexes, logs and keys (default: the per-user app data folder)."),
+    Setting("host", str, "127.0.0.1", "Address to listen on; 0.0.0.0 serves the local network too."),
+    Setting("port", int, 8765, "TCP port to listen on."),
+    Setting("max_message_length", int, 5000, "Longest chat message or reply accepted, in characters."),
+    Setting("max_article_length", int, 200_000, "Longest knowledge-base article body accepted, in characters."),
+    Setting("max_request_bytes", int, 2 * 1024 * 1024, "Largest HTTP request body accepted, in bytes."),
+    Setting("session_days", int, 14, "How long an agent stays logged in without activity, in days."),
+    Setting("password_min_length", int, 10, "Shortest password accepted for an agent or admin."),
+    Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def default_data_dir() -> str:
+    """The platform's per-user application data folder for Hearth."""
+    return platformdirs.user_data_dir("Hearth", appauthor=False)
+
+
+def _coerce(setting: Setting, value: Any, source: str) -> Any:
+    if isinstance(value, setting.type) and not (setting.type is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and setting.type is int:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise SettingsError(f"setting {setting.name!r} from {source} must be {setting.type.__name__}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings of one running Hearth (immutable once loaded)."""
+
+    data_dir: str
+    host: str
+    port: int
+    max_message_length: int
+    max_article_length: int
+    max_request_bytes: int
+    session_days: int
+    password_min_length: int
+    log_level: str
+    secret_key: str = dataclasses.field(repr=False, default="")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def database_path(self) -> Path:
+        return self.path / "hearth.db"
+
+    @classmethod
+    def load(cls, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> "Settings":
+        """Merge defaults, the data dir's settings.json, HEARTH_* variables and overrides."""
+        environ = os.environ if environ is None else environ
+        overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+        unknown = set(overrides) - set(_BY_NAME)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+
+        values = {s.name: s.default for s in SETTINGS}
+        data_dir = overrides.get("data_dir") or environ.get("HEARTH_DATA_DIR") or default_data_dir()
+        data_path = Path(data_dir).expanduser().resolve()
+        try:
+            data_path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(f"cannot create the data folder {data_path}: {exc.strerror}") from exc
+
+        file = data_path / "settings.json"
+        if file.exists():
+            try:
+                from_file = json.loads(file.read_text(encoding="utf-8"))
+            except (ValueError, OSError) as exc:
+                raise SettingsError(f"{file} is not valid JSON ({exc}); fix or delete it") from exc
+            if not isinstance(from_file, dict):
+                raise SettingsError(f"{file} must hold a JSON object of settings")
+            for name, value in from_file.items():
+                if name not in _BY_NAME:
+                    raise SettingsError(f"{file}: unknown setting {name!r}")
+                values[name] = _coerce(_BY_NAME[name], value, str(file))
+        for setting in SETTINGS:
+            env_value = environ.get(f"HEARTH_{setting.name.upper()}")
+            if env_value is not None and setting.name != "data_dir":
+                values[setting.name] = _coerce(setting, env_value, f"HEARTH_{setting.name.upper()}")
+        for name, value in overrides.items():
+            values[name] = _coerce(_BY_NAME[name], value, "the command line")
+        values["data_dir"] = str(data_path)
+
+        if not 0 < values["port"] < 65536:
+            raise SettingsError(f"port must be between 1 and 65535, got {values['port']}")
+        if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
+        return cls(**values, secret_key=_secret_key(data_path))
+
+
+def _secret_key(data_path: Path) -> str:
+    """The installation's session-signing key, created once with owner-only permissions."""
+    key_file = data_path / "secret.key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

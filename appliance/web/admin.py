@@ -1,0 +1,66 @@
+"""HTTP API for running a company: its users, its settings and its audit trail."""
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from .. import serializers
+from .auth import admin_required, login_required, services
+from .schemas import AuditListOut, CompanyOut, CompanyPatch, PageQuery, UserIn, UserListOut, UserOut, UserPatch
+
+blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Users, company settings and audit trail")
+
+
+@blp.route("/users", methods=["GET"])
+@blp.response(200, UserListOut)
+@login_required
+def list_users():
+    """The company's agents and admins."""
+    return {"items": [serializers.user(u) for u in services().users.list(g.company)]}
+
+
+@blp.route("/users", methods=["POST"])
+@blp.arguments(UserIn)
+@blp.response(201, UserOut)
+@admin_required
+def create_user(payload):
+    """Add an agent or admin (admins only)."""
+    return serializers.user(services().users.create(g.company, g.user, **payload))
+
+
+@blp.route("/users/<int:user_id>", methods=["PATCH"])
+@blp.arguments(UserPatch)
+@blp.response(200, UserOut)
+@admin_required
+def update_user(payload, user_id):
+    """Rename, change role, (de)activate or set a new password (admins only)."""
+    return serializers.user(services().users.update(g.company, g.user, user_id, **payload))
+
+
+@blp.route("/company", methods=["GET"])
+@blp.response(200, CompanyOut)
+@login_required
+def get_company():
+    """The company and its settings."""
+    return serializers.company(g.company)
+
+
+@blp.route("/company", methods=["PATCH"])
+@blp.arguments(CompanyPatch)
+@blp.response(200, CompanyOut)
+@admin_required
+def update_company(payload):
+    """Change the company's name and settings (admins only)."""
+    company = services().companies.update(g.company, g.user, name=payload.get("name"),
+                                          settings=payload.get("settings"))
+    return serializers.company(company)
+
+
+@blp.route("/audit", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, AuditListOut)
+@admin_required
+def list_audit(args):
+    """Who changed what, newest first (admins only)."""
+    items, total = services().companies.audit_trail(g.company, limit=args["limit"], offset=args["offset"])
+    return {"items": [serializers.audit_entry(e) for e in items], "total": total}

@@ -1,0 +1,81 @@
+"""Who is asking: the logged-in agent or admin, from the session cookie, and the API's login."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import current_app, g, session
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+
+from .. import serializers
+from ..errors import Forbidden, Unauthorized
+from .schemas import LoginIn, SessionOut
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Logging in and out")
+
+
+def services():
+    return current_app.extensions["hearth"]
+
+
+def load_session_user():
+    """The active user the session names (or None), cached on ``g`` for this request."""
+    if "user" not in g:
+        g.user = services().users.active_session_user(session.get("user_id"), session.get("company_id"))
+        g.company = g.user.company if g.user is not None else None
+    return g.user
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if load_session_user() is None:
+            raise Unauthorized("log in first: POST /api/v1/auth/login")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = load_session_user()
+        if user is None:
+            raise Unauthorized("log in first: POST /api/v1/auth/login")
+        if not user.is_admin:
+            raise Forbidden("only an admin of your company can do this")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _session_payload(user) -> dict:
+    return {"user": serializers.user(user), "company": serializers.company(user.company),
+            "csrf_token": generate_csrf()}
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginIn)
+@blp.response(200, SessionOut)
+def login(credentials):
+    """Log in; sets the session cookie and returns the CSRF token for state-changing requests."""
+    user = services().users.authenticate(credentials["email"], credentials["password"])
+    session.clear()  # a fresh session (and CSRF token) on every login
+    session.permanent = True
+    session["user_id"] = user.id
+    session["company_id"] = user.company_id
+    return _session_payload(user)
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(204)
+def logout():
+    """Log out and forget the session."""
+    session.clear()
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, SessionOut)
+@login_required
+def me():
+    """The logged-in user, their company and a CSRF token."""
+    return _session_payload(g.user)

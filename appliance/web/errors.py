@@ -1,0 +1,80 @@
+"""One place that turns every failure into the JSON error a client can act on."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import HearthError
+
+logger = logging.getLogger(__name__)
+
+_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
+          429: "rate_limited"}
+
+
+def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
+    """webargs' nested {"json": {"settings": {"widget_color": [...]}}} → {"settings.widget_color": [...]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = key if key not in ("json", "query", "_schema") or prefix else ""
+            if key == "_schema":
+                name = prefix.rstrip(".")
+            flat.update(_flatten(value, f"{prefix}{name}." if name else prefix))
+    elif isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
+        flat[prefix.rstrip(".") or "request"] = errors
+    elif isinstance(errors, list):
+        for i, value in enumerate(errors):
+            flat.update(_flatten(value, f"{prefix}{i}."))
+    return flat
+
+
+def _body(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    error = {"status": status, "code": code or _CODES.get(status, "error"), "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+class HearthApi(Api):
+    """flask-smorest's Api with Hearth's error shape."""
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        fields = _flatten(data.get("messages") or data.get("errors") or {}) or None
+        if fields:
+            if fields.keys() == {"request"}:
+                message = fields.pop("request")[0]
+                fields = None
+            else:
+                name, problems = next(iter(fields.items()))
+                message = f"{name}: {problems[0]}"
+        else:
+            message = data.get("message") or error.description or error.name
+        status = error.code or 500
+        if status == 400 and fields:
+            status = 422
+        return _body(status, message, fields), status, data.get("headers", {})
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HearthError)
+    def hearth_error(error: HearthError):
+        return jsonify(error.to_dict()), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = f"CSRF check failed ({error.description}); send the csrf_token from login as the X-CSRF-Token header"
+        return jsonify(_body(403, message, code="csrf_failed")), 403
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return error
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify(_body(500, "Hearth hit an unexpected error; it has been logged", code="internal_error")), 500

@@ -1,0 +1,54 @@
+"""HTTP API for tickets: the inbox, a conversation, replies, notes, assignment and status."""
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from .. import serializers
+from .auth import login_required, services
+from .schemas import MessageIn, MessageOut, TicketDetailOut, TicketListOut, TicketOut, TicketPatch, TicketQuery
+
+blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets and their messages")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(TicketQuery, location="query")
+@blp.response(200, TicketListOut)
+@login_required
+def list_tickets(args):
+    """List the company's tickets, most recent activity first, with filters."""
+    items, total = services().tickets.list(
+        g.company, viewer=g.user, status=args.get("status", ()), priority=args.get("priority", ()),
+        assignee=args.get("assignee"), q=args.get("q"), limit=args["limit"], offset=args["offset"])
+    return {"items": [serializers.ticket(t) for t in items], "total": total}
+
+
+@blp.route("/<int:ticket_id>", methods=["GET"])
+@blp.response(200, TicketDetailOut)
+@login_required
+def get_ticket(ticket_id):
+    """A ticket with its whole conversation, private notes included."""
+    tickets = services().tickets
+    ticket = tickets.get(g.company, ticket_id)
+    messages = tickets.messages(ticket, include_private=True)
+    return {**serializers.ticket(ticket), "messages": [serializers.message(m) for m in messages]}
+
+
+@blp.route("/<int:ticket_id>", methods=["PATCH"])
+@blp.arguments(TicketPatch)
+@blp.response(200, TicketOut)
+@login_required
+def update_ticket(changes, ticket_id):
+    """Change status, priority or assignee (assignee_id null unassigns)."""
+    return serializers.ticket(services().tickets.update(g.company, g.user, ticket_id, **changes))
+
+
+@blp.route("/<int:ticket_id>/messages", methods=["POST"])
+@blp.arguments(MessageIn)
+@blp.response(201, MessageOut)
+@login_required
+def post_message(payload, ticket_id):
+    """Reply to the customer, or add a private note (private: true) only agents see."""
+    message = services().tickets.reply(g.company, g.user, ticket_id, body=payload["body"],
+                                       private=payload["private"])
+    return serializers.message(message)

@@ -1,0 +1,200 @@
+// Admin pages: company settings, users, audit trail.
+import { api, qs } from './api.js';
+import { state } from './state.js';
+import { $, h, sameId, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
+
+let onCompanyChanged = () => {};
+let onUsersChanged = () => {};
+
+// ---------------------------------------------------------------- settings
+
+function fillSettings(c) {
+  const s = c.settings || {};
+  $('#s-name').value = c.name || '';
+  $('#s-color').value = /^#[0-9a-f]{6}$/i.test(s.widget_color || '') ? s.widget_color : '#2563eb';
+  $('#s-greeting').value = s.widget_greeting || '';
+  $('#s-prompt').value = s.ai_system_prompt || '';
+  $('#s-threshold').value = s.ai_confidence_threshold ?? 0.5;
+  const snippet = `<script src="${location.origin}/widget.js" data-company="${c.slug}" async></script>`;
+  $('#embed-snippet').textContent = snippet;
+  const link = $('#chat-link');
+  link.href = `/chat/${encodeURIComponent(c.slug)}`;
+  link.textContent = `${location.origin}/chat/${c.slug}`;
+}
+
+export async function showSettings() {
+  clearFieldErrors($('#settings-form'));
+  if (state.company) fillSettings(state.company);
+  try {
+    state.company = await api('GET', '/company');
+    fillSettings(state.company);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function saveSettings(e) {
+  e.preventDefault();
+  const form = $('#settings-form');
+  clearFieldErrors(form);
+  const threshold = Number($('#s-threshold').value);
+  if ($('#s-threshold').value === '' || !(threshold >= 0 && threshold <= 1)) {
+    showError({ message: 'The confidence threshold must be a number between 0 and 1.',
+      fields: { ai_confidence_threshold: ['Between 0 and 1.'] } }, form);
+    return;
+  }
+  const body = {
+    name: $('#s-name').value.trim(),
+    settings: {
+      widget_color: $('#s-color').value,
+      widget_greeting: $('#s-greeting').value,
+      ai_system_prompt: $('#s-prompt').value,
+      ai_confidence_threshold: threshold,
+    },
+  };
+  const btn = form.querySelector('button[type="submit"]');
+  btn.disabled = true;
+  try {
+    state.company = await api('PATCH', '/company', body);
+    fillSettings(state.company);
+    onCompanyChanged();
+    toast('Settings saved.', 'success');
+  } catch (err) {
+    showError(err, form);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function copySnippet() {
+  const text = $('#embed-snippet').textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    toast('Snippet copied.', 'success');
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents($('#embed-snippet'));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    toast('Press Ctrl+C to copy the selected snippet.', 'info');
+  }
+}
+
+// ---------------------------------------------------------------- users
+
+export async function loadUsers() {
+  const data = await api('GET', '/users');
+  state.users = data.items || [];
+  onUsersChanged();
+  return state.users;
+}
+
+function renderUsers() {
+  const me = state.user;
+  $('#users-body').replaceChildren(...state.users.map((u) => {
+    const self = me && sameId(u.id, me.id);
+    const role = h('select', { 'aria-label': `Role of ${u.name}`, disabled: self },
+      h('option', { value: 'agent' }, 'Agent'), h('option', { value: 'admin' }, 'Admin'));
+    role.value = u.role;
+    role.addEventListener('change', () => updateUser(u, { role: role.value }, `${u.name} is now ${role.value}.`));
+    const active = u.active !== false;
+    const toggle = h('button.btn.small', { type: 'button', class: active ? 'danger' : null, disabled: self },
+      active ? 'Deactivate' : 'Activate');
+    toggle.addEventListener('click', async () => {
+      if (active && !(await confirmDialog(`Deactivate ${u.name}? They will no longer be able to sign in.`, 'Deactivate'))) return;
+      updateUser(u, { active: !active }, `${u.name} ${active ? 'deactivated' : 'activated'}.`);
+    });
+    return h('tr', { class: active ? null : 'inactive', dataset: { userId: u.id } },
+      h('td', {}, u.name, self ? h('span.muted', {}, ' (you)') : null),
+      h('td', {}, u.email),
+      h('td', {}, role),
+      h('td', {}, active ? h('span.badge.badge-status-resolved', {}, 'Active') : h('span.badge', {}, 'Inactive')),
+      h('td', {}, toggle));
+  }));
+}
+
+async function updateUser(u, changes, message) {
+  try {
+    const updated = await api('PATCH', `/users/${encodeURIComponent(u.id)}`, changes);
+    state.users = state.users.map((x) => (sameId(x.id, u.id) ? updated : x));
+    onUsersChanged();
+    toast(message, 'success');
+  } catch (err) {
+    showError(err);
+  }
+  renderUsers();
+}
+
+export async function showUsers() {
+  renderUsers();
+  try { await loadUsers(); renderUsers(); } catch (err) { showError(err); }
+}
+
+async function addUser(e) {
+  e.preventDefault();
+  const form = $('#user-form');
+  clearFieldErrors(form);
+  const body = {
+    email: $('#u-email').value.trim(), name: $('#u-name').value.trim(),
+    password: $('#u-password').value, role: $('#u-role').value,
+  };
+  const btn = form.querySelector('button[type="submit"]');
+  btn.disabled = true;
+  try {
+    const u = await api('POST', '/users', body);
+    state.users = [...state.users, u];
+    onUsersChanged();
+    renderUsers();
+    form.reset();
+    toast(`${u.name} was added.`, 'success');
+  } catch (err) {
+    showError(err, form);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- audit
+
+const audit = { items: [], total: 0 };
+
+function detailsText(d) {
+  if (d === null || d === undefined || d === '') return '';
+  if (typeof d === 'string') return d;
+  try { return JSON.stringify(d); } catch { return String(d); }
+}
+
+function renderAudit() {
+  $('#audit-body').replaceChildren(...audit.items.map((a) => h('tr', {},
+    h('td.nowrap', {}, timeEl(a.created_at)),
+    h('td', {}, a.actor ? a.actor.name : h('span.muted', {}, 'system')),
+    h('td', {}, h('code', {}, a.action)),
+    h('td', {}, [a.target_type, a.target_id].filter((x) => x !== null && x !== undefined && x !== '').join(' ')),
+    h('td.details', {}, detailsText(a.details)))));
+  $('#audit-meta').textContent = audit.total ? `${audit.items.length} of ${audit.total} entries` : 'No entries yet.';
+  $('#audit-more').hidden = audit.items.length >= audit.total;
+}
+
+async function loadAudit(more) {
+  try {
+    const data = await api('GET', `/audit${qs({ limit: 50, offset: more ? audit.items.length : 0 })}`);
+    audit.items = more ? audit.items.concat(data.items || []) : data.items || [];
+    audit.total = typeof data.total === 'number' ? data.total : audit.items.length;
+    renderAudit();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+export function showAudit() { loadAudit(false); }
+
+// ---------------------------------------------------------------- wiring
+
+export function initAdmin(hooks) {
+  onCompanyChanged = hooks.companyChanged;
+  onUsersChanged = hooks.usersChanged;
+  $('#settings-form').addEventListener('submit', saveSettings);
+  $('#copy-embed').addEventListener('click', copySnippet);
+  $('#user-form').addEventListener('submit', addUser);
+  $('#audit-more').addEventListener('click', () => loadAudit(true));
+}

@@ -1,0 +1,550 @@
+// Inbox (ticket list with filters and live updates) and the open ticket view.
+import { api, qs } from './api.js';
+import { state } from './state.js';
+import { $, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials } from './dom.js';
+
+const STATUS = { open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
+const ROLE_NAME = { customer: 'Customer', agent: 'Agent', ai: 'AI assistant', system: 'System' };
+const FILTERS_KEY = 'hearth.filters';
+const SEEN_KEY = 'hearth.seen';
+
+const list = { items: [], total: 0, req: 0, loaded: false };
+// The open ticket. `id` is a string (from the URL); `wireId` keeps the server's own type.
+const open = { id: null, wireId: null, ticket: null, msgIds: new Set(), pending: [], req: 0 };
+const drafts = new Map(); // ticket id -> {body, private}
+const viewersByTicket = new Map(); // ticket id -> [{id, name}]
+const agentsTyping = new Map(); // user id -> {name, timer}
+const typing = { on: false, ticketId: null, timer: null };
+let customerTypingTimer = null;
+let sending = false;
+let seen = readJSON(SEEN_KEY, {});
+
+function readJSON(key, fallback) {
+  try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch { return fallback; }
+}
+function writeJSON(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); } catch { /* storage full or blocked */ }
+}
+
+function emit(event, data) {
+  const s = state.socket;
+  if (!s || !s.connected) return; // re-sent from rejoin() after (re)connect
+  s.timeout(5000).emit(event, data, (err, res) => {
+    if (!err && res && res.ok === false) console.warn(`${event} refused`, res.error);
+  });
+}
+
+const customerName = (t) => (t.customer && (t.customer.name || t.customer.email)) || 'Visitor';
+const activity = (t) => Date.parse(t.last_message_at || t.updated_at || t.created_at) || 0;
+const isMine = (t) => !!(t.assignee && state.user && sameId(t.assignee.id, state.user.id));
+
+// ---------------------------------------------------------------- filters + list
+
+function filters() {
+  return {
+    status: $('#f-status').value, assignee: $('#f-assignee').value,
+    priority: $('#f-priority').value, q: $('#f-q').value.trim(),
+  };
+}
+
+function matches(t) {
+  const f = filters();
+  if (f.status && t.status !== f.status) return false;
+  if (f.priority && t.priority !== f.priority) return false;
+  if (f.assignee === 'me' && !isMine(t)) return false;
+  if (f.assignee === 'unassigned' && t.assignee) return false;
+  if (f.q) {
+    const hay = [`#${t.number}`, t.subject, t.last_message_preview, t.customer && t.customer.name,
+      t.customer && t.customer.email].join(' ').toLowerCase();
+    if (!f.q.toLowerCase().split(/\s+/).every((w) => hay.includes(w))) return false;
+  }
+  return true;
+}
+
+function isUnread(t) {
+  if (sameId(t.id, open.id) || !t.waiting_since || !t.last_message_at) return false;
+  const s = seen[t.id];
+  return !s || Date.parse(s) < Date.parse(t.last_message_at);
+}
+
+function markSeen(t) {
+  if (!t) return;
+  seen[t.id] = t.last_message_at || new Date().toISOString();
+  const keys = Object.keys(seen);
+  if (keys.length > 500) for (const k of keys.slice(0, keys.length - 500)) delete seen[k];
+  writeJSON(SEEN_KEY, seen);
+}
+
+export async function loadList() {
+  const req = ++list.req;
+  const ul = $('#ticket-list');
+  ul.setAttribute('aria-busy', 'true');
+  try {
+    const data = await api('GET', `/tickets${qs({ ...filters(), limit: 100 })}`);
+    if (req !== list.req) return;
+    list.items = data.items || [];
+    list.total = typeof data.total === 'number' ? data.total : list.items.length;
+    list.loaded = true;
+    renderList();
+  } catch (err) {
+    if (req === list.req) showError(err);
+  } finally {
+    if (req === list.req) ul.removeAttribute('aria-busy');
+  }
+}
+
+function renderList() {
+  const ul = $('#ticket-list');
+  const focused = document.activeElement && document.activeElement.closest('[data-testid="ticket-row"]');
+  const focusedId = focused && focused.dataset.ticketId;
+  ul.replaceChildren(...list.items.map(rowEl));
+  if (!list.items.length && list.loaded) ul.append(h('li.empty-row', {}, 'No tickets match these filters.'));
+  const shown = list.items.length;
+  $('#list-meta').textContent = !list.loaded ? 'Loading…'
+    : list.total > shown ? `Showing ${shown} of ${list.total} tickets` : `${shown} ticket${shown === 1 ? '' : 's'}`;
+  if (focusedId) {
+    const again = ul.querySelector(`[data-ticket-id="${CSS.escape(focusedId)}"] a`);
+    if (again) again.focus();
+  }
+  const current = ul.querySelector('[aria-current="true"]');
+  if (current) current.scrollIntoView({ block: 'nearest' });
+}
+
+function badge(kind, text) { return h(`span.badge.badge-${kind}`, {}, text); }
+
+function rowEl(t) {
+  const unread = isUnread(t);
+  const current = sameId(t.id, open.id);
+  const viewers = (viewersByTicket.get(String(t.id)) || []).filter((a) => !sameId(a.id, state.user && state.user.id));
+  const li = h('li.ticket-row', {
+    class: [unread && 'unread', t.waiting_since && 'waiting', current && 'current'].filter(Boolean).join(' ') || null,
+    dataset: { testid: 'ticket-row', ticketId: t.id, status: t.status },
+  });
+  const link = h('a.row-link', { href: `#/tickets/${encodeURIComponent(t.id)}`, 'aria-current': current ? 'true' : null },
+    h('div.row-top', {},
+      unread ? h('span.unread-dot', { title: 'Unread' }, h('span.sr-only', {}, 'Unread: ')) : null,
+      h('span.row-num', {}, `#${t.number}`),
+      h('span.row-subject', {}, t.subject || '(no subject)'),
+      timeEl(t.last_message_at || t.updated_at || t.created_at)),
+    h('div.row-preview', {}, t.last_message_preview || ''),
+    h('div.row-meta', {},
+      h('span.row-customer', {}, customerName(t)),
+      badge(`status-${t.status}`, STATUS[t.status] || t.status),
+      t.priority && t.priority !== 'normal' ? badge(`prio-${t.priority}`, t.priority) : null,
+      t.waiting_since && (t.status === 'open' || t.status === 'pending') ? badge('waiting', 'waiting') : null,
+      h('span.row-assignee', { class: t.assignee ? null : 'muted' }, t.assignee ? t.assignee.name : 'Unassigned'),
+      viewers.length ? h('span.row-viewers', { title: `Viewing: ${viewers.map((a) => a.name).join(', ')}` },
+        `👁 ${viewers.map((a) => initials(a.name)).join(' ')}`) : null));
+  li.append(link);
+  return li;
+}
+
+// Insert or update a ticket in the list without reloading.
+function upsert(t, top = false) {
+  const i = list.items.findIndex((x) => sameId(x.id, t.id));
+  const keep = matches(t) || sameId(t.id, open.id);
+  if (i >= 0) {
+    if (!keep) { list.items.splice(i, 1); list.total -= 1; }
+    else if (top || activity(t) > activity(list.items[i])) { list.items.splice(i, 1); list.items.unshift(t); }
+    else list.items[i] = t;
+  } else if (keep) {
+    list.items.unshift(t);
+    list.total += 1;
+  }
+  renderList();
+}
+
+// ---------------------------------------------------------------- socket events
+
+export function onTicketCreated(t) {
+  upsert(t, true);
+  if (matches(t)) announce(`New ticket #${t.number}: ${t.subject || ''}`);
+}
+
+export function onTicketUpdated(t) {
+  upsert(t);
+  if (sameId(t.id, open.id) && open.ticket) {
+    open.ticket = { ...open.ticket, ...t, messages: undefined };
+    renderHead();
+  }
+}
+
+export function onMessage(m) {
+  const t = list.items.find((x) => sameId(x.id, m.ticket_id));
+  if (t) {
+    const next = { ...t, last_message_at: m.created_at || t.last_message_at };
+    if (!m.private) next.last_message_preview = m.body;
+    if (m.author_role === 'customer' && !next.waiting_since) next.waiting_since = m.created_at;
+    if (m.author_role === 'agent' && !m.private) next.waiting_since = null;
+    upsert(next, true);
+  }
+  if (!sameId(m.ticket_id, open.id)) return;
+  if (!open.ticket) { open.pending.push(m); return; }
+  if (appendMessage(m)) {
+    open.ticket.last_message_at = m.created_at;
+    markSeen(open.ticket);
+    const mine = m.author && state.user && sameId(m.author.id, state.user.id);
+    if (m.author_role === 'customer') setCustomerTyping(false);
+    if (!mine) announce(`${m.private ? 'Internal note' : 'New message'} from ${authorName(m)}: ${String(m.body).slice(0, 200)}`);
+  }
+}
+
+export function onTyping(ev) {
+  if (!ev || !sameId(ev.ticket_id, open.id)) return;
+  if (ev.author_role === 'customer') { setCustomerTyping(!!ev.typing); return; }
+  const u = ev.user;
+  if (!u || (state.user && sameId(u.id, state.user.id))) return;
+  const prev = agentsTyping.get(String(u.id));
+  if (prev) clearTimeout(prev.timer);
+  if (ev.typing) {
+    agentsTyping.set(String(u.id), { name: u.name, timer: setTimeout(() => { agentsTyping.delete(String(u.id)); renderAgentTyping(); }, 8000) });
+  } else agentsTyping.delete(String(u.id));
+  renderAgentTyping();
+}
+
+export function onViewers(ev) {
+  if (!ev) return;
+  viewersByTicket.set(String(ev.ticket_id), ev.agents || []);
+  if (sameId(ev.ticket_id, open.id)) renderViewers();
+  const row = list.items.find((x) => sameId(x.id, ev.ticket_id));
+  if (row) renderList();
+}
+
+function setCustomerTyping(on) {
+  clearTimeout(customerTypingTimer);
+  $('#typing-indicator').hidden = !on;
+  // Safety net in case the "stopped typing" event never arrives.
+  if (on) customerTypingTimer = setTimeout(() => { $('#typing-indicator').hidden = true; }, 10000);
+}
+
+function renderAgentTyping() {
+  const names = [...agentsTyping.values()].map((a) => a.name);
+  $('#agent-typing').textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing…` : '';
+}
+
+function renderViewers() {
+  const me = state.user && state.user.id;
+  const others = (viewersByTicket.get(String(open.id)) || []).filter((a) => !sameId(a.id, me));
+  const box = $('#viewers');
+  if (!others.length) { box.replaceChildren(); return; }
+  box.replaceChildren(h('span.muted', {}, 'Also viewing: '),
+    ...others.map((a) => h('span.chip', { title: a.name }, h('span.avatar', { 'aria-hidden': 'true' }, initials(a.name)), a.name)));
+}
+
+// After a (re)connect: tell the server again which ticket we are looking at.
+export function rejoin() {
+  if (open.id) emit('view_ticket', { ticket_id: open.wireId });
+}
+
+// After a reconnect: fetch what we may have missed.
+export function resync() {
+  if (list.loaded) loadList();
+  if (open.id && open.ticket) loadTicket(open.id, true);
+}
+
+// ---------------------------------------------------------------- ticket view
+
+export function showInbox(ticketId) {
+  if (!list.loaded) loadList();
+  if (ticketId === null || ticketId === undefined) closeTicket();
+  else openTicket(String(ticketId));
+}
+
+export function leaveInbox() { closeTicket(); }
+
+function openTicket(id) {
+  if (sameId(open.id, id)) return;
+  closeTicket();
+  const known = list.items.find((x) => sameId(x.id, id));
+  Object.assign(open, { id, wireId: known ? known.id : (/^\d+$/.test(id) ? Number(id) : id), ticket: null, msgIds: new Set(), pending: [] });
+  $('#view-inbox').classList.add('has-ticket');
+  $('#ticket-empty').hidden = true;
+  $('#ticket').hidden = false;
+  $('#t-title').textContent = known ? `#${known.number} ${known.subject || ''}` : 'Loading…';
+  $('#t-customer').textContent = '';
+  $('#conversation').replaceChildren(h('p.muted.center', {}, 'Loading conversation…'));
+  setCustomerTyping(false);
+  renderViewers();
+  renderAgentTyping();
+  restoreDraft();
+  clearFieldErrors($('#composer'));
+  emit('view_ticket', { ticket_id: open.wireId });
+  renderList();
+  loadTicket(id, false);
+}
+
+async function loadTicket(id, keepScroll) {
+  const req = ++open.req;
+  try {
+    const t = await api('GET', `/tickets/${encodeURIComponent(id)}`);
+    if (req !== open.req || !sameId(open.id, id)) return;
+    open.ticket = t;
+    open.wireId = t.id;
+    renderHead();
+    renderConversation(t.messages || [], keepScroll);
+    for (const m of open.pending.splice(0)) appendMessage(m);
+    markSeen(t);
+    renderList();
+  } catch (err) {
+    if (req !== open.req) return;
+    showError(err);
+    if (!open.ticket) {
+      $('#t-title').textContent = err.status === 404 ? 'Ticket not found' : 'Could not load this ticket';
+      $('#conversation').replaceChildren();
+    }
+  }
+}
+
+function closeTicket() {
+  if (open.id === null) return;
+  saveDraft();
+  stopTyping();
+  emit('leave_ticket', { ticket_id: open.wireId });
+  Object.assign(open, { id: null, wireId: null, ticket: null, msgIds: new Set(), pending: [] });
+  open.req += 1;
+  for (const a of agentsTyping.values()) clearTimeout(a.timer);
+  agentsTyping.clear();
+  setCustomerTyping(false);
+  $('#view-inbox').classList.remove('has-ticket');
+  $('#ticket').hidden = true;
+  $('#ticket-empty').hidden = false;
+  renderList();
+}
+
+function renderHead() {
+  const t = open.ticket;
+  $('#t-title').textContent = `#${t.number} ${t.subject || '(no subject)'}`;
+  const c = t.customer || {};
+  $('#t-customer').replaceChildren(
+    h('strong', {}, c.name || 'Visitor'),
+    c.email ? h('span', {}, ' · ', h('a', { href: `mailto:${c.email}` }, c.email)) : null,
+    ` · via ${t.channel || 'widget'} · opened `, timeEl(t.created_at),
+    t.waiting_since ? h('span.waiting-text', {}, ' · customer waiting since ', timeEl(t.waiting_since)) : null);
+  $('#t-status').value = t.status;
+  $('#t-priority').value = t.priority;
+  renderAssignees();
+}
+
+export function renderAssignees() {
+  const t = open.ticket;
+  if (!t) return;
+  const sel = $('#t-assignee');
+  const me = state.user;
+  const users = state.users.filter((u) => u.active !== false).sort((a, b) => String(a.name).localeCompare(b.name));
+  if (t.assignee && !users.some((u) => sameId(u.id, t.assignee.id))) users.push(t.assignee);
+  sel.replaceChildren(h('option', { value: '' }, 'Unassigned'),
+    ...users.map((u) => h('option', { value: String(u.id) }, me && sameId(u.id, me.id) ? `${u.name} (me)` : u.name)));
+  sel.value = t.assignee ? String(t.assignee.id) : '';
+  $('#t-assign-me').disabled = isMine(t);
+}
+
+async function patchTicket(changes, done) {
+  const t = open.ticket;
+  if (!t) { toast('Open a ticket first.', 'info'); return; }
+  try {
+    const updated = await api('PATCH', `/tickets/${encodeURIComponent(t.id)}`, changes);
+    onTicketUpdated(updated);
+    if (done) announce(done);
+  } catch (err) {
+    showError(err);
+    if (open.ticket) renderHead(); // put the selects back to what the server has
+  }
+}
+
+export const hasOpenTicket = () => !!open.ticket;
+export const currentTickets = () => list.items;
+export function resolveOpen() { return patchTicket({ status: 'resolved' }, 'Ticket resolved'); }
+export function assignToMe() { return patchTicket({ assignee_id: state.user.id }, 'Assigned to you'); }
+
+export function moveSelection(delta) {
+  const items = list.items;
+  if (!items.length) return;
+  const i = items.findIndex((t) => sameId(t.id, open.id));
+  const next = i < 0 ? (delta > 0 ? 0 : items.length - 1) : i + delta;
+  if (next < 0 || next >= items.length) return;
+  location.hash = `#/tickets/${encodeURIComponent(items[next].id)}`;
+}
+
+// ---------------------------------------------------------------- conversation
+
+function authorName(m) {
+  if (m.author && m.author.name) return m.author.name;
+  if (m.author_role === 'customer' && open.ticket) return customerName(open.ticket);
+  return ROLE_NAME[m.author_role] || m.author_role;
+}
+
+function messageEl(m) {
+  const role = m.author_role;
+  const priv = !!m.private;
+  const meta = m.metadata || {};
+  return h(`div.msg.msg-${role}`, {
+    class: priv ? 'msg-private' : null,
+    dataset: { testid: 'message', authorRole: role, private: String(priv), messageId: m.id },
+  },
+  h('div.msg-meta', {},
+    h('span.msg-author', {}, authorName(m)),
+    role === 'ai' ? h('span.badge.badge-ai', {}, 'AI') : null,
+    priv ? h('span.badge.badge-private', {}, '🔒 Internal note') : null,
+    role === 'ai' && typeof meta.confidence === 'number' ? h('span.muted', {}, `confidence ${meta.confidence.toFixed(2)}`) : null,
+    timeEl(m.created_at)),
+  h('div.msg-body', {}, m.body));
+}
+
+function renderConversation(messages, keepScroll) {
+  const conv = $('#conversation');
+  const top = conv.scrollTop;
+  open.msgIds = new Set(messages.map((m) => String(m.id)));
+  conv.replaceChildren(...messages.map(messageEl));
+  if (!messages.length) conv.append(h('p.muted.center.conv-empty', {}, 'No messages yet.'));
+  conv.scrollTop = keepScroll ? top : conv.scrollHeight;
+}
+
+function appendMessage(m, forceScroll = false) {
+  if (open.msgIds.has(String(m.id))) return false;
+  open.msgIds.add(String(m.id));
+  const conv = $('#conversation');
+  const nearBottom = conv.scrollHeight - conv.scrollTop - conv.clientHeight < 120;
+  const empty = conv.querySelector('.conv-empty');
+  if (empty) empty.remove();
+  conv.append(messageEl(m));
+  if (nearBottom || forceScroll) conv.scrollTop = conv.scrollHeight;
+  return true;
+}
+
+// ---------------------------------------------------------------- composer
+
+function saveDraft() {
+  if (!open.id) return;
+  const body = $('#reply-box').value;
+  const priv = $('#reply-private').checked;
+  if (body) drafts.set(open.id, { body, private: priv });
+  else drafts.delete(open.id);
+}
+
+function restoreDraft() {
+  const d = drafts.get(open.id) || { body: '', private: false };
+  $('#reply-box').value = d.body;
+  setPrivate(d.private);
+  autosize();
+}
+
+function setPrivate(on) {
+  $('#reply-private').checked = on;
+  $('#composer').classList.toggle('is-private', on);
+  $('.composer-mode').textContent = on ? 'Internal note — only your team sees this' : 'Reply to customer';
+  $('#reply-box').placeholder = on
+    ? 'Write an internal note for your team… (Enter to save, Shift+Enter for a new line)'
+    : 'Reply to the customer… (Enter to send, Shift+Enter for a new line)';
+  $('#reply-send').textContent = on ? 'Add note' : 'Send';
+  if (on) stopTyping();
+}
+
+export function focusComposer(priv) {
+  if (!open.id) { toast('Open a ticket first.', 'info'); return; }
+  setPrivate(priv);
+  $('#reply-box').focus();
+}
+
+function autosize() {
+  const box = $('#reply-box');
+  box.style.height = 'auto';
+  box.style.height = `${Math.min(box.scrollHeight + 2, 260)}px`;
+}
+
+function onReplyInput() {
+  autosize();
+  saveDraft();
+  const box = $('#reply-box');
+  if (!open.id || $('#reply-private').checked || !box.value.trim()) { stopTyping(); return; }
+  if (!typing.on) {
+    typing.on = true;
+    typing.ticketId = open.wireId;
+    emit('typing', { ticket_id: typing.ticketId, typing: true });
+  }
+  clearTimeout(typing.timer);
+  typing.timer = setTimeout(stopTyping, 3000);
+}
+
+function stopTyping() {
+  clearTimeout(typing.timer);
+  if (!typing.on) return;
+  typing.on = false;
+  emit('typing', { ticket_id: typing.ticketId, typing: false });
+}
+
+async function sendReply() {
+  const box = $('#reply-box');
+  const body = box.value;
+  if (sending || !open.ticket || !body.trim()) return;
+  const form = $('#composer');
+  const priv = $('#reply-private').checked;
+  const id = open.id;
+  sending = true;
+  box.readOnly = true;
+  $('#reply-send').disabled = true;
+  stopTyping();
+  clearFieldErrors(form);
+  try {
+    const m = await api('POST', `/tickets/${encodeURIComponent(open.ticket.id)}/messages`, { body, private: priv });
+    drafts.delete(id);
+    if (sameId(open.id, id)) {
+      box.value = '';
+      autosize();
+      if (m && m.id !== undefined) appendMessage(m, true);
+    }
+  } catch (err) {
+    showError(err, form); // the text stays in the box
+  } finally {
+    sending = false;
+    box.readOnly = false;
+    $('#reply-send').disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+export function initInbox() {
+  const saved = readJSON(FILTERS_KEY, {});
+  for (const k of ['status', 'assignee', 'priority']) {
+    const sel = $(`#f-${k}`);
+    if (saved[k] !== undefined && [...sel.options].some((o) => o.value === saved[k])) sel.value = saved[k];
+  }
+  const refilter = () => {
+    const f = filters();
+    writeJSON(FILTERS_KEY, { status: f.status, assignee: f.assignee, priority: f.priority });
+    loadList();
+  };
+  for (const k of ['status', 'assignee', 'priority']) $(`#f-${k}`).addEventListener('change', refilter);
+  $('#f-q').addEventListener('input', debounce(refilter, 300));
+  $('#filters').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
+
+  $('#t-status').addEventListener('change', (e) => patchTicket({ status: e.target.value }, `Status: ${e.target.value}`));
+  $('#t-priority').addEventListener('change', (e) => patchTicket({ priority: e.target.value }, `Priority: ${e.target.value}`));
+  $('#t-assignee').addEventListener('change', (e) => {
+    const u = state.users.find((x) => String(x.id) === e.target.value)
+      || (open.ticket && open.ticket.assignee && String(open.ticket.assignee.id) === e.target.value ? open.ticket.assignee : null);
+    patchTicket({ assignee_id: u ? u.id : null }, u ? `Assigned to ${u.name}` : 'Unassigned');
+  });
+  $('#t-assign-me').addEventListener('click', assignToMe);
+
+  const box = $('#reply-box');
+  $('#composer').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });
+  box.addEventListener('input', onReplyInput);
+  box.addEventListener('blur', stopTyping);
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey) { e.preventDefault(); sendReply(); }
+    else if (e.key === 'Escape') box.blur();
+  });
+  $('#reply-private').addEventListener('change', (e) => { setPrivate(e.target.checked); saveDraft(); });
+  setPrivate(false);
+}
+
+// Forget everything on logout.
+export function resetInbox() {
+  closeTicket();
+  Object.assign(list, { items: [], total: 0, loaded: false });
+  list.req += 1;
+  drafts.clear();
+  viewersByTicket.clear();
+  $('#ticket-list').replaceChildren();
+}

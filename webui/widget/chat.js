@@ -1,0 +1,383 @@
+/* Hearth customer chat widget. Plain JS, no dependencies besides the Socket.IO client (global `io`).
+   Message bodies and names are only ever written with textContent, never parsed as HTML. */
+(function () {
+  'use strict';
+
+  var MAX_LEN = 5000;
+  var COUNTER_FROM = 4500;       // show the character counter from this length on
+  var TYPING_IDLE_MS = 3000;     // send typing:false after this long without input
+  var AGENT_TYPING_MS = 15000;   // hide a stale agent "typing…" if no update arrives
+  var ACK_TIMEOUT_MS = 20000;
+  var STATUS_TEXT = {
+    resolved: 'This conversation was marked resolved. Send a message if you need more help.',
+    closed: 'This conversation was closed. Send a message if you need more help.',
+    pending: 'We are waiting for your reply.',
+    open: 'This conversation was reopened.'
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+  var app = $('hw-app'), title = $('hw-title'), statusEl = $('hw-status'), list = $('hw-messages');
+  var typingEl = $('hw-typing'), form = $('hw-composer'), input = $('hw-input');
+  var counter = $('hw-counter'), closeBtn = $('hw-close');
+
+  var params = new URLSearchParams(location.search);
+  var embedded = params.get('embed') === '1';
+  var segments = location.pathname.split('/').filter(Boolean);
+  var slug = segments.length ? safeDecode(segments[segments.length - 1]) : '';
+  var tokenKey = 'hearth:visitor:' + slug;
+  var reduceMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+  var socket = null, greetingEl = null, customerId = null, lastStatus = null;
+  var typingSent = false, typingTimer = 0, agentTypingTimer = 0, retriedWithoutToken = false;
+
+  function safeDecode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
+  function storeGet(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+  function storeSet(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* storage blocked */ } }
+
+  function uuid() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === 'function') { try { return c.randomUUID(); } catch (e) { /* insecure context */ } }
+    var b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = String(text);
+    return e;
+  }
+
+  function setStatus(state, text) {
+    statusEl.setAttribute('data-state', state);
+    statusEl.textContent = text;
+    app.setAttribute('data-connection', state);
+  }
+
+  // ---- colours -----------------------------------------------------------------------------------
+  function applyColor(color) {
+    if (typeof color !== 'string' || !/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(color.trim())) return;
+    var h = color.trim().slice(1);
+    if (h.length === 3) h = h.replace(/./g, '$&$&');
+    var lum = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    var root = document.documentElement.style;
+    root.setProperty('--hw-accent', '#' + h);
+    root.setProperty('--hw-on-accent', L > 0.179 ? '#111827' : '#ffffff');
+  }
+
+  // ---- rendering ---------------------------------------------------------------------------------
+  function formatTime(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    if (isNaN(d.getTime())) return '';
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function nearBottom() { return list.scrollHeight - list.scrollTop - list.clientHeight < 80; }
+  function scrollToEnd() {
+    list.scrollTo({ top: list.scrollHeight, behavior: reduceMotion ? 'auto' : 'smooth' });
+  }
+
+  function authorLabel(role, name) {
+    if (role === 'customer') return 'You';
+    if (name) return name;
+    return role === 'ai' ? 'Assistant' : role === 'system' ? 'System' : 'Support';
+  }
+
+  // Build one message <li>. m: {id?, author_role, author_name?, body, created_at?}
+  function buildMessage(m) {
+    var role = ['customer', 'agent', 'ai', 'system'].indexOf(m.author_role) >= 0 ? m.author_role : 'agent';
+    var li = el('li', 'hw-msg hw-msg--' + role);
+    li.setAttribute('data-testid', 'widget-message');
+    li.setAttribute('data-author-role', role);
+    if (m.id != null) li.setAttribute('data-message-id', String(m.id));
+    var author = el('span', 'hw-author' + (role === 'customer' ? ' hw-sr' : ''), authorLabel(role, m.author_name));
+    if (role === 'ai') author.appendChild(el('span', 'hw-tag', 'AI'));
+    var body = el('p', 'hw-body', m.body == null ? '' : m.body);
+    var meta = el('p', 'hw-meta');
+    var time = el('time', null, formatTime(m.created_at));
+    if (m.created_at) time.setAttribute('datetime', m.created_at);
+    meta.appendChild(time);
+    meta.appendChild(el('span', 'hw-state'));
+    li.appendChild(author); li.appendChild(body); li.appendChild(meta);
+    return li;
+  }
+
+  function append(node, force) {
+    var stick = force || nearBottom();
+    list.appendChild(node);
+    if (stick) scrollToEnd();
+  }
+
+  function notice(text) {
+    var li = el('li', 'hw-notice', text);
+    li.setAttribute('data-testid', 'widget-notice');
+    append(li, true);
+  }
+
+  function byAttr(name, value) {
+    return list.querySelector('[' + name + '="' + (window.CSS && CSS.escape ? CSS.escape(String(value)) : String(value)) + '"]');
+  }
+
+  function setGreeting(text) {
+    if (!text) { if (greetingEl) { greetingEl.remove(); greetingEl = null; } return; }
+    if (!greetingEl) {
+      greetingEl = el('li', 'hw-msg hw-msg--agent hw-greeting');
+      greetingEl.setAttribute('data-testid', 'widget-greeting');
+      greetingEl.appendChild(el('span', 'hw-author', title.textContent));
+      greetingEl.appendChild(el('p', 'hw-body'));
+      list.insertBefore(greetingEl, list.firstChild);
+    }
+    greetingEl.firstChild.textContent = title.textContent;
+    greetingEl.lastChild.textContent = text;
+  }
+
+  // ---- own messages: sending / sent / failed / queued --------------------------------------------
+  function setState(li, state, errorText) {
+    li.setAttribute('data-state', state);
+    var s = li.querySelector('.hw-state');
+    s.textContent = '';
+    if (state === 'sending') s.textContent = 'Sending…';
+    else if (state === 'queued') s.textContent = 'Waiting for connection…';
+    else if (state === 'sent') s.textContent = 'Sent';
+    else if (state === 'failed') {
+      var err = el('span', 'hw-error', 'Not sent: ' + (errorText || 'something went wrong.'));
+      err.setAttribute('role', 'alert');
+      var retry = el('button', 'hw-retry', 'Retry');
+      retry.type = 'button';
+      retry.addEventListener('click', function () { deliver(li); input.focus(); });
+      s.appendChild(err); s.appendChild(document.createTextNode(' ')); s.appendChild(retry);
+    }
+  }
+
+  // The server answered message `id` for our pending element `li`. If that id is already on screen
+  // (the echo arrived first, or the conversation was restored), keep one element only.
+  function confirm(li, id) {
+    var other = byAttr('data-message-id', id);
+    if (other && other !== li) {
+      if (!other.hasAttribute('data-client-id')) {
+        other.setAttribute('data-client-id', li.getAttribute('data-client-id'));
+        li.remove();
+        li = other;
+      } else {
+        other.removeAttribute('data-message-id'); // it adopted the wrong twin; its own ack will fix it
+      }
+    }
+    li.setAttribute('data-message-id', String(id));
+    setState(li, 'sent');
+  }
+
+  function deliver(li) {
+    if (!li.isConnected || li.hwInFlight) return;
+    if (!socket || !socket.connected) { setState(li, 'queued'); return; } // flushed on next session
+    setState(li, 'sending');
+    li.hwInFlight = true;
+    var payload = { text: li.hwText, client_id: li.getAttribute('data-client-id') };
+    socket.timeout(ACK_TIMEOUT_MS).emit('customer_message', payload, function (err, res) {
+      li.hwInFlight = false;
+      if (err) {
+        if (!socket.connected) setState(li, 'queued'); // dropped: resent with the same client_id
+        else setState(li, 'failed', 'the server did not answer.');
+        return;
+      }
+      if (res && res.ok) confirm(li, res.message_id);
+      else setState(li, 'failed', res && res.error && res.error.message);
+    });
+  }
+
+  function flushQueue() {
+    var pending = list.querySelectorAll('[data-state="queued"], [data-state="sending"]');
+    Array.prototype.forEach.call(pending, deliver);
+  }
+
+  function send() {
+    var text = input.value;
+    if (!text.trim() || text.length > MAX_LEN) return;
+    var li = buildMessage({ author_role: 'customer', body: text });
+    li.setAttribute('data-client-id', uuid());
+    li.hwText = text;
+    append(li, true);
+    input.value = '';
+    onInputChanged();
+    stopTyping();
+    deliver(li);
+    input.focus();
+  }
+
+  // ---- incoming messages ---------------------------------------------------------------------------
+  function receive(m) {
+    if (!m || m.id == null || byAttr('data-message-id', m.id)) return; // already shown
+    if (m.author_role === 'customer') {
+      // Our own echo may arrive before the ack: adopt the oldest pending bubble with the same text.
+      var pending = list.querySelectorAll('[data-client-id]:not([data-message-id])');
+      for (var i = 0; i < pending.length; i++) {
+        if (String(pending[i].hwText).trim() === String(m.body).trim()) { confirm(pending[i], m.id); return; }
+      }
+    } else {
+      showAgentTyping(false);
+    }
+    var li = buildMessage(m);
+    // keep our not-yet-confirmed bubbles last
+    var firstPending = list.querySelector('[data-client-id]:not([data-message-id])');
+    if (firstPending) { list.insertBefore(li, firstPending); if (nearBottom()) scrollToEnd(); }
+    else append(li, m.author_role === 'customer');
+  }
+
+  function onSession(s) {
+    s = s || {};
+    if (s.visitor_token) storeSet(tokenKey, s.visitor_token);
+    var company = s.company || {};
+    if (company.name) { title.textContent = company.name; document.title = company.name + ' – Chat'; }
+    applyColor(company.widget_color);
+    var newCustomer = s.customer && s.customer.id;
+    if (customerId != null && newCustomer !== customerId) {
+      // a different visitor (token no longer valid): start from a clean slate, keep unsent messages
+      Array.prototype.forEach.call(list.querySelectorAll('[data-message-id], .hw-notice'), function (n) { n.remove(); });
+    }
+    customerId = newCustomer;
+    setGreeting(company.widget_greeting);
+    // merge the restored conversation (oldest first) without re-rendering what is already shown
+    var msgs = (s.messages || []).slice().sort(function (a, b) {
+      return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
+    });
+    var after = greetingEl;
+    msgs.forEach(function (m) {
+      var node = byAttr('data-message-id', m.id);
+      if (!node) {
+        node = buildMessage(m);
+        list.insertBefore(node, after ? after.nextSibling : list.firstChild);
+      }
+      after = node;
+    });
+    setStatus('connected', 'Connected');
+    form.hidden = false;
+    list.scrollTop = list.scrollHeight;
+    flushQueue();
+  }
+
+  function onTicketStatus(t) {
+    if (!t || !t.status || t.status === lastStatus) return;
+    var prev = lastStatus;
+    lastStatus = t.status;
+    if (t.status === 'open' && prev !== 'resolved' && prev !== 'closed') return; // a new ticket: nothing to say
+    if (STATUS_TEXT[t.status]) notice(STATUS_TEXT[t.status]);
+  }
+
+  // ---- typing ------------------------------------------------------------------------------------
+  function showAgentTyping(on, name) {
+    clearTimeout(agentTypingTimer);
+    if (on) {
+      typingEl.textContent = (name || 'Support') + ' is typing…';
+      typingEl.hidden = false;
+      agentTypingTimer = setTimeout(function () { showAgentTyping(false); }, AGENT_TYPING_MS);
+    } else {
+      typingEl.hidden = true;
+      typingEl.textContent = '';
+    }
+  }
+
+  function emitTyping(on) {
+    if (typingSent === on) return;
+    typingSent = on;
+    if (socket && socket.connected) socket.emit('typing', { typing: on });
+  }
+
+  function stopTyping() { clearTimeout(typingTimer); emitTyping(false); }
+
+  function onInputChanged() {
+    var len = input.value.length;
+    if (len >= COUNTER_FROM) {
+      counter.hidden = false;
+      counter.textContent = len >= MAX_LEN ? 'Character limit reached (' + MAX_LEN + ').'
+        : (MAX_LEN - len) + ' characters left';
+      counter.setAttribute('data-over', len >= MAX_LEN ? 'true' : 'false');
+    } else {
+      counter.hidden = true;
+      counter.textContent = '';
+    }
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 160) + 'px';
+  }
+
+  // ---- connection --------------------------------------------------------------------------------
+  function unavailable(text) {
+    setStatus('unavailable', text || 'This chat is not available.');
+    form.hidden = true;
+    showAgentTyping(false);
+  }
+
+  function connect(withToken) {
+    var token = withToken ? storeGet(tokenKey) : null;
+    var auth = { company: slug };
+    if (token) auth.token = token;
+    socket = io('/widget', { auth: auth });
+
+    socket.on('session', onSession);
+    socket.on('message', receive);
+    socket.on('typing', function (t) {
+      if (t && t.author_role !== 'customer') showAgentTyping(!!t.typing, t.name);
+    });
+    socket.on('ticket_status', onTicketStatus);
+    socket.on('disconnect', function (reason) {
+      typingSent = false;
+      showAgentTyping(false);
+      if (reason === 'io server disconnect') unavailable('The chat was disconnected. Reload the page to continue.');
+      else if (reason !== 'io client disconnect') setStatus('reconnecting', 'Connection lost. Reconnecting…');
+    });
+    socket.on('connect_error', function () {
+      if (socket.active) { // network trouble: the client retries by itself
+        setStatus('reconnecting', customerId == null ? 'Cannot reach the chat. Retrying…' : 'Connection lost. Reconnecting…');
+        return;
+      }
+      // refused by the server: unknown company (or a visitor token it no longer accepts)
+      if (token && !retriedWithoutToken) {
+        retriedWithoutToken = true;
+        socket.removeAllListeners();
+        socket.disconnect();
+        connect(false);
+        return;
+      }
+      unavailable();
+    });
+    socket.io.on('reconnect_attempt', function () { setStatus('reconnecting', 'Reconnecting…'); });
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------------
+  function close() { if (window.parent !== window) window.parent.postMessage({ type: 'hearth:close' }, '*'); }
+
+  form.addEventListener('submit', function (e) { e.preventDefault(); send(); });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); send(); }
+  });
+  input.addEventListener('input', function () {
+    onInputChanged();
+    if (!input.value) { stopTyping(); return; }
+    emitTyping(true);
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  });
+  input.addEventListener('blur', stopTyping);
+
+  if (embedded) {
+    document.documentElement.classList.add('hw-embedded');
+    closeBtn.hidden = false;
+    closeBtn.addEventListener('click', close);
+    document.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
+    window.addEventListener('message', function (e) {
+      if (e.source === window.parent && e.data && e.data.type === 'hearth:focus') input.focus();
+    });
+  }
+
+  if (!slug || (segments.length === 1 && slug === 'chat')) { unavailable(); return; }
+  if (typeof window.io !== 'function') { unavailable('The chat could not be loaded. Please try again later.'); return; }
+  setStatus('connecting', 'Connecting…');
+  connect(true);
+  if (embedded || (window.matchMedia && matchMedia('(pointer: fine)').matches)) input.focus();
+})();
