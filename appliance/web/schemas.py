@@ -10,9 +10,13 @@ from ..domain.models import PRIORITIES, ROLES, TICKET_STATUSES
 # ---- requests -------------------------------------------------------------------------------
 
 
-def StrictBoolean(**kwargs) -> fields.Boolean:
+class StrictBoolean(fields.Boolean):
     """A JSON boolean: true or false, not "yes", 1 or "true"."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class LoginIn(Schema):

@@ -43,15 +43,25 @@ async function saveSettings(e) {
       fields: { ai_confidence_threshold: ['Between 0 and 1.'] } }, form);
     return;
   }
-  const body = {
-    name: $('#s-name').value.trim(),
-    settings: {
-      widget_color: $('#s-color').value,
-      widget_greeting: $('#s-greeting').value,
-      ai_system_prompt: $('#s-prompt').value,
-      ai_confidence_threshold: threshold,
-    },
+  // Send only what changed, so the audit trail shows real changes.
+  const current = state.company || {};
+  const wanted = {
+    widget_color: $('#s-color').value,
+    widget_greeting: $('#s-greeting').value,
+    ai_system_prompt: $('#s-prompt').value,
+    ai_confidence_threshold: threshold,
   };
+  const body = {};
+  const name = $('#s-name').value.trim();
+  if (name !== current.name) body.name = name;
+  const settings = {};
+  for (const [k, v] of Object.entries(wanted)) {
+    const old = String((current.settings || {})[k] ?? '');
+    const same = k === 'widget_color' ? String(v).toLowerCase() === old.toLowerCase() : String(v) === old;
+    if (!same) settings[k] = v;
+  }
+  if (Object.keys(settings).length) body.settings = settings;
+  if (!Object.keys(body).length) { toast('No changes to save.', 'info'); return; }
   const btn = form.querySelector('button[type="submit"]');
   btn.disabled = true;
   try {
@@ -160,8 +170,8 @@ const audit = { items: [], total: 0 };
 
 function detailsText(d) {
   if (d === null || d === undefined || d === '') return '';
-  if (typeof d === 'string') return d;
-  try { return JSON.stringify(d); } catch { return String(d); }
+  if (typeof d !== 'object') return String(d);
+  return Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n');
 }
 
 function renderAudit() {

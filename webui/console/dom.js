@@ -68,6 +68,7 @@ export function toast(message, kind = 'error') {
   const remove = () => el.remove();
   close.addEventListener('click', remove);
   box.append(el);
+  while (box.children.length > 4) box.firstElementChild.remove();
   setTimeout(remove, kind === 'error' ? 8000 : 4000);
 }
 
@@ -78,8 +79,9 @@ export function announce(text) {
   setTimeout(() => { live.textContent = text; }, 50);
 }
 
-// Show an API error: field errors next to fields inside `form`, the rest as a toast.
-export function showError(err, form) {
+// Show an API error: field errors next to fields inside `form`, the rest as a toast
+// (or returned as text, with quiet: true).
+export function showError(err, form, { quiet = false } = {}) {
   if (form) clearFieldErrors(form);
   const fields = flattenFields(err && err.fields);
   const leftover = [];
@@ -94,7 +96,9 @@ export function showError(err, form) {
     } else leftover.push(`${short}: ${msgs.join(' ')}`);
   }
   const message = (err && err.message) || 'Something went wrong.';
-  toast(leftover.length ? `${message} ${leftover.join(' ')}` : message, 'error');
+  const text = leftover.length ? `${message} ${leftover.join(' ')}` : message;
+  if (!quiet) toast(text, 'error');
+  return text;
 }
 
 export function clearFieldErrors(form) {

@@ -134,7 +134,7 @@ function rowEl(t) {
       t.waiting_since && (t.status === 'open' || t.status === 'pending') ? badge('waiting', 'waiting') : null,
       h('span.row-assignee', { class: t.assignee ? null : 'muted' }, t.assignee ? t.assignee.name : 'Unassigned'),
       viewers.length ? h('span.row-viewers', { title: `Viewing: ${viewers.map((a) => a.name).join(', ')}` },
-        `👁 ${viewers.map((a) => initials(a.name)).join(' ')}`) : null));
+        `viewing: ${viewers.map((a) => initials(a.name)).join(' ')}`) : null));
   li.append(link);
   return li;
 }
@@ -315,11 +315,11 @@ function renderHead() {
   const t = open.ticket;
   $('#t-title').textContent = `#${t.number} ${t.subject || '(no subject)'}`;
   const c = t.customer || {};
-  $('#t-customer').replaceChildren(
+  $('#t-customer').replaceChildren(h('span', {},
     h('strong', {}, c.name || 'Visitor'),
     c.email ? h('span', {}, ' · ', h('a', { href: `mailto:${c.email}` }, c.email)) : null,
     ` · via ${t.channel || 'widget'} · opened `, timeEl(t.created_at),
-    t.waiting_since ? h('span.waiting-text', {}, ' · customer waiting since ', timeEl(t.waiting_since)) : null);
+    t.waiting_since ? h('span.waiting-text', {}, ' · waiting since ', timeEl(t.waiting_since)) : null));
   $('#t-status').value = t.status;
   $('#t-priority').value = t.priority;
   renderAssignees();
@@ -384,30 +384,38 @@ function messageEl(m) {
   h('div.msg-meta', {},
     h('span.msg-author', {}, authorName(m)),
     role === 'ai' ? h('span.badge.badge-ai', {}, 'AI') : null,
-    priv ? h('span.badge.badge-private', {}, '🔒 Internal note') : null,
+    priv ? h('span.badge.badge-private', {}, 'Internal note') : null,
     role === 'ai' && typeof meta.confidence === 'number' ? h('span.muted', {}, `confidence ${meta.confidence.toFixed(2)}`) : null,
     timeEl(m.created_at)),
   h('div.msg-body', {}, m.body));
 }
 
+// The conversation scrolls by itself on wide screens; on phones the whole ticket does.
+const scroller = () => {
+  const conv = $('#conversation');
+  return getComputedStyle(conv).overflowY === 'visible' ? $('#ticket') : conv;
+};
+
 function renderConversation(messages, keepScroll) {
   const conv = $('#conversation');
-  const top = conv.scrollTop;
+  const box = scroller();
+  const top = box.scrollTop;
   open.msgIds = new Set(messages.map((m) => String(m.id)));
   conv.replaceChildren(...messages.map(messageEl));
   if (!messages.length) conv.append(h('p.muted.center.conv-empty', {}, 'No messages yet.'));
-  conv.scrollTop = keepScroll ? top : conv.scrollHeight;
+  box.scrollTop = keepScroll ? top : box.scrollHeight;
 }
 
 function appendMessage(m, forceScroll = false) {
   if (open.msgIds.has(String(m.id))) return false;
   open.msgIds.add(String(m.id));
   const conv = $('#conversation');
-  const nearBottom = conv.scrollHeight - conv.scrollTop - conv.clientHeight < 120;
+  const box = scroller();
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
   const empty = conv.querySelector('.conv-empty');
   if (empty) empty.remove();
   conv.append(messageEl(m));
-  if (nearBottom || forceScroll) conv.scrollTop = conv.scrollHeight;
+  if (nearBottom || forceScroll) box.scrollTop = box.scrollHeight;
   return true;
 }
 

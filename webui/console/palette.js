@@ -1,6 +1,6 @@
 // Ctrl/Cmd+K command palette and single-key shortcuts.
 import { api, qs } from './api.js';
-import { $, h, debounce, sameId } from './dom.js';
+import { $, h, debounce } from './dom.js';
 
 let commands = () => []; // [{label, hint, run}]
 let tickets = () => []; // loaded tickets
@@ -180,10 +180,12 @@ export function initPalette(opts) {
   input.addEventListener('keydown', paletteKeys);
   // A click on the backdrop (the dialog element itself) closes it.
   for (const id of ['#palette', '#help']) {
-    $(id).addEventListener('click', (e) => { if (e.target === e.currentTarget) e.currentTarget.close(); });
+    $(id).addEventListener('click', (e) => {
+      const r = e.currentTarget.getBoundingClientRect();
+      const outside = e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom;
+      if (e.target === e.currentTarget && outside) e.currentTarget.close();
+    });
   }
   document.addEventListener('keydown', onKeydown);
   $('#palette-open').addEventListener('click', openPalette);
 }
-
-export { sameId };

@@ -1,0 +1,119 @@
+"""Fixtures: every test gets a fresh Hearth on a temporary data dir (never the user's data)."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from appliance.app import create_app
+from appliance.db import close_database
+from appliance.settings import Settings
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings.load({"data_dir": str(tmp_path / "data")}, environ={})
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings, async_mode="threading")
+    app.config["TESTING"] = True
+    yield app
+    close_database()
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["hearth"]
+
+
+@pytest.fixture
+def socketio(app):
+    return app.extensions["socketio"]
+
+
+_counter = itertools.count(1)
+
+
+class Tenant:
+    """A company with an admin and an agent, made through the real services."""
+
+    def __init__(self, services, slug: str):
+        self.services = services
+        self.company, self.admin = services.companies.create(
+            name=slug.title(), slug=slug, admin_email=f"admin@{slug}.test", admin_password=PASSWORD,
+            admin_name=f"{slug} admin")
+        self.agent = services.users.create(self.company, self.admin, email=f"agent@{slug}.test",
+                                           password=PASSWORD, name=f"{slug} agent", role="agent")
+
+    def customer_message(self, text: str = "Where is my order?", customer=None):
+        if customer is None:
+            customer, _ = self.services.customers.start_visit(self.company)
+        ticket, message, _ = self.services.tickets.post_customer_message(
+            self.company, customer, text=text, client_id=f"c-{next(_counter)}")
+        return ticket, message
+
+
+@pytest.fixture
+def acme(services):
+    return Tenant(services, "acme")
+
+
+@pytest.fixture
+def globex(services):
+    return Tenant(services, "globex")
+
+
+class ApiClient:
+    """Flask's test client, logged in as one user, sending the CSRF header like the console does."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        if response.status_code == 200:
+            self.csrf = response.get_json()["csrf_token"]
+        return response
+
+    def _headers(self):
+        return {"X-CSRF-Token": self.csrf} if self.csrf else {}
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, json=None, **kw):
+        return self.client.post(url, json=json, headers=self._headers(), **kw)
+
+    def put(self, url, json=None, **kw):
+        return self.client.put(url, json=json, headers=self._headers(), **kw)
+
+    def patch(self, url, json=None, **kw):
+        return self.client.patch(url, json=json, headers=self._headers(), **kw)
+
+    def delete(self, url, **kw):
+        return self.client.delete(url, headers=self._headers(), **kw)
+
+
+@pytest.fixture
+def make_client(app):
+    def make(user=None):
+        api = ApiClient(app.test_client())
+        if user is not None:
+            assert api.login(user.email).status_code == 200
+        return api
+    return make
+
+
+@pytest.fixture
+def admin_client(make_client, acme):
+    return make_client(acme.admin)
+
+
+@pytest.fixture
+def agent_client(make_client, acme):
+    return make_client(acme.agent)

@@ -1,0 +1,66 @@
+import pytest
+
+from appliance.domain.models import Company, User
+from appliance.errors import BadRequest, Conflict, Unauthorized
+from tests.conftest import PASSWORD
+
+
+def test_passwords_are_salted_slow_hashes(acme):
+    assert acme.admin.password_hash.startswith("scrypt:")
+    assert PASSWORD not in acme.admin.password_hash
+    assert acme.admin.password_hash != acme.agent.password_hash
+
+
+def test_authenticate(acme, services):
+    assert services.users.authenticate("ADMIN@acme.test ", PASSWORD).id == acme.admin.id
+    with pytest.raises(Unauthorized):
+        services.users.authenticate("admin@acme.test", "wrong")
+    with pytest.raises(Unauthorized):
+        services.users.authenticate("nobody@acme.test", PASSWORD)
+
+
+def test_deactivated_user_cannot_log_in(acme, services):
+    services.users.update(acme.company, acme.admin, acme.agent.id, active=False)
+    with pytest.raises(Unauthorized):
+        services.users.authenticate(acme.agent.email, PASSWORD)
+
+
+def test_company_creation_is_all_or_nothing(services):
+    with pytest.raises(BadRequest, match="password"):
+        services.companies.create(name="Shop", slug="shop", admin_email="a@shop.test", admin_password="short")
+    assert Company.select().count() == 0 and User.select().count() == 0
+
+
+@pytest.mark.parametrize("slug", ["A", "ab", "has space", "-dash", "x" * 70, "ünï"])
+def test_bad_slugs(services, slug):
+    with pytest.raises(BadRequest, match="slug"):
+        services.companies.create(name="Shop", slug=slug, admin_email="a@shop.test", admin_password=PASSWORD)
+
+
+def test_duplicate_slug_and_email(acme, services):
+    with pytest.raises(Conflict):
+        services.companies.create(name="Acme 2", slug="acme", admin_email="x@y.test", admin_password=PASSWORD)
+    with pytest.raises(Conflict):
+        services.users.create(acme.company, acme.admin, email="agent@acme.test", password=PASSWORD, name="Dup")
+
+
+def test_last_admin_cannot_be_removed(acme, services):
+    with pytest.raises(BadRequest, match="own admin role"):
+        services.users.update(acme.company, acme.admin, acme.admin.id, role="agent")
+
+
+def test_company_settings_are_checked(acme, services):
+    company = services.companies.update(acme.company, acme.admin, settings={"widget_color": "#FF0000"})
+    assert company.setting("widget_color") == "#ff0000"
+    with pytest.raises(BadRequest, match="settings.widget_color"):
+        services.companies.update(acme.company, acme.admin, settings={"widget_color": "red"})
+    with pytest.raises(BadRequest, match="unknown setting"):
+        services.companies.update(acme.company, acme.admin, settings={"favourite": 1})
+
+
+def test_visitor_tokens_are_per_company(acme, globex, services):
+    customer, token = services.customers.start_visit(acme.company)
+    again, same = services.customers.start_visit(acme.company, token)
+    assert again.id == customer.id and same == token
+    other, _ = services.customers.start_visit(globex.company, token)
+    assert other.id != customer.id and other.company_id == globex.company.id

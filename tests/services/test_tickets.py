@@ -1,0 +1,130 @@
+import pytest
+
+from appliance import events
+from appliance.domain.models import AuditEntry, Message, Ticket
+from appliance.errors import BadRequest, NotFound
+
+
+def test_first_customer_message_opens_a_numbered_ticket_waiting_for_an_agent(acme, services):
+    ticket, message = acme.customer_message("My bike chain snapped")
+    assert ticket.number == 1 and ticket.status == "open" and ticket.channel == "widget"
+    assert ticket.subject == "My bike chain snapped"
+    assert ticket.waiting_since == message.created_at
+    assert message.author_role == "customer" and not message.private
+    second, _ = acme.customer_message("Another question")
+    assert second.number == 2
+
+
+def test_ticket_numbers_are_per_company(acme, globex):
+    acme.customer_message()
+    acme.customer_message()
+    ticket, _ = globex.customer_message()
+    assert ticket.number == 1
+
+
+def test_resending_a_client_id_stores_nothing_new(acme, services):
+    customer, _ = services.customers.start_visit(acme.company)
+    first = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="abc")
+    again = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="abc")
+    assert again[1].id == first[1].id and again[2] is False
+    assert Message.select().count() == 1
+
+
+def test_following_messages_join_the_open_ticket(acme, services):
+    customer, _ = services.customers.start_visit(acme.company)
+    t1, _ = acme.customer_message("one", customer=customer)
+    t2, _ = acme.customer_message("two", customer=customer)
+    assert t1.id == t2.id
+    services.tickets.update(acme.company, acme.agent, t1.id, status="resolved")
+    t3, _ = acme.customer_message("three", customer=customer)
+    assert t3.id != t1.id
+
+
+def test_agent_reply_records_first_response_and_takes_the_ticket(acme, services):
+    ticket, _ = acme.customer_message()
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="On its way")
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.first_response_at is not None
+    assert ticket.waiting_since is None
+    assert ticket.assignee_id == acme.agent.id
+
+
+def test_private_note_changes_no_customer_facing_timestamps(acme, services):
+    ticket, _ = acme.customer_message()
+    note = services.tickets.reply(acme.company, acme.agent, ticket.id, body="VIP customer", private=True)
+    ticket = Ticket.get_by_id(ticket.id)
+    assert note.private
+    assert ticket.first_response_at is None and ticket.waiting_since is not None
+    assert services.tickets.messages(ticket, include_private=False)[-1].id != note.id
+
+
+def test_status_changes_keep_timestamps_and_audit(acme, services):
+    ticket, _ = acme.customer_message()
+    ticket = services.tickets.update(acme.company, acme.admin, ticket.id, status="resolved", priority="high")
+    assert ticket.resolved_at is not None and ticket.priority == "high"
+    ticket = services.tickets.update(acme.company, acme.admin, ticket.id, status="open")
+    assert ticket.resolved_at is None
+    actions = [e.action for e in AuditEntry.select().where(AuditEntry.target_type == "ticket")]
+    assert actions == ["ticket.updated", "ticket.updated"]
+
+
+def test_events_are_published_after_commit(acme, services):
+    seen = []
+    for name in (events.TICKET_CREATED, events.MESSAGE_CREATED, events.TICKET_UPDATED):
+        services.bus.subscribe(name, lambda n, e: seen.append(n))
+    ticket, _ = acme.customer_message()
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="Hello")
+    assert seen == ["ticket.created", "message.created", "message.created", "ticket.updated"]
+
+
+def test_another_companys_ticket_is_not_found(acme, globex, services):
+    ticket, _ = acme.customer_message()
+    with pytest.raises(NotFound):
+        services.tickets.get(globex.company, ticket.id)
+    with pytest.raises(NotFound):
+        services.tickets.reply(globex.company, globex.agent, ticket.id, body="hijack")
+    with pytest.raises(NotFound):
+        services.tickets.update(globex.company, globex.agent, ticket.id, status="closed")
+    assert Message.select().where(Message.ticket == ticket.id).count() == 1
+
+
+def test_cannot_assign_to_another_companys_agent(acme, globex, services):
+    ticket, _ = acme.customer_message()
+    with pytest.raises(BadRequest, match="assignee_id"):
+        services.tickets.update(acme.company, acme.admin, ticket.id, assignee_id=globex.agent.id)
+
+
+def test_lists_are_scoped_and_filtered(acme, globex, services):
+    t1, _ = acme.customer_message("refund please")
+    acme.customer_message("shipping question")
+    globex.customer_message("refund for globex")
+    services.tickets.update(acme.company, acme.admin, t1.id, assignee_id=acme.agent.id)
+    items, total = services.tickets.list(acme.company, viewer=acme.agent)
+    assert total == 2
+    items, total = services.tickets.list(acme.company, viewer=acme.agent, q="refund")
+    assert [t.id for t in items] == [t1.id]
+    items, _ = services.tickets.list(acme.company, viewer=acme.agent, assignee="me")
+    assert [t.id for t in items] == [t1.id]
+    items, _ = services.tickets.list(acme.company, viewer=acme.agent, assignee="unassigned")
+    assert t1.id not in [t.id for t in items]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "must not be empty"),
+    ("   \n ", "must not be empty"),
+    (None, "must be a string"),
+    (12, "must be a string"),
+    ("x" * 5001, "the limit is 5000"),
+])
+def test_bad_customer_text_is_refused_and_nothing_is_written(acme, services, text, problem):
+    customer, _ = services.customers.start_visit(acme.company)
+    with pytest.raises(BadRequest, match=problem):
+        services.tickets.post_customer_message(acme.company, customer, text=text, client_id="x1")
+    assert Ticket.select().count() == 0 and Message.select().count() == 0
+
+
+def test_control_characters_are_stripped_but_emoji_kept(acme, services):
+    customer, _ = services.customers.start_visit(acme.company)
+    _, message, _ = services.tickets.post_customer_message(
+        acme.company, customer, text="hi\x00\x07 there 👩‍👩‍👧", client_id="e1")
+    assert message.body == "hi there 👩‍👩‍👧"

@@ -1,0 +1,79 @@
+import pytest
+
+from appliance.domain.models import Article
+
+
+def test_login_sets_an_httponly_cookie_and_returns_a_csrf_token(make_client, acme):
+    api = make_client()
+    response = api.login(acme.agent.email)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["user"]["email"] == "agent@acme.test" and body["company"]["slug"] == "acme"
+    assert body["csrf_token"]
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert api.get("/api/v1/auth/me").get_json()["user"]["id"] == acme.agent.id
+
+
+def test_wrong_password_is_401_with_a_clear_error(make_client, acme):
+    response = make_client().login(acme.agent.email, "nope-nope-nope")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_api_needs_a_login(make_client):
+    response = make_client().get("/api/v1/tickets")
+    assert response.status_code == 401
+    assert "log in" in response.get_json()["error"]["message"]
+
+
+def test_logout_ends_the_session(agent_client):
+    assert agent_client.post("/api/v1/auth/logout").status_code == 204
+    assert agent_client.get("/api/v1/tickets").status_code == 401
+
+
+@pytest.mark.parametrize("token", [None, "forged-token", ""])
+def test_state_changes_need_the_csrf_header(agent_client, token):
+    headers = {} if token is None else {"X-CSRF-Token": token}
+    response = agent_client.client.post("/api/v1/articles", json={"title": "T", "body": "B"}, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf_failed"
+    assert Article.select().count() == 0
+
+
+def test_csrf_token_of_another_session_is_refused(make_client, acme):
+    alice, bob = make_client(acme.admin), make_client(acme.agent)
+    response = bob.client.post("/api/v1/articles", json={"title": "T", "body": "B"},
+                               headers={"X-CSRF-Token": alice.csrf})
+    assert response.status_code == 403
+
+
+def test_with_the_csrf_header_it_works(agent_client):
+    assert agent_client.post("/api/v1/articles", json={"title": "T", "body": "B"}).status_code == 201
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("patch", "/api/v1/company", {"name": "Taken over"}),
+    ("post", "/api/v1/users", {"email": "new@acme.test", "name": "New", "password": "long-enough-pw"}),
+    ("get", "/api/v1/audit", None),
+])
+def test_agents_cannot_do_admin_work(agent_client, method, url, body):
+    call = getattr(agent_client, method)
+    response = call(url, json=body) if body is not None else call(url)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_admins_can(admin_client, acme):
+    assert admin_client.patch("/api/v1/company", json={"settings": {"ai_confidence_threshold": 0.7}}).status_code == 200
+    created = admin_client.post("/api/v1/users", json={"email": "new@acme.test", "name": "New",
+                                                       "password": "long-enough-pw"})
+    assert created.status_code == 201 and created.get_json()["role"] == "agent"
+    audit = admin_client.get("/api/v1/audit").get_json()["items"]
+    assert {"company.updated", "user.created"} <= {e["action"] for e in audit}
+
+
+def test_a_deactivated_agent_loses_access_at_once(make_client, admin_client, acme):
+    agent = make_client(acme.agent)
+    assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False}).status_code == 200
+    assert agent.get("/api/v1/tickets").status_code == 401
