@@ -1,0 +1,75 @@
+"""The command line and the real server process, as a user runs them."""
+import json
+import urllib.request
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.live import LiveServer, cli
+
+
+def test_create_company_and_user(tmp_path):
+    made = cli(tmp_path, "create-company", "--name", "Corner Shop", "--slug", "corner", "--admin-email",
+               "owner@corner.test", "--admin-password", PASSWORD)
+    assert made.returncode == 0, made.stderr
+    assert "created company 'corner'" in made.stdout
+    user = cli(tmp_path, "create-user", "--company", "corner", "--email", "sam@corner.test", "--name", "Sam",
+               "--password", PASSWORD)
+    assert user.returncode == 0, user.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["create-company", "--name", "X"], "required"),
+    (["create-company", "--name", "X", "--slug", "Bad Slug", "--admin-email", "a@b.test", "--admin-password",
+      PASSWORD], "slug"),
+    (["create-company", "--name", "X", "--slug", "okay", "--admin-email", "nope", "--admin-password", PASSWORD],
+     "email"),
+    (["create-user", "--company", "missing", "--email", "a@b.test", "--name", "A", "--password", PASSWORD],
+     "no company"),
+    (["frobnicate"], "invalid choice"),
+    (["serve", "--port", "eighty"], "invalid int"),
+])
+def test_bad_arguments_get_one_clear_line(tmp_path, args, message):
+    result = cli(tmp_path, *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_server_starts_serves_health_and_keeps_data(tmp_path):
+    data = tmp_path / "data"
+    assert cli(data, "create-company", "--name", "Shop", "--slug", "shop", "--admin-email", "a@shop.test",
+               "--admin-password", PASSWORD).returncode == 0
+    server = LiveServer(data).start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/healthz") as response:
+            assert json.load(response)["status"] == "ok"
+        login = urllib.request.Request(f"{server.url}/api/v1/auth/login", method="POST",
+                                       data=json.dumps({"email": "a@shop.test", "password": PASSWORD}).encode(),
+                                       headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(login) as response:
+            assert json.load(response)["company"]["slug"] == "shop"
+        assert (data / "hearth.db").exists() and (data / "hearth.db-wal").exists()
+        assert (data / "logs" / "hearth.log").exists()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0 or server.process.returncode == -15
+
+
+def test_python_m_appliance_serve_is_the_same_server(tmp_path):
+    server = LiveServer(tmp_path / "data", entry=("-m", "appliance", "serve")).start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/healthz") as response:
+            assert response.status == 200
+    finally:
+        server.stop()
+
+
+def test_port_in_use_is_a_clear_error(tmp_path):
+    first = LiveServer(tmp_path / "a").start()
+    try:
+        result = cli(tmp_path / "b", "serve", "--port", str(first.port))
+        assert result.returncode == 1
+        assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        first.stop()
