@@ -43,7 +43,12 @@ export async function api(method, path, body) {
   } catch (err) {
     // A stale CSRF token (e.g. rotated by another tab): fetch a fresh one and retry once.
     if (err.code === 'csrf_failed' && method !== 'GET' && !path.startsWith('/auth/')) {
-      await send('GET', '/auth/me').catch(() => null);
+      try {
+        await send('GET', '/auth/me');
+      } catch (meErr) {
+        if (meErr.status === 401) onUnauthorized(); // the session is gone, not just the token
+        throw err;
+      }
       return send(method, path, body).catch((e) => { if (e.status === 401) onUnauthorized(); throw e; });
     }
     if (err.status === 401 && !path.startsWith('/auth/')) onUnauthorized();

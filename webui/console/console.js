@@ -87,18 +87,19 @@ function startSession(data) {
   for (const el of $$('.admin-only')) el.hidden = !isAdmin();
   $('#me-name').textContent = state.user.name;
   renderCompany();
+  inbox.startInbox(state.user.id);
   loadUsers().catch((err) => showError(err));
   connectSocket();
   route();
 }
 
-function endSession(message) {
+function endSession(message, keepDrafts = false) {
   if (state.socket) {
     state.socket.off();
     state.socket.disconnect();
     state.socket = null;
   }
-  inbox.resetInbox();
+  inbox.resetInbox(keepDrafts);
   resetKb();
   Object.assign(state, { user: null, company: null, csrf: null, users: [], online: [] });
   currentView = null;
@@ -188,7 +189,7 @@ async function recheckSession(socket) {
     state.csrf = me.csrf_token;
     setTimeout(() => { if (state.socket === socket && !socket.connected) socket.connect(); }, 5000);
   } catch (err) {
-    if (err.status === 401) endSession('Your session has ended. Please sign in again.');
+    if (err.status === 401) endSession('Your session has ended. Please sign in again.', true);
     else setTimeout(() => { if (state.socket === socket && !socket.connected) recheckSession(socket); }, 10000);
   }
 }
@@ -239,7 +240,7 @@ function init() {
   $('#login-form').addEventListener('submit', login);
   $('#logout').addEventListener('click', logout);
   window.addEventListener('hashchange', route);
-  setUnauthorizedHandler(() => { if (state.user) endSession('Your session has ended. Please sign in again.'); });
+  setUnauthorizedHandler(() => { if (state.user) endSession('Your session has ended. Please sign in again.', true); });
 
   inbox.initInbox();
   initKb();

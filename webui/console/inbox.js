@@ -547,12 +547,19 @@ export function initInbox() {
   setPrivate(false);
 }
 
-// Forget everything on logout.
-export function resetInbox() {
-  closeTicket();
+// Called when a session starts: drafts survive an expired session, but only for the same user.
+let draftOwner = null;
+export function startInbox(userId) {
+  if (draftOwner !== null && !sameId(draftOwner, userId)) drafts.clear();
+  draftOwner = userId;
+}
+
+// Forget the session's data on logout (keepDrafts when the session merely expired).
+export function resetInbox(keepDrafts = false) {
+  closeTicket(); // saves the reply being typed into drafts
   Object.assign(list, { items: [], total: 0, loaded: false });
   list.req += 1;
-  drafts.clear();
+  if (!keepDrafts) drafts.clear();
   viewersByTicket.clear();
   $('#ticket-list').replaceChildren();
 }

@@ -1,0 +1,72 @@
+"""End-to-end fixtures: a real Hearth server process and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.live import LiveServer, cli
+
+CHROMIUM = os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` as root, or `sudo apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
+               "owner@corner.test", "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
+    assert made.returncode == 0, made.stderr
+    cli(data, "create-company", "--name", "Other Shop", "--slug", "other", "--admin-email", "owner@other.test",
+        "--admin-password", PASSWORD)
+    live = LiveServer(data).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def context_factory(browser, request):
+    contexts = []
+
+    def make(**kwargs):
+        context = browser.new_context(**kwargs)
+        errors = []
+        context.on("weberror", lambda e: errors.append(str(e.error)))
+        context.errors = errors
+        contexts.append(context)
+        return context
+
+    yield make
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i, context in enumerate(contexts):
+        for j, page in enumerate(context.pages):
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}-{j}.png"))
+            except Exception:
+                pass
+        context.close()
+
+
+def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/console")
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("ticket-list").wait_for()

@@ -1,0 +1,104 @@
+"""A customer writes in the widget; an agent in another browser sees it live, replies; the
+customer sees the typing indicator and the reply. Real server, real Chromium."""
+import functools
+import re
+import http.server
+import threading
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_customer_and_agent_talk_live(server, context_factory):
+    agent_page = context_factory().new_page()
+    login(agent_page, server.url, "owner@corner.test")
+
+    customer_page = context_factory(viewport={"width": 390, "height": 760}).new_page()
+    customer_page.goto(f"{server.url}/chat/corner")
+    expect(customer_page.get_by_test_id("widget-status")).to_be_attached()
+    customer_page.get_by_test_id("widget-input").fill("Hi, my <b>brakes</b> squeak <script>alert(1)</script>")
+    customer_page.get_by_test_id("widget-send").click()
+
+    # the ticket appears in the agent's inbox without a reload
+    row = agent_page.get_by_test_id("ticket-row").filter(has_text="brakes")
+    expect(row).to_have_count(1, timeout=10_000)
+    row.click()
+    customer_msg = agent_page.get_by_test_id("message").filter(has_text="squeak")
+    expect(customer_msg).to_contain_text("<b>brakes</b>")  # shown as text, not HTML
+    expect(agent_page.locator("[data-testid=conversation] script")).to_have_count(0)
+
+    # the agent types: the customer sees the indicator
+    reply_box = agent_page.get_by_test_id("reply-box")
+    reply_box.click()
+    reply_box.press_sequentially("Sorry to hear", delay=30)
+    expect(customer_page.get_by_test_id("widget-typing")).to_be_visible(timeout=10_000)
+
+    # the customer types: the agent sees the indicator
+    customer_page.get_by_test_id("widget-input").press_sequentially("still there?", delay=30)
+    expect(agent_page.get_by_test_id("typing-indicator")).to_be_visible(timeout=10_000)
+
+    reply_box.fill("Bring it in, we'll adjust them for free.")
+    agent_page.get_by_test_id("reply-send").click()
+    reply = customer_page.get_by_test_id("widget-message").filter(has_text="adjust them for free")
+    expect(reply).to_have_count(1, timeout=10_000)
+    expect(reply).to_have_attribute("data-author-role", "agent")
+    expect(customer_page.get_by_test_id("widget-typing")).to_be_hidden(timeout=10_000)
+
+    # a private note stays with the agents
+    agent_page.get_by_test_id("reply-private").check()
+    reply_box.fill("Customer seems in a hurry")
+    agent_page.get_by_test_id("reply-send").click()
+    expect(agent_page.get_by_test_id("message").filter(has_text="in a hurry")).to_have_attribute(
+        "data-private", "true")
+
+    # the customer reloads and gets the conversation back, without the note
+    customer_page.reload()
+    expect(customer_page.get_by_test_id("widget-message").filter(has_text="adjust them for free")).to_have_count(1)
+    expect(customer_page.get_by_test_id("widget-message").filter(has_text="squeak")).to_have_count(1)
+    expect(customer_page.get_by_test_id("widget-message").filter(has_text="in a hurry")).to_have_count(0)
+    expect(customer_page.locator("[data-testid=widget-messages] script")).to_have_count(0)
+    assert not customer_page.context.errors and not agent_page.context.errors
+
+
+@pytest.fixture
+def shop_site(tmp_path, server):
+    """The shop's own web page, on another origin (its own loopback server), embedding the widget."""
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><title>Shop</title><h1>Bike shop</h1>'
+        f'<script src="{server.url}/widget.js" data-company="corner" async></script>')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{site.server_address[1]}/"
+    site.shutdown()
+
+
+def test_the_embed_snippet_opens_the_chat_on_a_shop_page(server, shop_site, context_factory):
+    page = context_factory().new_page()
+    page.goto(shop_site)
+    bubble = page.get_by_test_id("hearth-bubble")
+    expect(bubble).to_be_visible(timeout=10_000)
+    bubble.click()
+    frame = page.frame_locator("[data-testid=hearth-frame]")
+    frame.get_by_test_id("widget-input").fill("Hello from the shop page")
+    frame.get_by_test_id("widget-send").click()
+    expect(frame.get_by_test_id("widget-message").filter(has_text="Hello from the shop page")).to_have_count(1)
+
+
+def test_console_keyboard_palette_and_theme(server, context_factory):
+    page = context_factory().new_page()
+    login(page, server.url, "owner@corner.test")
+    page.keyboard.press("Control+k")
+    palette = page.get_by_test_id("palette-input")
+    expect(palette).to_be_focused()
+    palette.fill("knowledge")
+    palette.press("Enter")
+    expect(page).to_have_url(re.compile(r"#/kb"))
+    expect(page.get_by_role("searchbox", name="Search articles")).to_be_visible()
+    before = page.evaluate("document.documentElement.dataset.theme || ''")
+    page.get_by_test_id("theme-toggle").click()
+    assert page.evaluate("document.documentElement.dataset.theme || ''") != before
