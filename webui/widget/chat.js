@@ -25,6 +25,7 @@
   var segments = location.pathname.split('/').filter(Boolean);
   var slug = segments.length ? safeDecode(segments[segments.length - 1]) : '';
   var tokenKey = 'hearth:visitor:' + slug;
+  var token = storeGet(tokenKey);
   var reduceMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   var socket = null, greetingEl = null, customerId = null, lastStatus = null;
@@ -232,7 +233,7 @@
 
   function onSession(s) {
     s = s || {};
-    if (s.visitor_token) storeSet(tokenKey, s.visitor_token);
+    if (s.visitor_token) { token = s.visitor_token; storeSet(tokenKey, token); }
     var company = s.company || {};
     if (company.name) { title.textContent = company.name; document.title = company.name + ' – Chat'; }
     applyColor(company.widget_color);
@@ -313,11 +314,11 @@
     showAgentTyping(false);
   }
 
-  function connect(withToken) {
-    var token = withToken ? storeGet(tokenKey) : null;
-    var auth = { company: slug };
-    if (token) auth.token = token;
-    socket = io('/widget', { auth: auth });
+  function connect() {
+    // auth as a function: every reconnect sends the newest token (the first visit has none yet)
+    socket = io('/widget', {
+      auth: function (cb) { cb(token ? { company: slug, token: token } : { company: slug }); }
+    });
 
     socket.on('session', onSession);
     socket.on('message', receive);
@@ -339,9 +340,10 @@
       // refused by the server: unknown company (or a visitor token it no longer accepts)
       if (token && !retriedWithoutToken) {
         retriedWithoutToken = true;
+        token = null;
         socket.removeAllListeners();
         socket.disconnect();
-        connect(false);
+        connect();
         return;
       }
       unavailable();
@@ -378,6 +380,6 @@
   if (!slug || (segments.length === 1 && slug === 'chat')) { unavailable(); return; }
   if (typeof window.io !== 'function') { unavailable('The chat could not be loaded. Please try again later.'); return; }
   setStatus('connecting', 'Connecting…');
-  connect(true);
+  connect();
   if (embedded || (window.matchMedia && matchMedia('(pointer: fine)').matches)) input.focus();
 })();
