@@ -35,7 +35,8 @@ function toggleTheme() {
 // ---------------------------------------------------------------- routing
 
 function parseRoute() {
-  const [a, b] = location.hash.replace(/^#\/?/, '').split('/').map((p) => decodeURIComponent(p));
+  const decode = (p) => { try { return decodeURIComponent(p); } catch { return p; } };
+  const [a, b] = location.hash.replace(/^#\/?/, '').split('/').map(decode);
   if (a === 'tickets') return { view: 'inbox', id: b || null };
   if (a === 'kb') return { view: 'kb', id: b || null };
   if (ADMIN_VIEWS.includes(a)) return { view: a };
@@ -46,7 +47,8 @@ function route() {
   if (!state.user) return;
   let r = parseRoute();
   if (ADMIN_VIEWS.includes(r.view) && !isAdmin()) r = { view: 'denied' };
-  if (currentView === 'inbox' && r.view !== 'inbox') inbox.leaveInbox();
+  const previous = currentView;
+  if (previous === 'inbox' && r.view !== 'inbox') inbox.leaveInbox();
   currentView = r.view;
   for (const sec of $$('.view')) sec.hidden = sec.dataset.view !== r.view;
   for (const a of $$('.nav a')) {
@@ -55,7 +57,7 @@ function route() {
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   document.title = `${TITLES[r.view]} · Hearth`;
-  if (r.view === 'inbox') inbox.showInbox(r.id);
+  if (r.view === 'inbox') inbox.showInbox(r.id, previous !== null && previous !== 'inbox');
   else if (r.view === 'kb') showKb(r.id);
   else if (r.view === 'settings') showSettings();
   else if (r.view === 'users') showUsers();

@@ -244,8 +244,9 @@ export function resync() {
 
 // ---------------------------------------------------------------- ticket view
 
-export function showInbox(ticketId) {
-  if (!list.loaded) loadList();
+// `fresh`: coming from another page, so reload the list in case filters drifted.
+export function showInbox(ticketId, fresh = false) {
+  if (!list.loaded || fresh) loadList();
   if (ticketId === null || ticketId === undefined) closeTicket();
   else openTicket(String(ticketId));
 }
@@ -462,6 +463,7 @@ function autosize() {
 function onReplyInput() {
   autosize();
   saveDraft();
+  if ($('#composer [data-error-for="body"]').textContent) clearFieldErrors($('#composer'));
   const box = $('#reply-box');
   if (!open.id || $('#reply-private').checked || !box.value.trim()) { stopTyping(); return; }
   if (!typing.on) {
