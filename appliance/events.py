@@ -16,6 +16,7 @@ TICKET_CREATED = "ticket.created"      # ticket
 TICKET_UPDATED = "ticket.updated"      # ticket, changes
 MESSAGE_CREATED = "message.created"    # ticket, message
 ARTICLE_CHANGED = "article.changed"    # article_id, deleted
+USER_DEACTIVATED = "user.deactivated"  # user_id
 
 
 class EventBus:

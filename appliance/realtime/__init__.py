@@ -37,6 +37,11 @@ def init_app(socketio: SocketIO, services: Services) -> None:
             socketio.emit("message", serializers.public_message(message),
                           to=visitor_room(event["ticket"].customer_id), namespace="/widget")
 
+    def user_deactivated(_name, event):
+        for sid in presence.sids_of(event["user_id"]):
+            socketio.server.disconnect(sid, namespace="/agent")
+
     services.bus.subscribe(events.TICKET_CREATED, ticket_created)
+    services.bus.subscribe(events.USER_DEACTIVATED, user_deactivated)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)

@@ -31,6 +31,9 @@ class Presence:
         previous, conn.ticket_id = conn.ticket_id, ticket_id
         return previous
 
+    def sids_of(self, user_id: int) -> list[str]:
+        return [sid for sid, c in self._by_sid.items() if c.user_id == user_id]
+
     def online(self, company_id: int) -> list[dict]:
         people = {c.user_id: c.name for c in self._by_sid.values() if c.company_id == company_id}
         return [{"id": uid, "name": name} for uid, name in sorted(people.items(), key=lambda p: p[1].lower())]

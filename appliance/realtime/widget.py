@@ -46,6 +46,7 @@ class WidgetNamespace(Namespace):
                 "visitor_token": token,
                 "customer": {"id": customer.id, "name": customer.name},
                 "ticket_id": ticket.id if ticket else None,
+                "ticket_status": ticket.status if ticket else None,
                 "messages": [serializers.public_message(m) for m in messages],
                 "company": serializers.public_company(company),
             })

@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import events
 from ..db import database
 from ..domain.models import ROLES, Company, User
 from ..errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -111,6 +112,8 @@ class UserService(Service):
             user.save()
             self._ensure_an_admin_remains(company)
             self.audit(company, actor, "user.updated", "user", user.id, changes=changes)
+        if changes.get("active") is False:
+            self.bus.publish(events.USER_DEACTIVATED, company_id=company.id, user_id=user.id)
         return user
 
     @staticmethod

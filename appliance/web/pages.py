@@ -47,6 +47,11 @@ def ui_file(filename: str):
     return send_from_directory(webui_dir(), filename, max_age=300)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(webui_dir(), "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
 @bp.get("/healthz")
 def healthz():
     return jsonify({"status": "ok", "version": __version__, "schema_version": SCHEMA_VERSION})

@@ -162,3 +162,10 @@ def test_bad_agent_events_get_error_acks(agent_socket, make_client, acme, event,
     ack = agent.emit(event, data, namespace="/agent", callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "invalid_input"
     assert agent.is_connected("/agent")
+
+
+def test_deactivating_an_agent_closes_their_live_connection(agent_socket, make_client, admin_client, acme):
+    agent = agent_socket(make_client(acme.agent))
+    assert agent.is_connected("/agent")
+    admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False})
+    assert not agent.is_connected("/agent")

@@ -329,7 +329,10 @@
     socket.on('disconnect', function (reason) {
       typingSent = false;
       showAgentTyping(false);
-      if (reason === 'io server disconnect') unavailable('The chat was disconnected. Reload the page to continue.');
+      if (reason === 'io server disconnect') { // the server ended the session: it will not reconnect by itself
+        setStatus('disconnected', 'The chat was disconnected. Reload the page to continue.');
+        form.hidden = true;
+      }
       else if (reason !== 'io client disconnect') setStatus('reconnecting', 'Connection lost. Reconnecting…');
     });
     socket.on('connect_error', function () {
