@@ -1,27 +1,22 @@
-"""Schema versions. Each migration runs once, in order, in its own transaction.
-
-To change the schema: append a function to MIGRATIONS that uses ``playhouse.migrate`` (or SQL)
-to move version N-1 to N. Never edit a migration that has shipped.
-"""
+"""Schema versions: numbered SQL files in ``appliance/schema/``, each applied once, in order, in
+its own transaction. To change the schema add the next file; never edit one that has shipped."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from peewee import Database
 
 logger = logging.getLogger(__name__)
 
-
-def _v1_initial(db: Database) -> None:
-    # Version 1 is the schema as the models first declared it; frozen here by name so later
-    # model changes go through new migrations rather than silently altering this one.
-    from .domain.models import ALL_MODELS
-
-    db.create_tables(ALL_MODELS)
-
-
-MIGRATIONS = [_v1_initial]
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+MIGRATIONS = sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";")]
 
 
 def current_version(db: Database) -> int:
@@ -38,9 +33,10 @@ def migrate(db: Database) -> int:
             f"the database has schema version {version}, newer than this Hearth ({SCHEMA_VERSION}); "
             "upgrade Hearth or restore an older backup"
         )
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+    for number, path in enumerate(MIGRATIONS[version:], start=version + 1):
         with db.atomic():
-            step(db)
+            for statement in _statements(path.read_text(encoding="utf-8")):
+                db.execute_sql(statement)
             db.execute_sql("INSERT INTO schema_version (version) VALUES (?)", (number,))
-        logger.info("database migrated to schema version %d", number)
+        logger.info("database migrated to schema version %d (%s)", number, path.name)
     return SCHEMA_VERSION

@@ -2,6 +2,7 @@
 from .models import (  # noqa: F401
     ALL_MODELS,
     Article,
+    ArticleChunk,
     AuditEntry,
     Company,
     Customer,

@@ -18,7 +18,8 @@ from ..db import database
 
 ROLES = ("admin", "agent")
 AUTHOR_ROLES = ("customer", "agent", "ai", "system")
-TICKET_STATUSES = ("open", "pending", "resolved", "closed")
+# "bot": the AI is handling it; "open": waiting in the agents' queue; "pending": waiting on the customer.
+TICKET_STATUSES = ("bot", "open", "pending", "resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("widget", "api")
 
@@ -109,6 +110,8 @@ class Ticket(BaseModel):
     resolved_at = DateTimeField(null=True)
     last_message_at = DateTimeField(default=utcnow)
     last_message_preview = CharField(max_length=200, default="")
+    intent = CharField(max_length=200, null=True)
+    entities = JSONField(default=dict)
 
     class Meta:
         indexes = (
@@ -151,6 +154,19 @@ class Article(BaseModel):
         indexes = ((("company", "updated_at"), False),)
 
 
+class ArticleChunk(BaseModel):
+    """A piece of an article as the retrievers index it; rebuilt whenever the article changes."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    article = ForeignKeyField(Article, backref="chunks", on_delete="CASCADE")
+    position = IntegerField()
+    heading = CharField(max_length=200, default="")
+    text = TextField()
+
+    class Meta:
+        indexes = ((("article", "position"), True), (("company",), False))
+
+
 class AuditEntry(BaseModel):
     company = ForeignKeyField(Company, on_delete="CASCADE")
     actor_user = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -165,4 +181,4 @@ class AuditEntry(BaseModel):
         indexes = ((("company", "created_at"), False),)
 
 
-ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, AuditEntry]
+ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry]
