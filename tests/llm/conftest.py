@@ -1,0 +1,41 @@
+"""Fixtures for the LLM provider tests: fake model servers and a typical request."""
+from __future__ import annotations
+
+import pytest
+
+from appliance.llm.base import GenerationRequest, Passage
+from tests.llm.fake_ollama import FakeOllama
+from tests.llm.fake_openai import FakeOpenAI
+
+TIMEOUT = 0.5   # provider timeouts in these tests: failures must surface quickly
+HANG_BOUND = 6.0  # generous: only catches a hang, never measures speed
+
+REFUND_TEXT = ("Our store ships worldwide. Refunds are issued to the original payment method within 5 business days. "
+               "To start a return, open the Orders page and choose Return item. Gift cards cannot be refunded.")
+
+
+def make_request(question: str = "How long does a refund take?", passages: list[Passage] | None = None,
+                 history: list[tuple[str, str]] | None = None) -> GenerationRequest:
+    """A request with Acme's prompt and, by default, a refunds passage and a shipping passage."""
+    if passages is None:
+        passages = [Passage(7, "Refunds and returns", REFUND_TEXT, 0.92),
+                    Passage(9, "Shipping times", "Standard shipping takes 3 to 7 days. Express takes 1 day.", 0.41)]
+    return GenerationRequest(system_prompt="You are Acme's friendly support assistant.", question=question,
+                             passages=passages, history=history or [], max_tokens=123)
+
+
+@pytest.fixture
+def request_():
+    return make_request()
+
+
+@pytest.fixture
+def fake_ollama():
+    with FakeOllama(answer="Refunds take 5 business days [1].") as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_openai():
+    with FakeOpenAI(answer="Refunds take 5 business days [1].") as fake:
+        yield fake

@@ -1,0 +1,235 @@
+"""TEST DOUBLE of an Ollama server — not Ollama. Speaks Ollama's REST protocol on 127.0.0.1 for tests.
+
+Endpoints, with the shapes a real Ollama returns:
+  GET  /              "Ollama is running"
+  GET  /api/version   {"version": "..."}
+  GET  /api/tags      {"models": [{"name", "model", "modified_at", "size", "digest", "details"}]}
+  POST /api/chat      NDJSON stream (chunked): {"model", "created_at", "message": {"role": "assistant",
+                      "content": "<token>"}, "done": false} … then {"done": true, "done_reason": "stop",
+                      "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration",
+                      "eval_count", "eval_duration"}; or one JSON object with "stream": false.
+                      Unknown model: 404 {"error": "model \"x\" not found, try pulling it first"}.
+  POST /api/pull      NDJSON progress: {"status": "pulling manifest"}, {"status": "pulling <digest12>",
+                      "digest", "total", "completed"} …, {"status": "verifying sha256 digest"},
+                      {"status": "writing manifest"}, {"status": "success"} (the real server says
+                      "pulling <digest>" where the API docs say "downloading"; key on digest/total).
+                      Unknown model: {"error": "pull model manifest: file does not exist"}.
+
+Set `mode` (a Mode value) to choose how it misbehaves; every request is recorded in `requests`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from tests.llm._fake_http import FakeHandler, FakeServer
+
+
+class Mode:
+    """How the fake answers /api/chat (HTTP_500 and HANG_BEFORE apply to every endpoint)."""
+
+    NORMAL = "normal"            # stream `answer` token by token (404 if the model isn't in `models`)
+    NOT_FOUND = "not_found"      # 404 model not found, whatever the model
+    HTTP_500 = "http_500"        # 500 {"error": ...}
+    HANG_BEFORE = "hang_before"  # accept the connection, never send a byte
+    HANG_MID = "hang_mid"        # send `tokens_before_failure` tokens, then stall
+    GARBAGE = "garbage"          # 200, then lines that are not JSON
+    CLOSE_MID = "close_mid"      # send some tokens, then drop the connection mid-body
+    ERROR_MID = "error_mid"      # send some tokens, then an {"error": ...} line, as Ollama does on a crash
+    EMPTY = "empty"              # done at once with no content
+    NO_DONE = "no_done"          # send some tokens, then end the body cleanly without "done": true
+    TRICKLE = "trickle"          # send some tokens, then a space every `trickle_interval` s, never a newline
+
+
+def tokenize(text: str) -> list[str]:
+    """Split like a model streams: words with their leading whitespace."""
+    return re.findall(r"\s*\S+", text) or [text]
+
+
+def _now() -> str:
+    """Ollama's created_at format."""
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _digest(name: str) -> str:
+    """A stable fake sha256 digest for a model name."""
+    return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+
+
+class _OllamaHandler(FakeHandler):
+    fake: "FakeOllama"
+
+    def do_HEAD(self) -> None:
+        self.record()
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.record()
+        if self._common_failure():
+            return
+        if self.path == "/":
+            body = b"Ollama is running"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/api/version":
+            self.send_json(200, {"version": self.fake.version})
+        elif self.path == "/api/tags":
+            self.send_json(200, {"models": [self.fake.model_entry(m) for m in self.fake.models]})
+        else:
+            self.send_json(404, {"error": "404 page not found"})
+
+    def do_POST(self) -> None:
+        request = self.record()
+        if self._common_failure():
+            return
+        body = request.body if isinstance(request.body, dict) else {}
+        if self.path == "/api/chat":
+            self._chat(body)
+        elif self.path == "/api/pull":
+            self._pull(body)
+        else:
+            self.send_json(404, {"error": "404 page not found"})
+
+    def _common_failure(self) -> bool:
+        """Failures that affect every endpoint; True if the response has been dealt with."""
+        if self.fake.mode == Mode.HTTP_500:
+            self.send_json(500, {"error": "llama runner process has terminated: exit status 2"})
+            return True
+        if self.fake.mode == Mode.HANG_BEFORE:
+            self.hang()
+            return True
+        return False
+
+    def _chat(self, body: dict) -> None:
+        fake, model = self.fake, str(body.get("model", ""))
+        if fake.mode == Mode.NOT_FOUND or not fake.has_model(model):
+            self.send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
+            return
+        tokens = [] if fake.mode == Mode.EMPTY else tokenize(fake.answer)
+        if body.get("stream") is False:
+            self.send_json(200, {**self._line(model, "".join(tokens)), **self._final(model, len(tokens))})
+            return
+        self.start_chunked("application/x-ndjson")
+        if fake.mode == Mode.GARBAGE:
+            self.write_chunk("this is not json\n")
+            self.write_chunk("<html>502 Bad Gateway</html>\n")
+            self.end_chunked()
+            return
+        failing = fake.mode in (Mode.HANG_MID, Mode.CLOSE_MID, Mode.ERROR_MID, Mode.NO_DONE, Mode.TRICKLE)
+        for i, token in enumerate(tokens):
+            if failing and i == fake.tokens_before_failure:
+                break
+            self.pause(fake.token_delay)
+            self.write_chunk(json.dumps(self._line(model, token)) + "\n")
+        if fake.mode == Mode.HANG_MID:
+            self.hang()
+        elif fake.mode == Mode.CLOSE_MID:
+            self.drop_connection()
+        elif fake.mode == Mode.ERROR_MID:
+            self.write_chunk(json.dumps({"error": "an error was encountered while running the model"}) + "\n")
+            self.end_chunked()
+        elif fake.mode == Mode.NO_DONE:
+            self.end_chunked()
+        elif fake.mode == Mode.TRICKLE:
+            while not fake.released.is_set():
+                self.write_chunk(" ")
+                self.pause(fake.trickle_interval)
+        else:
+            self.write_chunk(json.dumps({**self._line(model, ""), **self._final(model, len(tokens))}) + "\n")
+            self.end_chunked()
+
+    def _line(self, model: str, content: str) -> dict:
+        return {"model": model, "created_at": _now(), "message": {"role": "assistant", "content": content},
+                "done": False}
+
+    def _final(self, model: str, eval_count: int) -> dict:
+        return {"done": True, "done_reason": "stop", "total_duration": 1_234_567_890, "load_duration": 12_345_678,
+                "prompt_eval_count": 321, "prompt_eval_duration": 98_765_432, "eval_count": eval_count,
+                "eval_duration": 876_543_210}
+
+    def _pull(self, body: dict) -> None:
+        fake = self.fake
+        name = FakeOllama.full_name(str(body.get("model") or body.get("name") or ""))
+        size = fake.pullable.get(name)
+        stream = body.get("stream", True) is not False
+        if size is None:
+            error = {"error": "pull model manifest: file does not exist"}
+            if stream:
+                self.start_chunked("application/x-ndjson")
+                self.write_chunk(json.dumps(error) + "\n")
+                self.end_chunked()
+            else:
+                self.send_json(500, error)
+            return
+        digest = _digest(name)
+        steps = [{"status": "pulling manifest"}]
+        steps += [{"status": f"pulling {digest[7:19]}", "digest": digest, "total": size,
+                   "completed": size * k // 4} for k in range(5)]
+        steps += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
+        if not stream:
+            fake.add_model(name)
+            self.send_json(200, {"status": "success"})
+            return
+        self.start_chunked("application/x-ndjson")
+        for step in steps:
+            self.pause(fake.pull_delay)
+            if step["status"] == "success":
+                fake.add_model(name)
+            self.write_chunk(json.dumps(step) + "\n")
+        self.end_chunked()
+
+
+class FakeOllama(FakeServer):
+    """TEST DOUBLE of an Ollama server; configure `mode`, `answer`, `models`, delays, then point a client at `url`."""
+
+    handler_class = _OllamaHandler
+
+    def __init__(self, models: list[str] | tuple[str, ...] = ("llama3.2:3b",), answer: str = "Hello from the fake.",
+                 mode: str = Mode.NORMAL) -> None:
+        super().__init__()
+        self.models = [self.full_name(m) for m in models]
+        self.answer = answer
+        self.mode = mode
+        self.token_delay = 0.0           # seconds before each token
+        self.tokens_before_failure = 2   # for the *_MID, NO_DONE and TRICKLE modes
+        self.trickle_interval = 0.1
+        self.version = "0.6.5"
+        self.pullable: dict[str, int] = {}  # model name -> size in bytes that /api/pull can "download"
+        self.pull_delay = 0.0
+
+    @staticmethod
+    def full_name(model: str) -> str:
+        """Ollama's names always carry a tag."""
+        return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
+
+    def has_model(self, model: str) -> bool:
+        """Is this model 'installed'?"""
+        return self.full_name(model) in self.models
+
+    def add_model(self, model: str) -> None:
+        """Install a model (as a finished pull does)."""
+        with self.lock:
+            if self.full_name(model) not in self.models:
+                self.models.append(self.full_name(model))
+
+    def model_entry(self, name: str) -> dict[str, Any]:
+        """One /api/tags entry, shaped like Ollama's."""
+        return {
+            "name": name, "model": name, "modified_at": "2025-05-01T10:11:12.123456789Z",
+            "size": 2_019_393_189, "digest": _digest(name)[7:],
+            "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
+                        "parameter_size": "3.2B", "quantization_level": "Q4_K_M"},
+        }
+
+    def chat_requests(self) -> list[dict]:
+        """The JSON bodies of every /api/chat request received."""
+        return [r.json for r in self.requests_to("/api/chat")]
+
