@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -15,17 +15,18 @@ from .domain.models import utcnow
 from .events import EventBus
 from .services import Services
 from .settings import Settings
-from .web import admin, articles, auth, errors, pages, tickets
+from .web import admin, ai, articles, auth, errors, pages, tickets
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, async_mode: str = "gevent",
-               clock: Callable[[], datetime] = utcnow) -> Flask:
+def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callable[[], datetime] = utcnow,
+               spawn: Callable[..., Any] | None = None) -> Flask:
     """Build the Flask app, its Socket.IO server and its services on ``settings.data_dir``.
 
     ``async_mode`` is "gevent" in the server and "threading" in tests (Flask-SocketIO would pick
-    gevent whenever it is importable, so it is always set explicitly).
+    gevent whenever it is importable, so it is always set explicitly). ``spawn`` runs background
+    work such as AI answers (default: a Socket.IO background task; tests pass a synchronous one).
     """
     app = Flask(__name__, static_folder=None)
     app.config.update(
@@ -47,13 +48,17 @@ def create_app(settings: Settings, *, async_mode: str = "gevent",
 
     app.json.sort_keys = False
     open_database(settings.database_path)
+    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
+                        max_http_buffer_size=settings.max_request_bytes)
     bus = EventBus()
-    services = Services.build(settings, bus, clock)
+    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task)
     app.extensions["hearth"] = services
+    with database.connection_context():
+        services.knowledge.repair()
 
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
-    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp):
+    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp):
         api.register_blueprint(blueprint)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
@@ -68,8 +73,6 @@ def create_app(settings: Settings, *, async_mode: str = "gevent",
         if not database.is_closed():
             database.close()
 
-    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
-                        max_http_buffer_size=settings.max_request_bytes)
     realtime.init_app(socketio, services)
     logger.info("Hearth %s ready on data dir %s", __version__, settings.data_dir)
     return app

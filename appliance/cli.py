@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from .errors import HearthError
+from .kb_import import KBImportError
 from .settings import SettingsError
 
 
@@ -43,15 +46,39 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--name", required=True)
     user.add_argument("--password", required=True)
     user.add_argument("--role", choices=("agent", "admin"), default="agent")
+    kb = commands.add_parser("import-kb", help="import articles from files or folders (md, html, txt, pdf, jsonl)")
+    kb.add_argument("--data-dir")
+    kb.add_argument("--company", required=True, help="the company's slug")
+    kb.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
+
+    reindex = commands.add_parser("reindex", help="rebuild a company's search indexes from its articles")
+    reindex.add_argument("--data-dir")
+    reindex.add_argument("--company", required=True, help="the company's slug")
+
+    evaluate = commands.add_parser("eval", help="measure retrieval and answer-or-escalate on labelled questions")
+    evaluate.add_argument("--kb", required=True, type=_existing_file, help="knowledge base (kb.jsonl)")
+    evaluate.add_argument("--questions", required=True, type=_existing_file, help="questions (questions.jsonl)")
+    evaluate.add_argument("--json", help="also write the figures to this JSON file")
+    evaluate.add_argument("--retriever", choices=("hybrid", "semantic", "bm25"), default="hybrid")
+    evaluate.add_argument("--threshold", type=float, help="confidence threshold (default: the company default)")
+    evaluate.add_argument("--generate", action="store_true", help="also generate the answers (slow)")
+    evaluate.add_argument("--embedder", default="minilm", help=argparse.SUPPRESS)
     return parser
+
+
+def _existing_file(value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except (HearthError, SettingsError) as exc:
-        message = exc.message if isinstance(exc, HearthError) else str(exc)
+    except (HearthError, SettingsError, KBImportError) as exc:
+        message = exc.message if isinstance(exc, (HearthError, KBImportError)) else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -67,13 +94,16 @@ def _run(args: argparse.Namespace) -> int:
         serve(Settings.load({"data_dir": args.data_dir, "host": args.host, "port": args.port}))
         return 0
 
+    if args.command == "eval":
+        return _eval(args)
+
     from .db import close_database, open_database
     from .events import EventBus
     from .services import Services
 
     settings = Settings.load({"data_dir": args.data_dir})
     open_database(settings.database_path)
-    services = Services.build(settings, EventBus())
+    services = Services.build(settings, EventBus(), with_ai=args.command in ("import-kb", "reindex"))
     try:
         if args.command == "create-company":
             company, admin = services.companies.create(name=args.name, slug=args.slug, admin_email=args.admin_email,
@@ -84,6 +114,45 @@ def _run(args: argparse.Namespace) -> int:
             user = services.users.create(company, None, email=args.email, password=args.password, name=args.name,
                                          role=args.role)
             print(f"created {user.role} {user.email} in {company.slug!r}")
+        elif args.command == "import-kb":
+            _import_kb(services, args)
+        elif args.command == "reindex":
+            company = services.companies.by_slug(args.company)
+            from tqdm import tqdm
+
+            with tqdm(desc="reindexing", unit="art") as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.n = done
+                    bar.refresh()
+                chunks = services.knowledge.reindex(company, progress=progress)
+            print(f"rebuilt the indexes of {company.slug!r}: {chunks} chunks")
     finally:
         close_database()
+    return 0
+
+
+def _import_kb(services, args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from .kb_import import discover, parse_file
+
+    company = services.companies.by_slug(args.company)
+    files = discover(args.paths)
+    records = []
+    for path in tqdm(files, desc="reading", unit="file", leave=False):
+        records.extend(parse_file(path))
+    with tqdm(total=len(records), desc="importing", unit="art") as bar:
+        imported = services.importer.import_articles(company, None, records, progress=bar.update)
+    print(f"imported {imported} articles from {len(files)} file(s) into {company.slug!r}")
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, format_table
+
+    summary = evaluate(args.kb, args.questions, mode=args.retriever, generate=args.generate,
+                       threshold=args.threshold, embedder=args.embedder, progress=sys.stderr.isatty())
+    print(format_table(summary))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -17,6 +17,10 @@ TICKET_UPDATED = "ticket.updated"      # ticket, changes
 MESSAGE_CREATED = "message.created"    # ticket, message
 ARTICLE_CHANGED = "article.changed"    # article_id, deleted
 USER_DEACTIVATED = "user.deactivated"  # user_id
+COMPANY_UPDATED = "company.updated"    # (name or settings changed)
+AI_TOKEN = "ai.token"                  # ticket, stream_id, delta
+AI_RESET = "ai.reset"                  # ticket, stream_id (discard the streamed text so far)
+KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: caches must forget)
 
 
 class EventBus:

@@ -57,9 +57,14 @@ def public_message(m: Message) -> dict[str, Any]:
         raise ValueError("a private note must never reach a customer")
     names = {"agent": m.author_user.name if m.author_user_id else "Support", "ai": "Assistant", "system": "",
              "customer": "You"}
-    return {"id": m.id, "ticket_id": m.ticket_id, "author_role": m.author_role,
-            "author_name": names.get(m.author_role, ""), "body": m.body, "created_at": iso(m.created_at),
-            "client_id": m.client_id}
+    meta = m.metadata or {}
+    public = {"id": m.id, "ticket_id": m.ticket_id, "author_role": m.author_role,
+              "author_name": names.get(m.author_role, ""), "body": m.body, "created_at": iso(m.created_at),
+              "client_id": m.client_id}
+    if m.author_role == "ai":
+        public["stream_id"] = meta.get("stream_id")
+        public["sources"] = [{"article_id": s["article_id"], "title": s["title"]} for s in meta.get("sources", [])]
+    return public
 
 
 def article(a: Article) -> dict[str, Any]:

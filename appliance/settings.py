@@ -39,6 +39,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_days", int, 14, "How long an agent stays logged in without activity, in days."),
     Setting("password_min_length", int, 10, "Shortest password accepted for an agent or admin."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("embedder", str, "minilm", "Sentence-embedding backend: minilm (the product's model) or hashing (no model; tests and demos)."),
+    Setting("ollama_host", str, "http://127.0.0.1:11434", "Address of the Ollama server that runs the local model."),
+    Setting("ollama_model", str, "llama3.2:3b", "Ollama model that writes answers."),
+    Setting("llm_timeout", float, 20.0, "Seconds to wait for a model's first token (and between tokens) before falling back."),
+    Setting("offline_only", bool, True, "Never send anything beyond this machine and the LAN (no cloud model)."),
+    Setting("openai_base_url", str, "", "OpenAI-compatible API for the optional cloud fallback (empty: OpenAI's default)."),
+    Setting("openai_model", str, "gpt-4o-mini", "Cloud model for the optional fallback."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -50,11 +57,18 @@ def default_data_dir() -> str:
 
 
 def _coerce(setting: Setting, value: Any, source: str) -> Any:
-    if isinstance(value, setting.type) and not (setting.type is int and isinstance(value, bool)):
+    if setting.type is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+    elif isinstance(value, setting.type) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and setting.type is int:
+    elif setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    elif isinstance(value, str) and setting.type in (int, float):
         try:
-            return int(value)
+            return setting.type(value)
         except ValueError:
             pass
     raise SettingsError(f"setting {setting.name!r} from {source} must be {setting.type.__name__}, got {value!r}")
@@ -73,6 +87,13 @@ class Settings:
     session_days: int
     password_min_length: int
     log_level: str
+    embedder: str
+    ollama_host: str
+    ollama_model: str
+    llm_timeout: float
+    offline_only: bool
+    openai_base_url: str
+    openai_model: str
     secret_key: str = dataclasses.field(repr=False, default="")
 
     @property
@@ -82,6 +103,15 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.path / "hearth.db"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.path / "chroma"
+
+    @property
+    def cloud_key_path(self) -> Path:
+        """The cloud API key lives here, outside the database, readable by the owner only."""
+        return self.path / "cloud-api.key"
 
     @classmethod
     def load(cls, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> "Settings":
@@ -122,6 +152,8 @@ class Settings:
 
         if not 0 < values["port"] < 65536:
             raise SettingsError(f"port must be between 1 and 65535, got {values['port']}")
+        if values["llm_timeout"] <= 0:
+            raise SettingsError(f"llm_timeout must be a positive number of seconds, got {values['llm_timeout']}")
         if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
         return cls(**values, secret_key=_secret_key(data_path))

@@ -7,6 +7,7 @@ import pytest
 
 from appliance.app import create_app
 from appliance.db import close_database
+from appliance.services import run_now
 from appliance.settings import Settings
 
 PASSWORD = "correct-horse-battery"
@@ -14,12 +15,15 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings.load({"data_dir": str(tmp_path / "data")}, environ={})
+    # The hashing embedder needs no model; port 9 on loopback refuses connections, so no test
+    # ever talks to a real Ollama that happens to run on this machine.
+    return Settings.load({"data_dir": str(tmp_path / "data"), "embedder": "hashing",
+                          "ollama_host": "http://127.0.0.1:9", "llm_timeout": 2.0}, environ={})
 
 
 @pytest.fixture
 def app(settings):
-    app = create_app(settings, async_mode="threading")
+    app = create_app(settings, async_mode="threading", spawn=run_now)
     app.config["TESTING"] = True
     yield app
     close_database()
@@ -39,13 +43,15 @@ _counter = itertools.count(1)
 
 
 class Tenant:
-    """A company with an admin and an agent, made through the real services."""
+    """A company with an admin and an agent, made through the real services. Its AI is off
+    unless a test turns it on (``ai=True``), so conversations are between people only."""
 
-    def __init__(self, services, slug: str):
+    def __init__(self, services, slug: str, ai: bool = False):
         self.services = services
         self.company, self.admin = services.companies.create(
             name=slug.title(), slug=slug, admin_email=f"admin@{slug}.test", admin_password=PASSWORD,
             admin_name=f"{slug} admin")
+        self.company = services.companies.update(self.company, self.admin, settings={"ai_enabled": ai})
         self.agent = services.users.create(self.company, self.admin, email=f"agent@{slug}.test",
                                            password=PASSWORD, name=f"{slug} agent", role="agent")
 

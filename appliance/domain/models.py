@@ -28,6 +28,8 @@ DEFAULT_COMPANY_SETTINGS = {
     "widget_greeting": "Hi! How can we help you today?",
     "ai_system_prompt": "You are a friendly, concise support assistant. Answer only from the company's articles.",
     "ai_confidence_threshold": 0.5,
+    "ai_enabled": True,
+    "ai_cloud_fallback": False,
 }
 
 

@@ -37,11 +37,23 @@ def init_app(socketio: SocketIO, services: Services) -> None:
             socketio.emit("message", serializers.public_message(message),
                           to=visitor_room(event["ticket"].customer_id), namespace="/widget")
 
+    def ai_token(_name, event):
+        ticket = event["ticket"]
+        socketio.emit("ai_token", {"ticket_id": ticket.id, "stream_id": event["stream_id"], "delta": event["delta"]},
+                      to=visitor_room(ticket.customer_id), namespace="/widget")
+
+    def ai_reset(_name, event):
+        ticket = event["ticket"]
+        socketio.emit("ai_reset", {"ticket_id": ticket.id, "stream_id": event["stream_id"]},
+                      to=visitor_room(ticket.customer_id), namespace="/widget")
+
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
 
     services.bus.subscribe(events.TICKET_CREATED, ticket_created)
     services.bus.subscribe(events.USER_DEACTIVATED, user_deactivated)
+    services.bus.subscribe(events.AI_TOKEN, ai_token)
+    services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)

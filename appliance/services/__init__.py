@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.models import utcnow
 from ..events import EventBus
@@ -13,6 +13,16 @@ from .companies import CompanyService
 from .customers import CustomerService
 from .tickets import TicketService
 from .users import UserService
+
+if TYPE_CHECKING:
+    from ..ai.responder import AIResponder
+    from .importing import ImportService
+    from .knowledge import KnowledgeService
+
+
+def run_now(fn: Callable[..., Any], *args: Any) -> None:
+    """Run background work at once, in the caller's thread (the CLI and tests)."""
+    fn(*args)
 
 
 @dataclass
@@ -26,10 +36,16 @@ class Services:
     customers: CustomerService
     tickets: TicketService
     articles: ArticleService
+    knowledge: "KnowledgeService | None" = None
+    responder: "AIResponder | None" = None
+    importer: "ImportService | None" = None
 
     @classmethod
-    def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow) -> "Services":
-        return cls(
+    def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
+              with_ai: bool = True, spawn: Callable[..., Any] = run_now) -> "Services":
+        """The services; ``with_ai`` adds the knowledge indexes and the AI responder (loading the
+        embedding model and the vector store), which account-management commands don't need."""
+        services = cls(
             settings=settings,
             bus=bus,
             companies=CompanyService(settings, bus, clock),
@@ -38,3 +54,11 @@ class Services:
             tickets=TicketService(settings, bus, clock),
             articles=ArticleService(settings, bus, clock),
         )
+        if with_ai:
+            from ..ai.build import build_ai
+
+            from .importing import ImportService
+
+            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn)
+            services.importer = ImportService(services.articles, services.knowledge)
+        return services

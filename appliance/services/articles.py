@@ -29,7 +29,8 @@ class ArticleService(Service):
             raise NotFound(f"no article {article_id} in your company")
         return article
 
-    def _clean(self, title: Any, body: Any, tags: Any, published: Any) -> dict[str, Any]:
+    def clean(self, title: Any, body: Any, tags: Any, published: Any) -> dict[str, Any]:
+        """An article's fields checked and normalised, or BadRequest naming the field."""
         if tags is None:
             tags = []
         if not isinstance(tags, list) or len(tags) > MAX_TAGS:
@@ -50,7 +51,7 @@ class ArticleService(Service):
 
     def create(self, company: Company, actor: User | None, *, title: Any, body: Any, tags: Any = None,
                published: Any = True) -> Article:
-        values = self._clean(title, body, tags, published)
+        values = self.clean(title, body, tags, published)
         now = self.clock()
         with database.atomic():
             article = Article.create(company=company, created_by=actor, created_at=now, updated_at=now, **values)
@@ -61,7 +62,7 @@ class ArticleService(Service):
     def update(self, company: Company, actor: User | None, article_id: Any, *, title: Any, body: Any,
                tags: Any = None, published: Any = True) -> Article:
         article = self.get(company, article_id)
-        values = self._clean(title, body, tags, published)
+        values = self.clean(title, body, tags, published)
         with database.atomic():
             for key, value in values.items():
                 setattr(article, key, value)

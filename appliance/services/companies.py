@@ -6,6 +6,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
+from .. import events
 from ..db import database
 from ..domain.models import DEFAULT_COMPANY_SETTINGS, AuditEntry, Company, User
 from ..errors import BadRequest, Conflict, NotFound
@@ -70,6 +71,7 @@ class CompanyService(Service):
             company.settings = new_settings
             company.save()
             self.audit(company, actor, "company.updated", "company", company.id, changes=changes)
+        self.bus.publish(events.COMPANY_UPDATED, company_id=company.id)
         return company
 
     def audit_trail(self, company: Company, *, limit: int = 100, offset: int = 0) -> tuple[list[AuditEntry], int]:
@@ -90,6 +92,10 @@ class CompanyService(Service):
             return clean_text(value, field, 500, required=False)
         if key == "ai_system_prompt":
             return clean_text(value, field, 4000, required=False)
+        if key in ("ai_enabled", "ai_cloud_fallback"):
+            if not isinstance(value, bool):
+                raise BadRequest.field(field, "must be true or false")
+            return value
         if key == "ai_confidence_threshold":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise BadRequest.field(field, "must be a number from 0 to 1")

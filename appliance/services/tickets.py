@@ -11,7 +11,7 @@ from ..domain.models import PRIORITIES, TICKET_STATUSES, Company, Customer, Mess
 from ..errors import BadRequest, NotFound
 from .base import Service, clean_text
 
-OPEN_STATUSES = ("open", "pending")
+OPEN_STATUSES = ("bot", "open", "pending")
 PREVIEW_LENGTH = 140
 
 
@@ -103,8 +103,9 @@ class TicketService(Service):
                       .order_by(Ticket.id.desc()).first())
             created = ticket is None
             if created:
+                status = "bot" if company.setting("ai_enabled") else "open"
                 ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
-                                       subject=_preview(body)[:120], status="open", channel="widget",
+                                       subject=_preview(body)[:120], status=status, channel="widget",
                                        created_at=now, updated_at=now, last_message_at=now)
             message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
                                      body=body, client_id=client_id, created_at=now)
@@ -198,6 +199,56 @@ class TicketService(Service):
         ticket = self.get(company, ticket.id)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         return ticket
+
+    # ---- the AI answers or hands over -------------------------------------------------------
+    def post_ai_message(self, company: Company, ticket: Ticket, *, body: str, metadata: dict[str, Any],
+                        private: bool = False) -> Message:
+        """Store an answer (or, private, a draft for agents) written by the AI."""
+        now = self.clock()
+        with database.atomic():
+            message = Message.create(company=company, ticket=ticket, author_role="ai", body=body, private=private,
+                                     metadata=metadata, created_at=now)
+            if not private:
+                ticket.waiting_since = None
+                ticket.last_message_preview = _preview(body)
+            ticket.last_message_at = ticket.updated_at = now
+            ticket.save()
+        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
+        return message
+
+    def hand_over(self, company: Company, ticket: Ticket, *, reason: str, customer_notice: str,
+                  draft: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+        """Move an AI-handled ticket to the agents' queue: tell the customer kindly, and leave the
+        agents the AI's draft and sources in a private note."""
+        now = self.clock()
+        with database.atomic():
+            notice = Message.create(company=company, ticket=ticket, author_role="system", body=customer_notice,
+                                    created_at=now, metadata={"handoff_reason": reason})
+            note_body = f"Handed over by the AI: {reason}."
+            if draft:
+                note_body += f"\n\nAI draft:\n{draft}"
+            note = Message.create(company=company, ticket=ticket, author_role="ai", body=note_body, private=True,
+                                  metadata={**(metadata or {}), "handoff_reason": reason}, created_at=now)
+            previous = ticket.status
+            ticket.status = "open"
+            ticket.waiting_since = ticket.waiting_since or now
+            ticket.last_message_at = ticket.updated_at = now
+            ticket.save()
+            self.audit(company, None, "ticket.handed_over", "ticket", ticket.id, reason=reason)
+        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=notice)
+        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=note)
+        self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket,
+                         changes={"status": [previous, "open"]})
+
+    def record_analysis(self, ticket: Ticket, *, entities: dict[str, list[str]], intent: str | None) -> None:
+        """Keep what analysis found on the ticket (entities accumulate over the conversation)."""
+        merged = dict(ticket.entities or {})
+        for kind, values in entities.items():
+            merged[kind] = list(dict.fromkeys([*merged.get(kind, []), *values]))[:20]
+        ticket.entities = merged
+        if intent:
+            ticket.intent = intent[:200]
+        Ticket.update(entities=merged, intent=ticket.intent).where(Ticket.id == ticket.id).execute()
 
     def count_by_status(self, company: Company) -> dict[str, int]:
         rows = (Ticket.select(Ticket.status, fn.COUNT(Ticket.id).alias("n"))

@@ -79,6 +79,8 @@ class CompanySettingsIn(Schema):
     widget_greeting = fields.String(validate=validate.Length(max=500))
     ai_system_prompt = fields.String(validate=validate.Length(max=4000))
     ai_confidence_threshold = fields.Float(validate=validate.Range(min=0, max=1), allow_nan=False)
+    ai_enabled = StrictBoolean()
+    ai_cloud_fallback = StrictBoolean()
 
 
 class CompanyPatch(Schema):
@@ -113,6 +115,8 @@ class CompanySettingsOut(Schema):
     widget_greeting = fields.String()
     ai_system_prompt = fields.String()
     ai_confidence_threshold = fields.Float()
+    ai_enabled = fields.Boolean()
+    ai_cloud_fallback = fields.Boolean()
 
 
 class CompanyOut(Schema):

@@ -1,0 +1,1 @@
+"""The AI reply pipeline: analysis, retrieval, confidence, generation, hand-over to a person."""

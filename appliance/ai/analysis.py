@@ -1,0 +1,78 @@
+"""What a customer's message is: small talk, a request for a person, or a question for the KB,
+and which entities (emails, order numbers, phones, dates) it mentions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_GREETING = re.compile(
+    r"^(hi+|hello+|hey+|hiya|howdy|yo|good (morning|afternoon|evening|day)|greetings|hallo|bonjour|hola)"
+    r"( there| all| team| guys| folks)?[\s!.,:)]*$", re.I)
+_THANKS = re.compile(
+    r"^((ok(ay)?|great|perfect|awesome|cool|brilliant|super|nice|got it)[\s,!.]*)?"
+    r"(thanks?( you)?( so much| a lot| very much)?|thx|ty|cheers|many thanks|much appreciated)"
+    r"([\s,!.]+(that|this|it) (helps|helped|worked))?[\s!.,:)]*$", re.I)
+_HUMAN = re.compile(
+    r"\b((talk|speak|chat|connect me|put me through|transfer me)\s+(to|with)\s+(a |an |some |your )?"
+    r"(human|person|real person|real human|agent|operator|representative|rep|someone|somebody|staff|manager)"
+    r"|(human|real person|live agent|operator|representative)\s*(please|pls|now)"
+    r"|\b(i\s+(want|need|would like|'d like)\s+(a |an |to talk to a |to speak to a )?(human|person|agent|operator))"
+    r"|\bnot a (bot|robot|machine)\b)", re.I)
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
+_ORDER = re.compile(r"(?:\b(?:order|invoice|inv|ref|reference|ticket|booking|tracking)\b\s*(?:no\.?|number|nr|#|:)?\s*"
+                    r"|#)([A-Z0-9][A-Z0-9-]{3,20})\b", re.I)
+_PHONE = re.compile(r"(?<![\w+])(\+?\d[\d\s().-]{7,17}\d)(?!\w)")
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|"
+    r"\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(\s+\d{4})?|"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?(,?\s+\d{4})?)\b", re.I)
+
+
+@dataclass
+class Analysis:
+    kind: str                      # "greeting", "thanks", "human", "question"
+    entities: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def needs_kb(self) -> bool:
+        return self.kind == "question"
+
+
+def extract_entities(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+
+    def add(kind: str, value: str) -> None:
+        value = value.strip()
+        if value and value not in found.setdefault(kind, []):
+            found[kind].append(value)
+
+    emails = [m.group(0) for m in _EMAIL.finditer(text)]
+    for email in emails:
+        add("emails", email)
+    without_emails = _EMAIL.sub(" ", text)
+    dates = [m.group(0) for m in _DATE.finditer(without_emails)]
+    for date in dates:
+        add("dates", date)
+    without_dates = _DATE.sub(" ", without_emails)
+    for match in _ORDER.finditer(without_dates):
+        if any(ch.isdigit() for ch in match.group(1)):
+            add("order_numbers", match.group(1))
+    for match in _PHONE.finditer(_ORDER.sub(" ", without_dates)):
+        digits = re.sub(r"\D", "", match.group(1))
+        if 8 <= len(digits) <= 15:
+            add("phones", match.group(1))
+    return {k: v for k, v in found.items() if v}
+
+
+def analyse(text: str) -> Analysis:
+    stripped = text.strip()
+    if _HUMAN.search(stripped):
+        kind = "human"
+    elif _GREETING.match(stripped):
+        kind = "greeting"
+    elif _THANKS.match(stripped):
+        kind = "thanks"
+    else:
+        kind = "question"
+    return Analysis(kind, extract_entities(text))

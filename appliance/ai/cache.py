@@ -1,0 +1,60 @@
+"""Answers remembered per company and normalised question; forgotten when that company's KB changes."""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def normalise_question(text: str) -> str:
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+
+
+@dataclass
+class CachedAnswer:
+    body: str
+    metadata: dict[str, Any]
+
+
+class AnswerCache:
+    def __init__(self, per_company: int = 500):
+        self.per_company = per_company
+        self._entries: dict[int, OrderedDict[str, CachedAnswer]] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, company_id: int, question: str) -> CachedAnswer | None:
+        key = normalise_question(question)
+        with self._lock:
+            entries = self._entries.get(company_id)
+            answer = entries.get(key) if entries else None
+            if answer is None:
+                self.misses += 1
+                return None
+            entries.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, company_id: int, question: str, answer: CachedAnswer) -> None:
+        key = normalise_question(question)
+        if not key:
+            return
+        with self._lock:
+            entries = self._entries.setdefault(company_id, OrderedDict())
+            entries[key] = answer
+            entries.move_to_end(key)
+            while len(entries) > self.per_company:
+                entries.popitem(last=False)
+
+    def invalidate(self, company_id: int) -> None:
+        with self._lock:
+            self._entries.pop(company_id, None)
+
+    def stats(self) -> dict[str, float]:
+        total = self.hits + self.misses
+        return {"hits": self.hits, "misses": self.misses, "hit_rate": self.hits / total if total else 0.0}

@@ -1,0 +1,195 @@
+"""The AI reply pipeline for one customer message: analyse → retrieve → decide → generate or hand over."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .. import events
+from ..db import database
+from ..domain.models import Company, Message, Ticket
+from ..events import EventBus
+from ..llm.base import GenerationRequest, Passage
+from ..rag.retrieval import Retrieval, Retriever
+from ..services.tickets import TicketService
+from .analysis import analyse
+from .cache import AnswerCache, CachedAnswer
+from .confidence import ConfidenceModel
+from ..errors import BadRequest
+from .generation import ChainFactory, GenerationResult, generate
+
+logger = logging.getLogger(__name__)
+
+GREETING_REPLY = "Hi! What can I help you with today?"
+THANKS_REPLY = "You're welcome! Is there anything else I can help with?"
+HANDOFF_NOTICE = ("Thanks for your patience — I've passed your question to our team, and a person will "
+                  "answer you right here as soon as they can.")
+HUMAN_NOTICE = "Of course — I've asked a member of our team to join. They'll answer you right here shortly."
+CONTEXT_TURNS = 6
+PASSAGES = 3
+PASSAGE_CHARS = 1500
+
+
+@dataclass
+class Decision:
+    """What the pipeline decided for a question, before any text is generated."""
+
+    retrieval: Retrieval
+    confidence: float
+    threshold: float
+    answer: bool
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        return [{"article_id": h.article_id, "title": h.title, "score": round(h.score, 4)}
+                for h in self.retrieval.hits[:PASSAGES]]
+
+
+def retrieval_query(question: str, earlier_customer_turns: list[str]) -> str:
+    """The text to search with: a short follow-up ("and for kids?") carries the previous turn along."""
+    if earlier_customer_turns and len(question.split()) <= 6:
+        return f"{earlier_customer_turns[-1]} {question}"
+    return question
+
+
+@dataclass
+class AIResponder:
+    bus: EventBus
+    tickets: TicketService
+    retriever: Retriever
+    confidence: ConfidenceModel
+    chains: ChainFactory
+    cache: AnswerCache
+    spawn: Callable[..., Any]
+    timings: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.bus.subscribe(events.MESSAGE_CREATED, self._on_message)
+        self.bus.subscribe(events.KNOWLEDGE_CHANGED, lambda _n, e: self.cache.invalidate(e["company_id"]))
+        self.bus.subscribe(events.COMPANY_UPDATED, lambda _n, e: self.cache.invalidate(e["company_id"]))
+
+    def _on_message(self, _name: str, event: dict) -> None:
+        message, ticket = event["message"], event["ticket"]
+        if message.author_role == "customer" and ticket.status == "bot":
+            self.spawn(self._respond_safely, event["company_id"], ticket.id, message.id)
+
+    # ---- deciding -------------------------------------------------------------------------
+    def decide(self, company: Company, question: str, *, earlier: list[str] = (), mode: str = "hybrid",
+               k: int = 5) -> Decision:
+        """Retrieve for the question and decide whether the AI may answer it."""
+        retrieval = self.retriever.search(company.id, retrieval_query(question, list(earlier)), k=k, mode=mode)
+        confidence = self.confidence.score(retrieval)
+        threshold = float(company.setting("ai_confidence_threshold"))
+        return Decision(retrieval, confidence, threshold, bool(retrieval.hits) and confidence >= threshold)
+
+    def request_for(self, company: Company, question: str, decision: Decision,
+                    history: list[tuple[str, str]] = ()) -> GenerationRequest:
+        return GenerationRequest(
+            system_prompt=company.setting("ai_system_prompt"), question=question, history=list(history),
+            passages=[Passage(h.article_id, h.title, h.text[:PASSAGE_CHARS], h.score)
+                      for h in decision.retrieval.hits[:PASSAGES]])
+
+    def draft(self, company: Company, question: str, decision: Decision,
+              history: list[tuple[str, str]] = (), *, extractive_only: bool = False) -> GenerationResult:
+        """A complete (not streamed) answer for a decided question: agent assist, drafts, evaluation."""
+        request = self.request_for(company, question, decision, history)
+        return generate(self.chains.for_company(company, extractive_only=extractive_only), request)
+
+    def suggest(self, company: Company, ticket: Ticket) -> tuple[GenerationResult, Decision]:
+        """Agent assist: a reply drafted from the KB for the ticket's latest customer message."""
+        last = (Message.select().where((Message.ticket == ticket) & (Message.author_role == "customer"))
+                .order_by(Message.id.desc()).first())
+        if last is None:
+            raise BadRequest("this ticket has no customer message to answer yet")
+        history = self._history(ticket, before=last.id)
+        decision = self.decide(company, last.body, earlier=[t for r, t in history if r == "user"])
+        return self.draft(company, last.body, decision, history), decision
+
+    # ---- answering ------------------------------------------------------------------------
+    def _respond_safely(self, company_id: int, ticket_id: int, message_id: int) -> None:
+        with database.connection_context():
+            try:
+                self.respond(company_id, ticket_id, message_id)
+            except Exception:
+                logger.exception("AI reply to ticket %s failed; handing over", ticket_id)
+                ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+                if ticket is not None and ticket.status == "bot":
+                    self.tickets.hand_over(ticket.company, ticket, reason="the AI hit an error",
+                                           customer_notice=HANDOFF_NOTICE)
+
+    def respond(self, company_id: int, ticket_id: int, message_id: int) -> None:
+        started = time.perf_counter()
+        company = Company.get_by_id(company_id)
+        ticket = Ticket.get_by_id(ticket_id)
+        message = Message.get_by_id(message_id)
+        question = message.body
+        analysis = analyse(question)
+        self.tickets.record_analysis(ticket, entities=analysis.entities, intent=None)
+        if analysis.kind == "human":
+            self.tickets.hand_over(company, ticket, reason="the customer asked for a person",
+                                   customer_notice=HUMAN_NOTICE)
+            return
+        if analysis.kind in ("greeting", "thanks"):
+            body = GREETING_REPLY if analysis.kind == "greeting" else THANKS_REPLY
+            self.tickets.post_ai_message(company, ticket, body=body,
+                                         metadata={"provider": "rules", "model": analysis.kind, "sources": [],
+                                                   "confidence": 1.0, "latency_ms": _ms(started)})
+            return
+
+        cached = self.cache.get(company.id, question)
+        if cached is not None:
+            self.tickets.post_ai_message(company, ticket, body=cached.body,
+                                         metadata={**cached.metadata, "cached": True, "latency_ms": _ms(started)})
+            return
+
+        history = self._history(ticket, before=message.id)
+        earlier = [text for role, text in history if role == "user"]
+        decision = self.decide(company, question, earlier=earlier)
+        if decision.retrieval.hits:
+            self.tickets.record_analysis(ticket, entities={}, intent=decision.retrieval.hits[0].title)
+        request = self.request_for(company, question, decision, history)
+        base_meta = {"sources": decision.sources, "confidence": round(decision.confidence, 4),
+                     "threshold": decision.threshold}
+        if not decision.answer:
+            draft = self.draft(company, question, decision, history, extractive_only=True)
+            self.tickets.hand_over(company, ticket, reason=f"confidence {decision.confidence:.2f} is below "
+                                   f"the threshold {decision.threshold:.2f}", customer_notice=HANDOFF_NOTICE,
+                                   draft=draft.text, metadata={**base_meta, "provider": draft.provider,
+                                                               "model": draft.model})
+            return
+
+        stream_id = uuid.uuid4().hex
+        first_token: list[float] = []
+
+        def on_token(delta: str) -> None:
+            if not first_token:
+                first_token.append(time.perf_counter())
+            self.bus.publish(events.AI_TOKEN, company_id=company.id, ticket=ticket, stream_id=stream_id, delta=delta)
+
+        def on_reset() -> None:
+            self.bus.publish(events.AI_RESET, company_id=company.id, ticket=ticket, stream_id=stream_id)
+
+        result = generate(self.chains.for_company(company), request, on_token=on_token, on_reset=on_reset)
+        metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
+                    "latency_ms": _ms(started),
+                    "first_token_ms": round((first_token[0] - started) * 1000) if first_token else None,
+                    "fallbacks": result.failures}
+        self.tickets.post_ai_message(company, ticket, body=result.text, metadata=metadata)
+        self.timings.append(time.perf_counter() - started)
+        if result.provider != "extractive":
+            self.cache.put(company.id, question, CachedAnswer(result.text, {k: v for k, v in metadata.items()
+                                                                            if k != "stream_id"}))
+
+    @staticmethod
+    def _history(ticket: Ticket, *, before: int) -> list[tuple[str, str]]:
+        rows = (Message.select(Message.author_role, Message.body)
+                .where((Message.ticket == ticket) & (Message.id < before) & (Message.private == False)  # noqa: E712
+                       & Message.author_role.in_(["customer", "agent", "ai"]))
+                .order_by(Message.id.desc()).limit(CONTEXT_TURNS))
+        return [("user" if r.author_role == "customer" else "assistant", r.body) for r in reversed(list(rows))]
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

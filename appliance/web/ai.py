@@ -1,0 +1,65 @@
+"""HTTP API for the AI: agent assist, the state of the models, the answer cache."""
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from .auth import login_required, services
+
+blp = Blueprint("ai", __name__, url_prefix="/api/v1", description="The AI assistant")
+
+
+class SourceOut(Schema):
+    article_id = fields.Integer()
+    title = fields.String()
+    score = fields.Float()
+
+
+class SuggestionOut(Schema):
+    body = fields.String()
+    provider = fields.String()
+    model = fields.String()
+    confidence = fields.Float()
+    would_answer = fields.Boolean(metadata={"description": "whether the AI would answer this on its own"})
+    sources = fields.List(fields.Nested(SourceOut))
+
+
+class ProviderOut(Schema):
+    name = fields.String()
+    available = fields.Boolean()
+    detail = fields.String()
+    models = fields.List(fields.String())
+
+
+class AIStatusOut(Schema):
+    providers = fields.List(fields.Nested(ProviderOut))
+    offline_only = fields.Boolean()
+    cloud_allowed = fields.Boolean()
+    cache = fields.Dict()
+    embedder = fields.String()
+
+
+@blp.route("/tickets/<int:ticket_id>/suggest", methods=["POST"])
+@blp.response(200, SuggestionOut)
+@login_required
+def suggest_reply(ticket_id):
+    """Draft a reply for the ticket's latest customer message from the knowledge base."""
+    hearth = services()
+    ticket = hearth.tickets.get(g.company, ticket_id)
+    result, decision = hearth.responder.suggest(g.company, ticket)
+    return {"body": result.text, "provider": result.provider, "model": result.model,
+            "confidence": decision.confidence, "would_answer": decision.answer, "sources": decision.sources}
+
+
+@blp.route("/ai/status", methods=["GET"])
+@blp.response(200, AIStatusOut)
+@login_required
+def ai_status():
+    """Which models can answer now, whether the cloud may be used, and the answer cache's hit rate."""
+    hearth = services()
+    chains = hearth.responder.chains
+    statuses = chains.statuses(g.company)
+    return {"providers": [s.__dict__ for s in statuses], "offline_only": hearth.settings.offline_only,
+            "cloud_allowed": chains.cloud_allowed(g.company), "cache": hearth.responder.cache.stats(),
+            "embedder": hearth.settings.embedder}
