@@ -9,9 +9,10 @@ from typing import Any, Callable
 
 from .. import events
 from ..db import database
-from ..domain.models import Company, Message, Ticket
+from ..domain.models import Article, Company, Message, Ticket
 from ..events import EventBus
 from ..llm.base import GenerationRequest, Passage
+from ..rag.chunking import passage_around
 from ..rag.retrieval import Retrieval, Retriever
 from ..services.tickets import TicketService
 from .analysis import analyse
@@ -86,10 +87,13 @@ class AIResponder:
 
     def request_for(self, company: Company, question: str, decision: Decision,
                     history: list[tuple[str, str]] = ()) -> GenerationRequest:
+        hits = decision.retrieval.hits[:PASSAGES]
+        bodies = dict(Article.select(Article.id, Article.body)
+                      .where((Article.id.in_([h.article_id for h in hits])) & (Article.company == company)).tuples())
         return GenerationRequest(
             system_prompt=company.setting("ai_system_prompt"), question=question, history=list(history),
-            passages=[Passage(h.article_id, h.title, h.text[:PASSAGE_CHARS], h.score)
-                      for h in decision.retrieval.hits[:PASSAGES]])
+            passages=[Passage(h.article_id, h.title, passage_around(bodies.get(h.article_id, h.text), h.text,
+                                                                     PASSAGE_CHARS), h.score) for h in hits])
 
     def draft(self, company: Company, question: str, decision: Decision,
               history: list[tuple[str, str]] = (), *, extractive_only: bool = False) -> GenerationResult:

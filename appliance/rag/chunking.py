@@ -1,12 +1,21 @@
-"""Split an article into overlapping chunks along its headings and paragraphs."""
+"""Split an article into the small passages retrieval matches against.
+
+An article becomes: its title (what an FAQ article answers, phrased as people ask it), then its
+body cut along headings, paragraphs and stand-alone lines (a list of example questions, a line per
+step) into passages of at most ``MAX_WORDS`` words; a longer paragraph is cut into overlapping
+windows. Each passage remembers its section heading. Matching small passages and taking the best
+per article beats embedding whole articles, whose meaning gets averaged away.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-MAX_CHARS = 900
-OVERLAP_CHARS = 150
+LIST_ITEM_RE = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+SENTENCE_END = (".", "?", "!", ":", ";")
+MAX_WORDS = 120
+OVERLAP_WORDS = 20
 
 
 @dataclass(frozen=True)
@@ -14,76 +23,74 @@ class Chunk:
     position: int
     heading: str
     text: str
+    is_title: bool = False
 
 
-def _sections(body: str) -> list[tuple[str, list[str]]]:
-    """(heading, paragraphs) in order; text before the first heading has heading ''."""
-    sections: list[tuple[str, list[str]]] = [("", [])]
+def _is_soft_wrap(line: str, next_line: str) -> bool:
+    """Does ``line`` continue on ``next_line`` (prose wrapped at a width) rather than end there?"""
+    return (not line.rstrip().endswith(SENTENCE_END) and not LIST_ITEM_RE.match(next_line)
+            and next_line[:1].islower())
+
+
+def _units(lines: list[str]) -> list[str]:
+    """A paragraph's lines joined where they are wrapped prose, kept apart where each stands alone."""
+    units: list[str] = []
+    current = ""
+    for i, line in enumerate(lines):
+        line = line.strip()
+        current = f"{current} {line}".strip()
+        if i + 1 == len(lines) or not _is_soft_wrap(line, lines[i + 1].strip()):
+            units.append(current)
+            current = ""
+    return [u for u in units if u]
+
+
+def _windows(text: str, size: int, overlap: int) -> list[str]:
+    words = text.split()
+    if len(words) <= size:
+        return [text]
+    step = size - overlap
+    return [" ".join(words[start:start + size]) for start in range(0, max(len(words) - overlap, 1), step)]
+
+
+def chunk_article(title: str, body: str, *, max_words: int = MAX_WORDS,
+                  overlap: int = OVERLAP_WORDS) -> list[Chunk]:
+    chunks = [Chunk(0, "", title.strip(), is_title=True)] if title.strip() else []
+    heading = ""
     paragraph: list[str] = []
 
-    def flush():
-        if paragraph:
-            sections[-1][1].append(" ".join(line.strip() for line in paragraph).strip())
-            paragraph.clear()
+    def flush() -> None:
+        for unit in _units(paragraph):
+            for window in _windows(unit, max_words, overlap):
+                chunks.append(Chunk(len(chunks), heading, window))
+        paragraph.clear()
 
     for line in body.splitlines():
         match = HEADING_RE.match(line)
         if match:
             flush()
-            sections.append((match.group(2).strip(), []))
+            heading = match.group(2).strip()
         elif not line.strip():
             flush()
         else:
             paragraph.append(line)
     flush()
-    return [(h, [p for p in ps if p]) for h, ps in sections if any(ps)]
-
-
-def _split_long(paragraph: str, limit: int) -> list[str]:
-    """A paragraph longer than ``limit`` cut at sentence ends (or spaces) into pieces."""
-    if len(paragraph) <= limit:
-        return [paragraph]
-    pieces, current = [], ""
-    for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
-        while len(sentence) > limit:
-            cut = sentence.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            head, sentence = sentence[:cut], sentence[cut:].lstrip()
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(head)
-        if current and len(current) + 1 + len(sentence) > limit:
-            pieces.append(current)
-            current = sentence
-        else:
-            current = f"{current} {sentence}".strip()
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _tail(text: str, chars: int) -> str:
-    """The last ``chars`` characters of ``text``, starting at a word boundary."""
-    if len(text) <= chars:
-        return text
-    cut = text.find(" ", len(text) - chars)
-    return text[cut + 1:] if cut != -1 else text[-chars:]
-
-
-def chunk_article(body: str, *, max_chars: int = MAX_CHARS, overlap: int = OVERLAP_CHARS) -> list[Chunk]:
-    """Chunks of at most about ``max_chars``; each carries its section heading, and a chunk that
-    continues a section starts with the last ``overlap`` characters of the previous one."""
-    chunks: list[Chunk] = []
-    for heading, paragraphs in _sections(body):
-        current = ""
-        for paragraph in paragraphs:
-            for piece in _split_long(paragraph, max_chars):
-                if current and len(current) + 2 + len(piece) > max_chars:
-                    chunks.append(Chunk(len(chunks), heading, current))
-                    current = f"{_tail(current, overlap)} {piece}".strip() if overlap else piece
-                else:
-                    current = f"{current}\n\n{piece}" if current else piece
-        if current:
-            chunks.append(Chunk(len(chunks), heading, current))
     return chunks
+
+
+def passage_around(body: str, matched: str, budget: int) -> str:
+    """Up to ``budget`` characters of the article, from the start or, when the matched passage lies
+    further in, centred on it: the context a model gets for this article."""
+    if len(body) <= budget:
+        return body
+    anchor = body.find(matched[:80]) if matched else -1
+    if anchor == -1 or anchor + len(matched) <= budget:
+        start = 0
+    else:
+        start = max(0, anchor - budget // 3)
+    window = body[start:start + budget]
+    if start > 0:
+        window = "…" + window[window.find(" ") + 1:]
+    if start + budget < len(body):
+        window = window[:window.rfind(" ")] + "…"
+    return window

@@ -55,9 +55,10 @@ class KnowledgeService(Service):
         company_id = articles[0].company_id
         planned = []
         for article in articles:
-            chunks = chunk_article(article.body) if article.published else []
+            chunks = chunk_article(article.title, article.body) if article.published else []
             planned.append((article, chunks))
-        texts = [embedding_text(a.title, c.heading, c.text) for a, chunks in planned for c in chunks]
+        texts = [c.text if c.is_title else embedding_text(a.title, c.heading, c.text)
+                 for a, chunks in planned for c in chunks]
         vectors = self._embed(texts)
         chunk_ids, article_ids = [], []
         with database.atomic():
