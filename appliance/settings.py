@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("password_min_length", int, 10, "Shortest password accepted for an agent or admin."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("embedder", str, "minilm", "Sentence-embedding backend: minilm (the product's model) or hashing (no model; tests and demos)."),
+    Setting("models_dir", str, "", "Folder for prepared model files (default: models/ in the data dir)."),
     Setting("ollama_host", str, "http://127.0.0.1:11434", "Address of the Ollama server that runs the local model."),
     Setting("ollama_model", str, "llama3.2:3b", "Ollama model that writes answers."),
     Setting("llm_timeout", float, 20.0, "Seconds to wait for a model's first token (and between tokens) before falling back."),
@@ -88,6 +89,7 @@ class Settings:
     password_min_length: int
     log_level: str
     embedder: str
+    models_dir: str
     ollama_host: str
     ollama_model: str
     llm_timeout: float
@@ -103,6 +105,10 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.path / "hearth.db"
+
+    @property
+    def models_path(self) -> Path:
+        return Path(self.models_dir) if self.models_dir else self.path / "models"
 
     @property
     def chroma_path(self) -> Path:

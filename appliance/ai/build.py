@@ -20,7 +20,7 @@ from .responder import AIResponder
 
 def build_ai(settings: Settings, bus: EventBus, clock: Callable[[], datetime], tickets: TicketService,
              spawn: Callable[..., Any]) -> tuple[KnowledgeService, AIResponder]:
-    embedder = create_embedder(settings.embedder, cache_dir=settings.path / "models")
+    embedder = create_embedder(settings.embedder, cache_dir=settings.models_path)
     vectors = VectorStore(settings.chroma_path)
     keywords = KeywordIndex()
     knowledge = KnowledgeService(settings, bus, clock, embedder=embedder, vectors=vectors, keywords=keywords)
