@@ -20,8 +20,10 @@ def free_port() -> int:
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "appliance", *args, "--data-dir", str(data_dir)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    """Run `python -m appliance ARGS` on this data dir (eval makes its own, so it gets none)."""
+    data_args = [] if args[:1] == ("eval",) else ["--data-dir", str(data_dir)]
+    return subprocess.run([sys.executable, "-m", "appliance", *args, *data_args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 class LiveServer:
