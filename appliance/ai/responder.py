@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -48,9 +49,14 @@ class Decision:
                 for h in self.retrieval.hits[:PASSAGES]]
 
 
+_FOLLOW_UP = re.compile(r"^(and|also|what about|how about|but|so)\b|\b(it|its|it's|that|this|they|them|their|"
+                        r"there|those|these|one|same)\b", re.I)
+
+
 def retrieval_query(question: str, earlier_customer_turns: list[str]) -> str:
-    """The text to search with: a short follow-up ("and for kids?") carries the previous turn along."""
-    if earlier_customer_turns and len(question.split()) <= 6:
+    """The text to search with: a short follow-up that points back ("and for kids?", "is it open
+    then?") carries the previous turn along; a short new question stands alone."""
+    if earlier_customer_turns and len(question.split()) <= 8 and _FOLLOW_UP.search(question):
         return f"{earlier_customer_turns[-1]} {question}"
     return question
 
@@ -161,7 +167,7 @@ class AIResponder:
             self.tickets.hand_over(company, ticket, reason=f"confidence {decision.confidence:.2f} is below "
                                    f"the threshold {decision.threshold:.2f}", customer_notice=HANDOFF_NOTICE,
                                    draft=draft.text, metadata={**base_meta, "provider": draft.provider,
-                                                               "model": draft.model})
+                                                               "model": draft.model, "draft": draft.text})
             return
 
         stream_id = uuid.uuid4().hex

@@ -38,6 +38,10 @@ class VectorStore:
             ids=[str(i) for i in chunk_ids], embeddings=np.asarray(embeddings, dtype=np.float32),
             metadatas=[{"article_id": int(a)} for a in article_ids])
 
+    def remove_ids(self, company_id: int, chunk_ids: list[int]) -> None:
+        if chunk_ids:
+            self._collection(company_id).delete(ids=[str(i) for i in chunk_ids])
+
     def remove_article(self, company_id: int, article_id: int) -> None:
         self._collection(company_id).delete(where={"article_id": int(article_id)})
 

@@ -18,8 +18,11 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     socketio.on_namespace(WidgetNamespace("/widget", services))
 
     def ticket_created(_name, event):
-        socketio.emit("ticket_created", serializers.ticket(event["ticket"]),
-                      to=agents_room(event["company_id"]), namespace="/agent")
+        ticket = event["ticket"]
+        socketio.emit("ticket_created", serializers.ticket(ticket), to=agents_room(event["company_id"]),
+                      namespace="/agent")
+        socketio.emit("ticket_status", {"ticket_id": ticket.id, "status": ticket.status},
+                      to=visitor_room(ticket.customer_id), namespace="/widget")
 
     def ticket_updated(_name, event):
         ticket = event["ticket"]

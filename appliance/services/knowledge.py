@@ -61,6 +61,8 @@ class KnowledgeService(Service):
                  for a, chunks in planned for c in chunks]
         vectors = self._embed(texts)
         chunk_ids, article_ids = [], []
+        old_ids = [c.id for c in ArticleChunk.select(ArticleChunk.id)
+                   .where(ArticleChunk.article.in_([a.id for a, _ in planned]))]
         with database.atomic():
             for article, chunks in planned:
                 ArticleChunk.delete().where(ArticleChunk.article == article.id).execute()
@@ -72,8 +74,7 @@ class KnowledgeService(Service):
                     chunk_ids.append(row.id)
                     article_ids.append(article.id)
                 self.keywords.replace_article(company_id, article.id, article.title, rows)
-        for article, _ in planned:
-            self.vectors.remove_article(company_id, article.id)
+        self.vectors.remove_ids(company_id, old_ids)
         self.vectors.upsert(company_id, chunk_ids, article_ids, vectors)
         return len(chunk_ids)
 

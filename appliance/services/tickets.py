@@ -144,6 +144,9 @@ class TicketService(Service):
                 ticket.first_response_at = ticket.first_response_at or now
                 ticket.waiting_since = None
                 ticket.last_message_preview = _preview(body)
+                if ticket.status == "bot":  # a person answered: the AI steps back
+                    changes["status"] = ["bot", "open"]
+                    ticket.status = "open"
                 if ticket.assignee_id is None:
                     ticket.assignee = agent
                     changes["assignee_id"] = agent.id

@@ -15,6 +15,8 @@ function fillSettings(c) {
   $('#s-greeting').value = s.widget_greeting || '';
   $('#s-prompt').value = s.ai_system_prompt || '';
   $('#s-threshold').value = s.ai_confidence_threshold ?? 0.5;
+  $('#s-ai-enabled').checked = s.ai_enabled === true;
+  $('#s-ai-cloud').checked = s.ai_cloud_fallback === true;
   const snippet = `<script src="${location.origin}/widget.js" data-company="${c.slug}" async></script>`;
   $('#embed-snippet').textContent = snippet;
   const link = $('#chat-link');
@@ -25,6 +27,7 @@ function fillSettings(c) {
 export async function showSettings() {
   clearFieldErrors($('#settings-form'));
   if (state.company) fillSettings(state.company);
+  loadAiStatus();
   try {
     state.company = await api('GET', '/company');
     fillSettings(state.company);
@@ -50,14 +53,18 @@ async function saveSettings(e) {
     widget_greeting: $('#s-greeting').value,
     ai_system_prompt: $('#s-prompt').value,
     ai_confidence_threshold: threshold,
+    ai_enabled: $('#s-ai-enabled').checked,
+    ai_cloud_fallback: $('#s-ai-cloud').checked,
   };
   const body = {};
   const name = $('#s-name').value.trim();
   if (name !== current.name) body.name = name;
   const settings = {};
   for (const [k, v] of Object.entries(wanted)) {
-    const old = String((current.settings || {})[k] ?? '');
-    const same = k === 'widget_color' ? String(v).toLowerCase() === old.toLowerCase() : String(v) === old;
+    const was = (current.settings || {})[k];
+    const old = String(was ?? '');
+    const same = typeof v === 'boolean' ? v === (was === true)
+      : k === 'widget_color' ? String(v).toLowerCase() === old.toLowerCase() : String(v) === old;
     if (!same) settings[k] = v;
   }
   if (Object.keys(settings).length) body.settings = settings;
@@ -69,11 +76,67 @@ async function saveSettings(e) {
     fillSettings(state.company);
     onCompanyChanged();
     toast('Settings saved.', 'success');
+    if (body.settings && 'ai_cloud_fallback' in body.settings) loadAiStatus(); // may change what can answer
   } catch (err) {
     showError(err, form);
   } finally {
     btn.disabled = false;
   }
+}
+
+// ---------------------------------------------------------------- AI status
+
+let aiStatusReq = 0;
+
+async function loadAiStatus() {
+  const req = ++aiStatusReq;
+  const card = $('#ai-status');
+  card.setAttribute('aria-busy', 'true');
+  $('#ai-status-refresh').disabled = true;
+  if (!$('#ai-providers').children.length) $('#ai-providers').replaceChildren(h('li.muted', {}, 'Checking the models…'));
+  try {
+    const st = await api('GET', '/ai/status');
+    if (req === aiStatusReq) renderAiStatus(st || {});
+  } catch (err) {
+    if (req !== aiStatusReq) return;
+    $('#ai-providers').replaceChildren(h('li.muted', {}, 'The AI status could not be loaded.'));
+    $('#ai-facts').replaceChildren();
+    showError(err);
+  } finally {
+    if (req === aiStatusReq) {
+      card.removeAttribute('aria-busy');
+      $('#ai-status-refresh').disabled = false;
+    }
+  }
+}
+
+function renderAiStatus(st) {
+  const providers = Array.isArray(st.providers) ? st.providers : [];
+  $('#ai-providers').replaceChildren(...providers.map((p) => h('li.ai-provider', {
+    dataset: { testid: 'ai-provider', provider: p.name, available: String(!!p.available) },
+  },
+  h('span.status-dot', { class: p.available ? 'on' : 'off', title: p.available ? 'Available' : 'Not available' }),
+  h('span.sr-only', {}, p.available ? 'Available: ' : 'Not available: '),
+  h('span.ai-provider-name', {}, p.name),
+  Array.isArray(p.models) && p.models.length ? h('span.ai-provider-models', {}, p.models.join(', ')) : null,
+  p.detail ? h('span.ai-provider-detail', {}, p.detail) : null)));
+  if (!providers.length) $('#ai-providers').append(h('li.muted', {}, 'No answer providers are configured.'));
+  const cache = st.cache || {};
+  const hits = Number(cache.hits) || 0;
+  const misses = Number(cache.misses) || 0;
+  const rate = typeof cache.hit_rate === 'number' ? cache.hit_rate : (hits + misses ? hits / (hits + misses) : 0);
+  const fact = (term, value, testid) => h('div.ai-fact', { dataset: testid ? { testid } : undefined },
+    h('dt', {}, `${term}:`), ' ', h('dd', {}, value));
+  $('#ai-facts').replaceChildren(
+    fact('Offline-only mode', st.offline_only ? 'on' : 'off', 'ai-offline-only'),
+    fact('Cloud fallback', st.cloud_allowed ? 'allowed' : 'not used', 'ai-cloud'),
+    fact('Answer cache', hits + misses
+      ? `${Math.round(rate * 100)}% hit rate (${hits} hit${hits === 1 ? '' : 's'}, ${misses} miss${misses === 1 ? '' : 'es'})`
+      : 'no questions answered yet (0% hit rate)', 'ai-cache'),
+    ...(st.embedder ? [fact('Embedder', st.embedder)] : []));
+  const hint = $('#s-ai-cloud-hint');
+  hint.hidden = !st.offline_only;
+  hint.textContent = st.offline_only ? 'Offline-only mode is on for this server, so the cloud is never used.' : '';
 }
 
 async function copySnippet() {
@@ -205,6 +268,7 @@ export function initAdmin(hooks) {
   onUsersChanged = hooks.usersChanged;
   $('#settings-form').addEventListener('submit', saveSettings);
   $('#copy-embed').addEventListener('click', copySnippet);
+  $('#ai-status-refresh').addEventListener('click', loadAiStatus);
   $('#user-form').addEventListener('submit', addUser);
   $('#audit-more').addEventListener('click', () => loadAudit(true));
 }

@@ -225,7 +225,8 @@ function commands() {
   if (currentView === 'inbox' && inbox.hasOpenTicket()) {
     list.push({ label: 'Resolve this ticket', hint: 'e', run: inbox.resolveOpen },
       { label: 'Assign this ticket to me', hint: 'a', run: inbox.assignToMe },
-      { label: 'Write a private note', hint: 'n', run: () => inbox.focusComposer(true) });
+      { label: 'Write a private note', hint: 'n', run: () => inbox.focusComposer(true) },
+      { label: 'Suggest a reply from the knowledge base', hint: 's', run: inbox.suggestReply });
   }
   list.push({ label: 'Toggle light / dark theme', run: toggleTheme },
     { label: 'Show keyboard shortcuts', hint: '?', run: () => $('#help').showModal() },
@@ -257,6 +258,7 @@ function init() {
       move: (d) => { if (currentView === 'inbox') inbox.moveSelection(d); },
       reply: () => inbox.focusComposer(false),
       note: () => inbox.focusComposer(true),
+      suggest: () => inbox.suggestReply(),
       resolve: () => inbox.resolveOpen(),
       assign: () => inbox.assignToMe(),
     },

@@ -1,9 +1,10 @@
 // Inbox (ticket list with filters and live updates) and the open ticket view.
 import { api, qs } from './api.js';
 import { state } from './state.js';
-import { $, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials } from './dom.js';
+import { $, $$, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials, confirmDialog } from './dom.js';
 
-const STATUS = { open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
+const STATUS = { bot: 'AI handling', open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
+const DRAFT_MARK = /AI draft:\r?\n/; // a hand-over note's body: "Handed over by the AI: …\n\nAI draft:\n<draft>"
 const ROLE_NAME = { customer: 'Customer', agent: 'Agent', ai: 'AI assistant', system: 'System' };
 const FILTERS_KEY = 'hearth.filters';
 const SEEN_KEY = 'hearth.seen';
@@ -17,6 +18,7 @@ const agentsTyping = new Map(); // user id -> {name, timer}
 const typing = { on: false, ticketId: null, timer: null };
 let customerTypingTimer = null;
 let sending = false;
+const suggestion = { req: 0, busy: false };
 let seen = readJSON(SEEN_KEY, {});
 
 function readJSON(key, fallback) {
@@ -49,7 +51,7 @@ function filters() {
 
 function matches(t) {
   const f = filters();
-  if (f.status && t.status !== f.status) return false;
+  if (f.status && !f.status.split(',').includes(t.status)) return false;
   if (f.priority && t.priority !== f.priority) return false;
   if (f.assignee === 'me' && !isMine(t)) return false;
   if (f.assignee === 'unassigned' && t.assignee) return false;
@@ -61,8 +63,11 @@ function matches(t) {
   return true;
 }
 
+// Whether a person should act: tickets the AI is handling (and closed ones) do not wait for the team.
+const needsPerson = (t) => t.status === 'open' || t.status === 'pending';
+
 function isUnread(t) {
-  if (sameId(t.id, open.id) || !t.waiting_since || !t.last_message_at) return false;
+  if (sameId(t.id, open.id) || !t.waiting_since || !t.last_message_at || t.status === 'bot') return false;
   const s = seen[t.id];
   return !s || Date.parse(s) < Date.parse(t.last_message_at);
 }
@@ -117,7 +122,7 @@ function rowEl(t) {
   const current = sameId(t.id, open.id);
   const viewers = (viewersByTicket.get(String(t.id)) || []).filter((a) => !sameId(a.id, state.user && state.user.id));
   const li = h('li.ticket-row', {
-    class: [unread && 'unread', t.waiting_since && 'waiting', current && 'current'].filter(Boolean).join(' ') || null,
+    class: [unread && 'unread', t.waiting_since && needsPerson(t) && 'waiting', current && 'current'].filter(Boolean).join(' ') || null,
     dataset: { testid: 'ticket-row', ticketId: t.id, status: t.status },
   });
   const link = h('a.row-link', { href: `#/tickets/${encodeURIComponent(t.id)}`, 'aria-current': current ? 'true' : null },
@@ -131,7 +136,7 @@ function rowEl(t) {
       h('span.row-customer', {}, customerName(t)),
       badge(`status-${t.status}`, STATUS[t.status] || t.status),
       t.priority && t.priority !== 'normal' ? badge(`prio-${t.priority}`, t.priority) : null,
-      t.waiting_since && (t.status === 'open' || t.status === 'pending') ? badge('waiting', 'waiting') : null,
+      t.waiting_since && needsPerson(t) ? badge('waiting', 'waiting') : null,
       h('span.row-assignee', { class: t.assignee ? null : 'muted' }, t.assignee ? t.assignee.name : 'Unassigned'),
       viewers.length ? h('span.row-viewers', { title: `Viewing: ${viewers.map((a) => a.name).join(', ')}` },
         `viewing: ${viewers.map((a) => initials(a.name)).join(' ')}`) : null));
@@ -173,9 +178,9 @@ export function onMessage(m) {
   const t = list.items.find((x) => sameId(x.id, m.ticket_id));
   if (t) {
     const next = { ...t, last_message_at: m.created_at || t.last_message_at };
-    if (!m.private) next.last_message_preview = m.body;
+    if (!m.private && m.author_role !== 'system') next.last_message_preview = m.body;
     if (m.author_role === 'customer' && !next.waiting_since) next.waiting_since = m.created_at;
-    if (m.author_role === 'agent' && !m.private) next.waiting_since = null;
+    if ((m.author_role === 'agent' || m.author_role === 'ai') && !m.private) next.waiting_since = null;
     upsert(next, true);
   }
   if (!sameId(m.ticket_id, open.id)) return;
@@ -263,6 +268,7 @@ function openTicket(id) {
   $('#ticket').hidden = false;
   $('#t-title').textContent = known ? `#${known.number} ${known.subject || ''}` : 'Loading…';
   $('#t-customer').textContent = '';
+  $('#t-bot-banner').hidden = true;
   $('#conversation').replaceChildren(h('p.muted.center', {}, 'Loading conversation…'));
   setCustomerTyping(false);
   renderViewers();
@@ -303,6 +309,7 @@ function closeTicket() {
   emit('leave_ticket', { ticket_id: open.wireId });
   Object.assign(open, { id: null, wireId: null, ticket: null, msgIds: new Set(), pending: [] });
   open.req += 1;
+  clearSuggestion();
   for (const a of agentsTyping.values()) clearTimeout(a.timer);
   agentsTyping.clear();
   setCustomerTyping(false);
@@ -322,6 +329,7 @@ function renderHead() {
     ` · via ${t.channel || 'widget'} · opened `, timeEl(t.created_at),
     t.waiting_since ? h('span.waiting-text', {}, ' · waiting since ', timeEl(t.waiting_since)) : null));
   $('#t-status').value = t.status;
+  $('#t-bot-banner').hidden = t.status !== 'bot';
   $('#t-priority').value = t.priority;
   renderAssignees();
 }
@@ -374,21 +382,86 @@ function authorName(m) {
   return ROLE_NAME[m.author_role] || m.author_role;
 }
 
+function formatLatency(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+// "ollama · llama3.2:3b · confidence 0.82 · 1.4 s" from an AI message's metadata (or a suggestion).
+function aiFacts(meta) {
+  const parts = [];
+  if (meta.provider) parts.push(String(meta.provider));
+  if (meta.model && meta.model !== meta.provider) parts.push(String(meta.model));
+  if (typeof meta.confidence === 'number') parts.push(`confidence ${meta.confidence.toFixed(2)}`);
+  if (typeof meta.latency_ms === 'number') parts.push(formatLatency(meta.latency_ms));
+  if (meta.cached) parts.push('cached');
+  return parts.join(' · ');
+}
+
+// "Sources: Title A · Title B" (each title once; the retrieval score as a tooltip), or null.
+function sourcesEl(sources, testid) {
+  if (!Array.isArray(sources)) return null;
+  const shown = new Set();
+  const items = [];
+  for (const src of sources) {
+    const title = src && typeof src.title === 'string' ? src.title.trim() : '';
+    if (!title || shown.has(title)) continue;
+    shown.add(title);
+    const score = typeof src.score === 'number' ? `relevance ${src.score.toFixed(2)}` : null;
+    if (items.length) items.push(' · ');
+    items.push(h('span.source', { title: score }, title));
+  }
+  return items.length ? h('div.msg-sources', { dataset: { testid } }, 'Sources: ', ...items) : null;
+}
+
+// A hand-over note: the reason, then (when the AI had one) its draft after "AI draft:\n".
+function splitDraft(body) {
+  const text = String(body || '');
+  const match = DRAFT_MARK.exec(text);
+  if (!match) return { intro: text.trim(), draft: '' };
+  return { intro: text.slice(0, match.index).trim(), draft: text.slice(match.index + match[0].length).trim() };
+}
+
 function messageEl(m) {
   const role = m.author_role;
   const priv = !!m.private;
   const meta = m.metadata || {};
-  return h(`div.msg.msg-${role}`, {
-    class: priv ? 'msg-private' : null,
-    dataset: { testid: 'message', authorRole: role, private: String(priv), messageId: m.id },
-  },
-  h('div.msg-meta', {},
-    h('span.msg-author', {}, authorName(m)),
-    role === 'ai' ? h('span.badge.badge-ai', {}, 'AI') : null,
-    priv ? h('span.badge.badge-private', {}, 'Internal note') : null,
-    role === 'ai' && typeof meta.confidence === 'number' ? h('span.muted', {}, `confidence ${meta.confidence.toFixed(2)}`) : null,
-    timeEl(m.created_at)),
-  h('div.msg-body', {}, m.body));
+  const props = { dataset: { testid: 'message', authorRole: role, private: String(priv), messageId: m.id } };
+  if (role === 'system') {
+    // a notice the customer was shown (e.g. the AI handing over): small and centred
+    return h('div.msg.msg-system', { ...props, role: 'note' },
+      h('span.msg-body', {}, m.body), ' ', h('span.msg-system-meta', {}, h('span.sr-only', {}, 'System notice, '), timeEl(m.created_at)));
+  }
+  if (role === 'ai' && priv) return aiNoteEl(m, props);
+  const facts = role === 'ai' ? aiFacts(meta) : '';
+  return h(`div.msg.msg-${role}`, { ...props, class: priv ? 'msg-private' : null },
+    h('div.msg-meta', {},
+      h('span.msg-author', {}, authorName(m)),
+      role === 'ai' ? h('span.badge.badge-ai', {}, 'AI') : null,
+      priv ? h('span.badge.badge-private', {}, 'Internal note') : null,
+      timeEl(m.created_at)),
+    h('div.msg-body', {}, m.body),
+    facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
+    role === 'ai' ? sourcesEl(meta.sources, 'message-sources') : null);
+}
+
+// The AI's private note when it hands a conversation over: stands out, with its draft ready to use.
+function aiNoteEl(m, props) {
+  const meta = m.metadata || {};
+  const { intro, draft } = splitDraft(m.body);
+  const facts = aiFacts(meta);
+  const use = draft ? h('button.btn.small.primary', { type: 'button', dataset: { testid: 'use-draft' } }, 'Use draft') : null;
+  if (use) use.addEventListener('click', () => useText(draft, 'the AI draft'));
+  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: draft ? 'has-draft' : null },
+    h('div.msg-meta', {},
+      h('span.badge.badge-draft', {}, draft ? 'AI draft for you' : 'AI hand-over'),
+      h('span.msg-author', {}, authorName(m)),
+      h('span.muted', {}, 'internal · the customer does not see this'),
+      timeEl(m.created_at)),
+    intro ? h('div.msg-body.msg-note-intro', {}, intro) : null,
+    draft ? h('blockquote.msg-draft', { dataset: { testid: 'ai-draft' } }, draft) : null,
+    facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
+    sourcesEl(meta.sources, 'message-sources'),
+    use ? h('div.msg-actions', {}, use) : null);
 }
 
 // The conversation scrolls by itself on wide screens; on phones the whole ticket does.
@@ -482,6 +555,79 @@ function stopTyping() {
   emit('typing', { ticket_id: typing.ticketId, typing: false });
 }
 
+// Put a suggested or drafted text into the reply box (as a reply to the customer, not sent).
+// Asks first when it would replace something else the agent has written.
+async function useText(text, what) {
+  if (!open.ticket) { toast('Open a ticket first.', 'info'); return false; }
+  const box = $('#reply-box');
+  const id = open.id;
+  if (box.value.trim() && box.value.trim() !== text.trim()
+      && !(await confirmDialog(`Replace what you have written with ${what}?`, 'Replace'))) return false;
+  if (!sameId(open.id, id)) return false;
+  setPrivate(false);
+  box.value = text;
+  autosize();
+  saveDraft();
+  clearFieldErrors($('#composer'));
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+  announce(`${what[0].toUpperCase()}${what.slice(1)} is in the reply box. Check it, then send.`);
+  return true;
+}
+
+function setSuggestBusy(on) {
+  suggestion.busy = on;
+  const btn = $('#suggest-reply');
+  btn.disabled = on;
+  btn.classList.toggle('busy', on);
+  btn.setAttribute('aria-busy', String(on));
+  btn.querySelector('.suggest-label').textContent = on ? 'Suggesting…' : 'Suggest reply';
+}
+
+function clearSuggestion() {
+  suggestion.req += 1;
+  setSuggestBusy(false);
+  const info = $('#suggest-info');
+  info.hidden = true;
+  info.replaceChildren();
+}
+
+function renderSuggestion(sug) {
+  const info = $('#suggest-info');
+  const conf = typeof sug.confidence === 'number' ? `confidence ${sug.confidence.toFixed(2)}` : null;
+  const facts = [sug.provider, sug.model && sug.model !== sug.provider ? sug.model : null].filter(Boolean).join(' · ');
+  const close = h('button.toast-close', { type: 'button', 'aria-label': 'Hide the suggestion details' }, '×');
+  close.addEventListener('click', () => { info.hidden = true; });
+  info.replaceChildren(
+    h('div.suggest-line', {},
+      h('span.badge.badge-ai', {}, 'Suggested'),
+      conf ? h('span.suggest-conf', { class: sug.would_answer === false ? 'low' : null, dataset: { testid: 'suggest-confidence' } }, conf) : null,
+      sug.would_answer === false ? h('span.suggest-warn', {}, 'below the threshold: check it carefully') : null,
+      facts ? h('span.muted', {}, facts) : null,
+      close),
+    sourcesEl(sug.sources, 'suggest-sources') || h('div.msg-sources', { dataset: { testid: 'suggest-sources' } }, 'No matching articles.'));
+  info.hidden = false;
+}
+
+export async function suggestReply() {
+  if (!open.ticket) { toast('Open a ticket first.', 'info'); return; }
+  if (suggestion.busy) return;
+  const id = open.id;
+  const req = ++suggestion.req;
+  setSuggestBusy(true);
+  try {
+    const sug = await api('POST', `/tickets/${encodeURIComponent(open.ticket.id)}/suggest`);
+    if (req !== suggestion.req || !sameId(open.id, id)) return;
+    setSuggestBusy(false);
+    if (!sug || !String(sug.body || '').trim()) { toast('The AI has no suggestion for this ticket.', 'info'); return; }
+    if (await useText(String(sug.body), 'the suggested reply')) renderSuggestion(sug);
+  } catch (err) {
+    if (req === suggestion.req) showError(err, $('#composer'));
+  } finally {
+    if (req === suggestion.req) setSuggestBusy(false);
+  }
+}
+
 async function sendReply() {
   const box = $('#reply-box');
   const body = box.value;
@@ -500,6 +646,7 @@ async function sendReply() {
     if (sameId(open.id, id)) {
       box.value = '';
       autosize();
+      if (!priv) clearSuggestion();
       if (m && m.id !== undefined) appendMessage(m, true);
     }
   } catch (err) {
@@ -525,6 +672,8 @@ export function initInbox() {
     loadList();
   };
   for (const k of ['status', 'assignee', 'priority']) $(`#f-${k}`).addEventListener('change', refilter);
+  $('#f-status').addEventListener('change', renderQuickFilters);
+  renderQuickFilters();
   $('#f-q').addEventListener('input', debounce(refilter, 300));
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
 
@@ -536,6 +685,15 @@ export function initInbox() {
     patchTicket({ assignee_id: u ? u.id : null }, u ? `Assigned to ${u.name}` : 'Unassigned');
   });
   $('#t-assign-me').addEventListener('click', assignToMe);
+  $('#t-take-over').addEventListener('click', () => patchTicket({ status: 'open' }, 'You took the conversation over from the AI'));
+  $('#suggest-reply').addEventListener('click', suggestReply);
+  for (const btn of $$('#filters [data-quick]')) {
+    btn.addEventListener('click', () => {
+      $('#f-status').value = btn.dataset.quick;
+      renderQuickFilters();
+      refilter();
+    });
+  }
 
   const box = $('#reply-box');
   $('#composer').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });
@@ -547,6 +705,12 @@ export function initInbox() {
   });
   $('#reply-private').addEventListener('change', (e) => { setPrivate(e.target.checked); saveDraft(); });
   setPrivate(false);
+}
+
+// The quick filter chips mirror the status select.
+function renderQuickFilters() {
+  const value = $('#f-status').value;
+  for (const btn of $$('#filters [data-quick]')) btn.setAttribute('aria-pressed', String(btn.dataset.quick === value));
 }
 
 // Called when a session starts: drafts survive an expired session, but only for the same user.

@@ -163,6 +163,7 @@ function onKeydown(e) {
     k: () => keys.move(-1),
     r: () => keys.reply(),
     n: () => keys.note(),
+    s: () => keys.suggest(),
     e: () => keys.resolve(),
     a: () => keys.assign(),
     '?': () => $('#help').showModal(),

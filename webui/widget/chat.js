@@ -8,6 +8,7 @@
   var TYPING_IDLE_MS = 3000;     // send typing:false after this long without input
   var AGENT_TYPING_MS = 15000;   // hide a stale agent "typing…" if no update arrives
   var ACK_TIMEOUT_MS = 20000;
+  var STREAM_STALE_MS = 120000;  // drop a streamed answer that neither grows nor completes for this long
   var STATUS_TEXT = {
     resolved: 'This conversation was marked resolved. Send a message if you need more help.',
     closed: 'This conversation was closed. Send a message if you need more help.',
@@ -28,7 +29,9 @@
   var token = storeGet(tokenKey);
   var reduceMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
-  var socket = null, greetingEl = null, customerId = null, lastStatus = null;
+  var socket = null, greetingEl = null, customerId = null;
+  var current = { ticketId: null, status: null }; // the ticket the status notices are about
+  var finishedStreams = {};                       // stream_id -> true once its final message is shown
   var typingSent = false, typingTimer = 0, agentTypingTimer = 0, retriedWithoutToken = false;
 
   function safeDecode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
@@ -99,7 +102,9 @@
     li.setAttribute('data-testid', 'widget-message');
     li.setAttribute('data-author-role', role);
     if (m.id != null) li.setAttribute('data-message-id', String(m.id));
-    var author = el('span', 'hw-author' + (role === 'customer' ? ' hw-sr' : ''), authorLabel(role, m.author_name));
+    if (m.stream_id) li.setAttribute('data-stream-id', String(m.stream_id));
+    var hidden = role === 'customer' || role === 'system'; // a notice needs no visible author
+    var author = el('span', 'hw-author' + (hidden ? ' hw-sr' : ''), authorLabel(role, m.author_name));
     if (role === 'ai') author.appendChild(el('span', 'hw-tag', 'AI'));
     var body = el('p', 'hw-body', m.body == null ? '' : m.body);
     var meta = el('p', 'hw-meta');
@@ -107,8 +112,88 @@
     if (m.created_at) time.setAttribute('datetime', m.created_at);
     meta.appendChild(time);
     meta.appendChild(el('span', 'hw-state'));
-    li.appendChild(author); li.appendChild(body); li.appendChild(meta);
+    li.appendChild(author); li.appendChild(body);
+    var sources = role === 'ai' ? sourcesText(m.sources) : '';
+    if (sources) {
+      var src = el('p', 'hw-sources', sources);
+      src.setAttribute('data-testid', 'widget-sources');
+      li.appendChild(src);
+    }
+    li.appendChild(meta);
     return li;
+  }
+
+  // "Sources: Title A · Title B" (titles only, each once), or '' when there are none.
+  function sourcesText(sources) {
+    if (!Array.isArray(sources)) return '';
+    var seen = {}, titles = [];
+    sources.forEach(function (s) {
+      var t = s && typeof s.title === 'string' ? s.title.trim() : '';
+      if (t && !seen[t]) { seen[t] = true; titles.push(t); }
+    });
+    return titles.length ? 'Sources: ' + titles.join(' · ') : '';
+  }
+
+  // ---- AI answers streamed token by token -----------------------------------------------------------
+  // A streamed bubble is an <li data-stream-id> without data-message-id; the final `message` with the
+  // same stream_id replaces it. It is aria-busy while it grows so screen readers read the final answer once.
+  function streamBubble(streamId, create) {
+    var li = list.querySelector('li[data-stream-id="' + cssEscape(streamId) + '"]:not([data-message-id])');
+    if (li || !create) return li;
+    li = buildMessage({ author_role: 'ai', author_name: 'Assistant', body: '' });
+    li.setAttribute('data-stream-id', String(streamId));
+    li.setAttribute('aria-busy', 'true');
+    li.classList.add('hw-msg--streaming');
+    setThinking(li);
+    // the AI answers a message the server has: place it after our in-flight bubbles, before queued ones
+    insertIncoming(li, false, '[data-client-id]:not([data-message-id]):not([data-state="sending"])');
+    return li;
+  }
+
+  function setThinking(li) {
+    li.hwText = '';
+    var body = li.querySelector('.hw-body');
+    body.textContent = '';
+    var dots = body.appendChild(el('span', 'hw-thinking'));
+    dots.setAttribute('aria-hidden', 'true');
+    for (var i = 0; i < 3; i++) dots.appendChild(el('span'));
+    li.setAttribute('data-state', 'thinking');
+    li.querySelector('.hw-state').textContent = 'Thinking…';
+  }
+
+  function touchStream(li) {
+    clearTimeout(li.hwStale);
+    li.hwStale = setTimeout(function () { if (!li.hasAttribute('data-message-id')) li.remove(); }, STREAM_STALE_MS);
+  }
+
+  function onAiToken(ev) {
+    if (!ev || ev.stream_id == null || typeof ev.delta !== 'string' || finishedStreams[ev.stream_id]) return;
+    showAgentTyping(false);
+    var stick = nearBottom();
+    var li = streamBubble(ev.stream_id, true);
+    li.hwText = (li.hwText || '') + ev.delta;
+    li.querySelector('.hw-body').textContent = li.hwText;
+    if (li.getAttribute('data-state') !== 'streaming') {
+      li.setAttribute('data-state', 'streaming');
+      li.querySelector('.hw-state').textContent = 'Writing…';
+    }
+    touchStream(li);
+    if (stick) list.scrollTop = list.scrollHeight; // no smooth scrolling per token
+  }
+
+  function onAiReset(ev) {
+    if (!ev || ev.stream_id == null || finishedStreams[ev.stream_id]) return;
+    var li = streamBubble(ev.stream_id, true);
+    setThinking(li);
+    touchStream(li);
+  }
+
+  // The AI handed over (e.g. it failed mid-answer): drop bubbles that will never be finished.
+  function dropStreams() {
+    Array.prototype.forEach.call(list.querySelectorAll('li[data-stream-id]:not([data-message-id])'), function (li) {
+      clearTimeout(li.hwStale);
+      li.remove();
+    });
   }
 
   function append(node, force) {
@@ -123,8 +208,12 @@
     append(li, true);
   }
 
+  function cssEscape(value) {
+    return window.CSS && CSS.escape ? CSS.escape(String(value)) : String(value).replace(/["\\]/g, '\\$&');
+  }
+
   function byAttr(name, value) {
-    return list.querySelector('[' + name + '="' + (window.CSS && CSS.escape ? CSS.escape(String(value)) : String(value)) + '"]');
+    return list.querySelector('[' + name + '="' + cssEscape(value) + '"]');
   }
 
   function setGreeting(text) {
@@ -214,7 +303,11 @@
 
   // ---- incoming messages ---------------------------------------------------------------------------
   function receive(m) {
-    if (!m || m.id == null || byAttr('data-message-id', m.id)) return; // already shown
+    if (!m || m.id == null) return;
+    if (m.stream_id) finishedStreams[m.stream_id] = true;
+    var streamed = m.stream_id ? streamBubble(m.stream_id, false) : null;
+    if (byAttr('data-message-id', m.id)) { if (streamed) streamed.remove(); return; } // already shown
+    if (m.author_role === 'system') dropStreams(); // a hand-over: no streamed answer will complete
     if (m.author_role === 'customer') {
       // Our own echo may arrive before the ack: adopt the oldest pending bubble with the same text.
       var pending = list.querySelectorAll('[data-client-id]:not([data-message-id])');
@@ -225,10 +318,23 @@
       showAgentTyping(false);
     }
     var li = buildMessage(m);
-    // keep our not-yet-confirmed bubbles last
-    var firstPending = list.querySelector('[data-client-id]:not([data-message-id])');
+    if (streamed) {
+      // the final text replaces the streamed one in place, without the entry animation
+      clearTimeout(streamed.hwStale);
+      li.classList.add('hw-msg--settled');
+      var stick = nearBottom();
+      streamed.replaceWith(li);
+      if (stick) list.scrollTop = list.scrollHeight;
+      return;
+    }
+    insertIncoming(li, m.author_role === 'customer');
+  }
+
+  // Keep our not-yet-confirmed bubbles last.
+  function insertIncoming(li, force, pendingSelector) {
+    var firstPending = list.querySelector(pendingSelector || '[data-client-id]:not([data-message-id])');
     if (firstPending) { list.insertBefore(li, firstPending); if (nearBottom()) scrollToEnd(); }
-    else append(li, m.author_role === 'customer');
+    else append(li, force);
   }
 
   function onSession(s) {
@@ -241,8 +347,10 @@
     if (customerId != null && newCustomer !== customerId) {
       // a different visitor (token no longer valid): start from a clean slate, keep unsent messages
       Array.prototype.forEach.call(list.querySelectorAll('[data-message-id], .hw-notice'), function (n) { n.remove(); });
+      dropStreams();
     }
     customerId = newCustomer;
+    current = { ticketId: s.ticket_id == null ? null : s.ticket_id, status: s.ticket_status || null };
     setGreeting(company.widget_greeting);
     // merge the restored conversation (oldest first) without re-rendering what is already shown
     var msgs = (s.messages || []).slice().sort(function (a, b) {
@@ -251,6 +359,11 @@
     var after = greetingEl;
     msgs.forEach(function (m) {
       var node = byAttr('data-message-id', m.id);
+      if (m.stream_id) {
+        finishedStreams[m.stream_id] = true;
+        var streamed = streamBubble(m.stream_id, false); // finished while we were away
+        if (streamed) { clearTimeout(streamed.hwStale); streamed.remove(); }
+      }
       if (!node) {
         node = buildMessage(m);
         list.insertBefore(node, after ? after.nextSibling : list.firstChild);
@@ -264,10 +377,14 @@
   }
 
   function onTicketStatus(t) {
-    if (!t || !t.status || t.status === lastStatus) return;
-    var prev = lastStatus;
-    lastStatus = t.status;
-    if (t.status === 'open' && prev !== 'resolved' && prev !== 'closed') return; // a new ticket: nothing to say
+    if (!t || !t.status) return;
+    // a status of another ticket than the one we knew (a new conversation) has no "previous" status
+    var same = t.ticket_id == null || current.ticketId == null || String(t.ticket_id) === String(current.ticketId);
+    var prev = same ? current.status : null;
+    if (t.status === prev) return;
+    current = { ticketId: t.ticket_id == null ? current.ticketId : t.ticket_id, status: t.status };
+    // a new ticket, or the AI handing over to a person (the server sends its own notice): nothing to say
+    if (t.status === 'open' && prev !== 'resolved' && prev !== 'closed') return;
     if (STATUS_TEXT[t.status]) notice(STATUS_TEXT[t.status]);
   }
 
@@ -322,6 +439,8 @@
 
     socket.on('session', onSession);
     socket.on('message', receive);
+    socket.on('ai_token', onAiToken);
+    socket.on('ai_reset', onAiReset);
     socket.on('typing', function (t) {
       if (t && t.author_role !== 'customer') showAgentTyping(!!t.typing, t.name);
     });
