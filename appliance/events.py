@@ -20,6 +20,7 @@ USER_DEACTIVATED = "user.deactivated"  # user_id
 COMPANY_UPDATED = "company.updated"    # (name or settings changed)
 AI_TOKEN = "ai.token"                  # ticket, stream_id, delta
 AI_RESET = "ai.reset"                  # ticket, stream_id (discard the streamed text so far)
+IMPORT_PROGRESS = "import.progress"    # job_id, done, total, state ("running"|"done"|"failed"), message
 KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: caches must forget)
 
 

@@ -36,6 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_message_length", int, 5000, "Longest chat message or reply accepted, in characters."),
     Setting("max_article_length", int, 200_000, "Longest knowledge-base article body accepted, in characters."),
     Setting("max_request_bytes", int, 2 * 1024 * 1024, "Largest HTTP request body accepted, in bytes."),
+    Setting("max_upload_bytes", int, 50 * 1024 * 1024, "Largest knowledge-base upload accepted from the console, in bytes."),
     Setting("session_days", int, 14, "How long an agent stays logged in without activity, in days."),
     Setting("password_min_length", int, 10, "Shortest password accepted for an agent or admin."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
@@ -85,6 +86,7 @@ class Settings:
     max_message_length: int
     max_article_length: int
     max_request_bytes: int
+    max_upload_bytes: int
     session_days: int
     password_min_length: int
     log_level: str

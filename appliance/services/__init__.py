@@ -39,6 +39,7 @@ class Services:
     knowledge: "KnowledgeService | None" = None
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
+    spawn: Callable[..., Any] = run_now
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
@@ -53,6 +54,7 @@ class Services:
             customers=CustomerService(settings, bus, clock),
             tickets=TicketService(settings, bus, clock),
             articles=ArticleService(settings, bus, clock),
+            spawn=spawn,
         )
         if with_ai:
             from ..ai.build import build_ai

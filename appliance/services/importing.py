@@ -1,13 +1,21 @@
 """Bringing many articles in at once (files, folders, kb.jsonl), indexed in batches."""
 from __future__ import annotations
 
+import logging
+import shutil
+import uuid
+from pathlib import Path
 from typing import Callable, Iterable
 
+from .. import events
 from ..db import database
 from ..domain.models import Article, Company, User
-from ..kb_import import ImportedArticle
+from ..errors import BadRequest
+from ..kb_import import ImportedArticle, KBImportError, SUPPORTED_EXTENSIONS, parse_file
 from .articles import ArticleService
 from .knowledge import KnowledgeService
+
+logger = logging.getLogger(__name__)
 
 BATCH = 64
 
@@ -45,3 +53,53 @@ class ImportService:
         if progress:
             progress(len(created))
         return len(created)
+
+    # ---- uploads from the console, imported in the background with live progress --------------
+    def save_upload(self, company: Company, files: list[tuple[str, bytes]], imports_dir: Path) -> tuple[str, Path]:
+        """Keep uploaded files in a job folder (names reduced to safe basenames); returns the job id."""
+        if not files:
+            raise BadRequest.field("files", "choose at least one file")
+        job_id = uuid.uuid4().hex[:12]
+        folder = imports_dir / f"company-{company.id}" / job_id
+        folder.mkdir(parents=True)
+        for index, (name, content) in enumerate(files):
+            safe = Path(name.replace("\\", "/")).name.strip().lstrip(".") or f"upload-{index}"
+            if Path(safe).suffix.lower() not in SUPPORTED_EXTENSIONS:
+                shutil.rmtree(folder)
+                raise BadRequest.field("files", f"{safe}: unsupported file type; use one of "
+                                                f"{', '.join(sorted(SUPPORTED_EXTENSIONS))}")
+            (folder / f"{index:03d}-{safe}").write_bytes(content)
+        return job_id, folder
+
+    def run_upload(self, company_id: int, actor_id: int | None, job_id: str, folder: Path) -> None:
+        """Parse and import a saved upload, publishing progress; the folder is removed afterwards."""
+        from ..domain.models import User
+
+        def report(state: str, done: int, total: int, message: str = "") -> None:
+            self.articles.bus.publish(events.IMPORT_PROGRESS, company_id=company_id, job_id=job_id, state=state,
+                                      done=done, total=total, message=message)
+
+        try:
+            with database.connection_context():
+                company = Company.get_by_id(company_id)
+                actor = User.get_or_none(User.id == actor_id)
+                records: list[ImportedArticle] = []
+                for path in sorted(folder.iterdir()):
+                    records.extend(parse_file(path))
+                done = 0
+                report("running", 0, len(records))
+
+                def progress(n: int) -> None:
+                    nonlocal done
+                    done += n
+                    report("running", done, len(records))
+
+                imported = self.import_articles(company, actor, records, progress=progress)
+                report("done", imported, len(records), f"imported {imported} articles")
+        except (KBImportError, BadRequest) as exc:
+            report("failed", 0, 0, exc.message)
+        except Exception:
+            logger.exception("import %s failed", job_id)
+            report("failed", 0, 0, "the import failed unexpectedly; it has been logged")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,7 +1,8 @@
 """HTTP API for knowledge-base articles."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
+from marshmallow import Schema, fields
 from flask_smorest import Blueprint
 
 from .. import serializers
@@ -28,6 +29,24 @@ def list_articles(args):
 def create_article(payload):
     """Write a new article."""
     return serializers.article(services().articles.create(g.company, g.user, **payload))
+
+
+class ImportOut(Schema):
+    job_id = fields.String()
+
+
+@blp.route("/import", methods=["POST"])
+@blp.response(202, ImportOut)
+@login_required
+def import_articles():
+    """Upload files (multipart field "files": md, html, txt, pdf, jsonl) to import in the background;
+    progress arrives on the /agent socket as `import_progress` events."""
+    hearth = services()
+    request.max_content_length = hearth.settings.max_upload_bytes
+    uploads = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    job_id, folder = hearth.importer.save_upload(g.company, uploads, hearth.settings.path / "imports")
+    hearth.spawn(hearth.importer.run_upload, g.company.id, g.user.id, job_id, folder)
+    return {"job_id": job_id}
 
 
 @blp.route("/<int:article_id>", methods=["GET"])

@@ -3,7 +3,7 @@ import { api, setUnauthorizedHandler } from './api.js';
 import { state, isAdmin } from './state.js';
 import { $, $$, h, toast, showError, clearFieldErrors, initials, sameId } from './dom.js';
 import * as inbox from './inbox.js';
-import { initKb, showKb, resetKb } from './kb.js';
+import { initKb, showKb, resetKb, onImportProgress } from './kb.js';
 import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admin.js';
 import { initPalette } from './palette.js';
 
@@ -183,6 +183,7 @@ function connectSocket() {
   socket.on('typing', inbox.onTyping);
   socket.on('viewers', inbox.onViewers);
   socket.on('presence', renderPresence);
+  socket.on('import_progress', onImportProgress);
 }
 
 async function recheckSession(socket) {

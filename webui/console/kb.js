@@ -1,5 +1,6 @@
 // Knowledge base: article list with search, and the editor.
 import { api, qs } from './api.js';
+import { state } from './state.js';
 import { $, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
 
 const kb = { items: [], req: 0, current: null, loaded: false };
@@ -120,7 +121,54 @@ async function remove() {
   }
 }
 
+// Importing files: upload, then follow `import_progress` events from the /agent socket.
+const imports = { job: null };
+
+function showImport(text, done, total, state) {
+  $('#kb-import-status').hidden = false;
+  $('#kb-import-status').dataset.state = state;
+  const bar = $('#kb-import-progress');
+  bar.max = Math.max(total, 1);
+  bar.value = state === 'done' ? bar.max : done;
+  $('#kb-import-text').textContent = text;
+}
+
+async function uploadFiles() {
+  const input = $('#kb-files');
+  if (!input.files.length) return;
+  const form = new FormData();
+  for (const file of input.files) form.append('files', file, file.name);
+  showImport(`Uploading ${input.files.length} file(s)…`, 0, 1, 'running');
+  try {
+    const res = await fetch('/api/v1/articles/import', {
+      method: 'POST', body: form, credentials: 'same-origin', headers: { 'X-CSRF-Token': state.csrf || '' },
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new Error((data && data.error && data.error.message) || `Upload failed (${res.status}).`);
+    imports.job = data.job_id;
+    showImport('Reading files…', 0, 1, 'running');
+  } catch (err) {
+    showImport(err.message, 0, 1, 'failed');
+  } finally {
+    input.value = '';
+  }
+}
+
+export function onImportProgress(ev) {
+  if (!ev || (imports.job && ev.job_id !== imports.job)) return;
+  if (ev.state === 'running') showImport(`Importing… ${ev.done} of ${ev.total} articles`, ev.done, ev.total, 'running');
+  else if (ev.state === 'done') {
+    showImport(`Done: ${ev.message}.`, ev.done, ev.total, 'done');
+    imports.job = null;
+    loadArticles();
+  } else {
+    showImport(`Import failed: ${ev.message}`, 0, 1, 'failed');
+    imports.job = null;
+  }
+}
+
 export function initKb() {
+  $('#kb-files').addEventListener('change', uploadFiles);
   $('#kb-q').addEventListener('input', debounce(loadArticles, 250));
   $('#kb-form').addEventListener('submit', save);
   $('#kb-delete').addEventListener('click', remove);

@@ -1,0 +1,68 @@
+"""In a real browser: an admin imports the knowledge base from the console; a customer's covered
+question gets a streamed, cited answer; an uncovered one goes to a person, who sees the AI's draft.
+The local model is Hearth's Ollama test double (an Ollama-protocol server on loopback)."""
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+from tests.live import LiveServer, cli
+from tests.llm.fake_ollama import FakeOllama
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def model_server():
+    with FakeOllama(models=("llama3.2:3b",), answer="You can return any bike within 30 days, and the refund "
+                    "reaches you within 5 business days [1].") as fake:
+        fake.token_delay = 0.05  # slow enough to see it stream
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def ai_server(tmp_path_factory, model_server):
+    data = tmp_path_factory.mktemp("e2e-ai") / "data"
+    data.mkdir()
+    models = tmp_path_factory.getbasetemp() / "e2e-models"
+    (data / "settings.json").write_text(json.dumps({"ollama_host": model_server.url, "models_dir": str(models)}))
+    assert cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
+               "owner@corner.test", "--admin-password", PASSWORD).returncode == 0
+    live = LiveServer(data).start(timeout=60)
+    yield live
+    live.stop()
+
+
+def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
+    agent = context_factory().new_page()
+    login(agent, ai_server.url, "owner@corner.test")
+    agent.get_by_test_id("nav-kb").click()
+    (tmp_path / "returns.md").write_text("# Refunds and returns\n\nYou can return any bike within 30 days. "
+                                         "Refunds reach your card within 5 business days.\n")
+    (tmp_path / "hours.md").write_text("# Opening hours\n\nWe are open Monday to Saturday, 9:00 to 18:00.\n")
+    agent.get_by_test_id("kb-import-files").set_input_files([str(tmp_path / "returns.md"), str(tmp_path / "hours.md")])
+    expect(agent.get_by_test_id("kb-import-status")).to_contain_text("imported 2 articles", timeout=30_000)
+    expect(agent.locator("#kb-list")).to_contain_text("Refunds and returns")
+
+    customer = context_factory(viewport={"width": 390, "height": 760}).new_page()
+    customer.goto(f"{ai_server.url}/chat/corner")
+    customer.get_by_test_id("widget-input").fill("How long does a refund take?")
+    customer.get_by_test_id("widget-send").click()
+    answer = customer.get_by_test_id("widget-message").filter(has_text="5 business days")
+    expect(answer).to_have_count(1, timeout=20_000)
+    expect(answer).to_have_attribute("data-author-role", "ai")
+    expect(answer).to_contain_text("Refunds and returns")  # the cited source
+
+    customer.get_by_test_id("widget-input").fill("Which pizza place near you would you recommend tonight?")
+    customer.get_by_test_id("widget-send").click()
+    expect(customer.get_by_test_id("widget-messages")).to_contain_text("a person will answer", timeout=20_000)
+
+    agent.get_by_test_id("nav-inbox").click()
+    row = agent.get_by_test_id("ticket-row").filter(has_text="refund")
+    expect(row).to_have_count(1, timeout=10_000)
+    row.click()
+    draft = agent.get_by_test_id("message").filter(has_text="AI draft")
+    expect(draft).to_have_attribute("data-private", "true", timeout=10_000)
+    assert not customer.context.errors and not agent.context.errors
