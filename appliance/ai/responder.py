@@ -61,6 +61,17 @@ def retrieval_query(question: str, earlier_customer_turns: list[str]) -> str:
     return question
 
 
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+def cited_sources(answer: str, sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sources the answer cites as [1], [2]…; the best one when it cites none (an extractive
+    answer quotes the first passage)."""
+    cited = [int(n) for n in _CITATION.findall(answer)]
+    chosen = [sources[n - 1] for n in dict.fromkeys(cited) if 1 <= n <= len(sources)]
+    return chosen or sources[:1]
+
+
 @dataclass
 class AIResponder:
     bus: EventBus
@@ -182,6 +193,7 @@ class AIResponder:
             self.bus.publish(events.AI_RESET, company_id=company.id, ticket=ticket, stream_id=stream_id)
 
         result = generate(self.chains.for_company(company), request, on_token=on_token, on_reset=on_reset)
+        base_meta["sources"] = cited_sources(result.text, decision.sources)
         metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
                     "latency_ms": _ms(started),
                     "first_token_ms": round((first_token[0] - started) * 1000) if first_token else None,
