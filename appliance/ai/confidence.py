@@ -1,6 +1,7 @@
 """How likely retrieval found an article that answers the question: a logistic model over
-retrieval features, fitted on labelled support questions (see `python -m appliance eval --fit`),
-its coefficients kept in ``models/confidence.json``."""
+retrieval features, fitted on labelled support questions with
+``python -m appliance.ai.fit_confidence`` (see that module), its coefficients kept in
+``models/confidence.json``. A score of 0.5 means "answering is right about half the time"."""
 from __future__ import annotations
 
 import json
@@ -11,16 +12,25 @@ from pathlib import Path
 from ..rag.retrieval import Retrieval
 from ..resources import bundle_root
 
-FEATURES = ("top", "margin", "keyword", "coverage")
+FEATURES = ("top", "margin", "keyword", "coverage", "qlen")
 
 
 def features(retrieval: Retrieval) -> dict[str, float]:
+    """The model's inputs for one retrieval (all 0 with no hits).
+
+    - ``top``: cosine similarity of the top article's best passage to the question;
+    - ``margin``: how far ``top`` is ahead of the best *other* article (a near tie means ambiguity);
+    - ``keyword``: the top article's BM25 score relative to the best in the search (0..1);
+    - ``coverage``: share of the question's words found in the top article's title and passage;
+    - ``qlen``: log(1 + words in the question); short questions match by chance more easily.
+    """
     hits = retrieval.hits
     if not hits:
         return {name: 0.0 for name in FEATURES}
     top = hits[0].semantic
-    second = hits[1].semantic if len(hits) > 1 else 0.0
-    return {"top": top, "margin": top - second, "keyword": hits[0].keyword, "coverage": retrieval.keyword_coverage}
+    second = max((h.semantic for h in hits[1:]), default=0.0)
+    return {"top": top, "margin": top - second, "keyword": hits[0].keyword,
+            "coverage": retrieval.keyword_coverage, "qlen": math.log1p(len(retrieval.question.split()))}
 
 
 @dataclass(frozen=True)
@@ -28,12 +38,16 @@ class ConfidenceModel:
     intercept: float
     weights: dict[str, float]
 
+    def logit(self, retrieval: Retrieval) -> float:
+        """The linear score before the logistic squashing."""
+        values = features(retrieval)
+        return self.intercept + sum(self.weights.get(name, 0.0) * values[name] for name in FEATURES)
+
     def score(self, retrieval: Retrieval) -> float:
         """Probability (0..1) that the top article answers the question; 0 with no hits."""
         if not retrieval.hits:
             return 0.0
-        values = features(retrieval)
-        z = self.intercept + sum(self.weights.get(name, 0.0) * values[name] for name in FEATURES)
+        z = self.logit(retrieval)
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def to_json(self) -> dict:

@@ -27,19 +27,32 @@ class Chunk:
 
 
 def _is_soft_wrap(line: str, next_line: str) -> bool:
-    """Does ``line`` continue on ``next_line`` (prose wrapped at a width) rather than end there?"""
+    """Could ``line`` continue on ``next_line`` (prose wrapped at a width) rather than end there?"""
     return (not line.rstrip().endswith(SENTENCE_END) and not LIST_ITEM_RE.match(next_line)
             and next_line[:1].islower())
 
 
+def _wrapped_at_a_width(lines: list[str]) -> bool:
+    """Were this paragraph's line breaks made by wrapping at a width, not by the author?
+
+    Wrapping breaks a line only where the next word would not have fitted, so every break that
+    could be a wrap must leave no room (under the longest line's length) for the next line's first
+    word. One break with room to spare means the author chose the breaks: a list of short
+    lower-case example questions ("i lost my card" / "where did my card go") stays one per line."""
+    width = max((len(line) for line in lines), default=0)
+    return all(len(line) + 1 + len(following.split(maxsplit=1)[0]) > width
+               for line, following in zip(lines, lines[1:]) if _is_soft_wrap(line, following))
+
+
 def _units(lines: list[str]) -> list[str]:
     """A paragraph's lines joined where they are wrapped prose, kept apart where each stands alone."""
+    lines = [line.strip() for line in lines]
+    wrapped = _wrapped_at_a_width(lines)
     units: list[str] = []
     current = ""
     for i, line in enumerate(lines):
-        line = line.strip()
         current = f"{current} {line}".strip()
-        if i + 1 == len(lines) or not _is_soft_wrap(line, lines[i + 1].strip()):
+        if i + 1 == len(lines) or not (wrapped and _is_soft_wrap(line, lines[i + 1])):
             units.append(current)
             current = ""
     return [u for u in units if u]

@@ -37,12 +37,15 @@ class Retrieval:
 
 
 class Retriever:
-    """Ranks a company's articles for a question. Semantic similarity leads; BM25 adds a bounded
-    bonus (``keyword_weight``) so exact terms (product names, codes) can lift an article without
-    letting keyword noise override meaning, which plain rank fusion did."""
+    """Ranks a company's articles for a question. In hybrid mode semantic similarity ranks and BM25
+    breaks exact ties and adds candidates the vector search missed (ranked below every semantic
+    match). On the evaluation sets (StackFAQ, BANKING77) every BM25 bonus tried — fixed weights
+    0.02-0.1, bonuses only among near-tied articles, z-score mixes, reciprocal rank fusion — cost
+    recall@1 against semantic alone, so ``keyword_weight`` defaults to 0; BM25's per-article
+    score is still reported on each hit (``keyword``) for the confidence model and for display."""
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordIndex,
-                 keyword_weight: float = 0.1):
+                 keyword_weight: float = 0.0):
         self.embedder = embedder
         self.vectors = vectors
         self.keywords = keywords
@@ -83,7 +86,8 @@ class Retriever:
                 hit.semantic, hit.keyword = max(hit.semantic, sem), max(hit.keyword, kw)
                 if score > hit.score:
                     hit.score, hit.chunk_id, hit.text = score, chunk_id, chunk.text
-        hits = sorted(best.values(), key=lambda h: h.score, reverse=True)[:k]
+        # ties (equal scores, e.g. several BM25-only candidates at 0) are broken by BM25, then semantic
+        hits = sorted(best.values(), key=lambda h: (h.score, h.keyword, h.semantic), reverse=True)[:k]
         titles = dict(Article.select(Article.id, Article.title).where(Article.id.in_([h.article_id for h in hits]))
                       .tuples())
         for hit in hits:

@@ -1,0 +1,174 @@
+"""Fit the confidence model's coefficients on labelled evaluation sets and check that they transfer.
+
+    python -m appliance.ai.fit_confidence ../shared/eval/stackfaq ../shared/eval/banking77_oos [--write]
+
+Each folder holds ``kb.jsonl`` and ``questions.jsonl`` (see the eval README). Every question is
+retrieved for exactly as customers' are (``AIResponder.decide``); its label is 1 when it is
+answerable and the top article is a gold one (answering would be right), else 0. The model is an
+L2-regularised logistic regression over ``confidence.FEATURES`` fitted with Newton's method in
+numpy, on all sets pooled, so 0.5 is the point where answering is right half the time. Before
+writing, it reports leave-one-set-out figures (fit on the other sets, test on this one).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from ..evaluation import EvalRun, auroc, load_jsonl
+from .confidence import FEATURES, features
+
+# Features worth fitting: on stackfaq + banking77 the BM25 feature ("keyword") added nothing in
+# leave-one-set-out tests, so it keeps weight 0; coverage and question length helped banking77.
+FITTED = ("top", "margin", "coverage", "qlen")
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models" / "confidence.json"
+
+
+@dataclass
+class LabelledSet:
+    """One evaluation set's questions as feature rows, labels and kinds."""
+
+    name: str
+    X: np.ndarray          # (n, len(FEATURES))
+    y: np.ndarray          # 1 = answering with the top article is right
+    answerable: np.ndarray
+    kinds: list[str]
+
+
+def collect(folder: Path, *, mode: str = "hybrid", progress: bool = True) -> LabelledSet:
+    """Retrieve for every question of the set in ``folder`` and return its features and labels."""
+    questions = load_jsonl(folder / "questions.jsonl")
+    run = EvalRun(folder / "kb.jsonl", progress=progress)
+    try:
+        responder = run.services.responder
+        rows, labels = [], []
+        for q in questions:
+            earlier = [t["text"] for t in q.get("context") or [] if t.get("speaker") == "U"]
+            retrieval = responder.decide(run.company, q["text"], earlier=earlier, mode=mode, k=10).retrieval
+            values = features(retrieval)
+            rows.append([values[name] for name in FEATURES])
+            top = run.kb_id[retrieval.hits[0].article_id] if retrieval.hits else None
+            labels.append(bool(q.get("answerable")) and top in set(q.get("gold_ids") or []))
+    finally:
+        run.close()
+    return LabelledSet(folder.name, np.asarray(rows, dtype=float), np.asarray(labels, dtype=float),
+                       np.asarray([bool(q.get("answerable")) for q in questions]),
+                       [q.get("kind") or "" for q in questions])
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50,
+                 sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Intercept and weights of an L2-regularised, optionally weighted logistic regression
+    (intercept not penalised).
+
+    Features are standardised while fitting so one ``l2`` suits features of any scale; the
+    returned coefficients are converted back to apply to the raw features."""
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    Z = np.hstack([np.ones((len(X), 1)), (X - mean) / scale])
+    sw = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    w = np.zeros(Z.shape[1])
+    penalty = np.eye(Z.shape[1]) * l2
+    penalty[0, 0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(Z @ w, -60, 60)))
+        gradient = Z.T @ (sw * (p - y)) + penalty @ w
+        hessian = (Z * (sw * p * (1 - p))[:, None]).T @ Z + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    weights = w[1:] / scale
+    return float(w[0] - weights @ mean), weights
+
+
+def fit_sets(sets: list[LabelledSet], fitted: tuple[str, ...], l2: float) -> tuple[float, np.ndarray]:
+    """Fit on the sets pooled, each set weighing the same in total (a set with more questions must
+    not decide alone), over the ``fitted`` features; the others get weight 0."""
+    columns = [FEATURES.index(name) for name in fitted]
+    X = np.vstack([s.X[:, columns] for s in sets])
+    y = np.concatenate([s.y for s in sets])
+    weight = np.concatenate([np.full(len(s.y), len(y) / (len(sets) * len(s.y))) for s in sets])
+    intercept, weights = fit_logistic(X, y, l2, sample_weight=weight)
+    full = np.zeros(len(FEATURES))
+    full[columns] = weights
+    return intercept, full
+
+
+def predict(intercept: float, weights: np.ndarray, X: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(X @ weights + intercept, -60, 60)))
+
+
+def figures(data: LabelledSet, p: np.ndarray, threshold: float = 0.5) -> dict[str, float | None]:
+    """The eval's answer-or-escalate figures for confidences ``p`` on one set."""
+    kinds = np.asarray(data.kinds)
+    answerable, answered = data.answerable, p >= threshold
+    in_domain, off_topic = kinds == "in_domain_unanswerable", kinds == "out_of_domain"
+    n = max(1, int(answerable.sum()))
+    return {
+        "auroc_in_domain": auroc(list(p[answerable]), list(p[in_domain])),
+        "auroc_out_of_domain": auroc(list(p[answerable]), list(p[off_topic])),
+        "correct_deflection_rate": float((answered & (data.y == 1)).sum() / n),
+        "false_answer_rate": float((answered & ~answerable).sum() / max(1, int((~answerable).sum()))),
+    }
+
+
+def transfer_report(sets: list[LabelledSet], fitted: tuple[str, ...], l2: float) -> list[str]:
+    """Leave-one-set-out figures: fit on the other sets, measure on this one."""
+    lines = []
+    for held_out in sets:
+        train = [s for s in sets if s is not held_out]
+        if not train:
+            continue
+        b, w = fit_sets(train, fitted, l2)
+        lines.append(f"fit on {'+'.join(s.name for s in train):<30} test on {held_out.name:<16} "
+                     + _format(figures(held_out, predict(b, w, held_out.X))))
+    return lines
+
+
+def _format(values: dict[str, float | None]) -> str:
+    return "  ".join(f"{k}={'n/a' if v is None else f'{v:.3f}'}" for k, v in values.items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m appliance.ai.fit_confidence", description=__doc__.split("\n")[0])
+    parser.add_argument("folders", nargs="+", type=Path, help="evaluation set folders (kb.jsonl + questions.jsonl)")
+    parser.add_argument("--l2", type=float, default=1.0, help="ridge penalty on standardised features")
+    parser.add_argument("--features", default=",".join(FITTED),
+                        help=f"comma-separated features to fit, of {', '.join(FEATURES)}")
+    parser.add_argument("--write", action="store_true", help="write the pooled fit to --out")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+
+    fitted = tuple(name.strip() for name in args.features.split(",") if name.strip())
+    unknown = set(fitted) - set(FEATURES)
+    if unknown:
+        parser.error(f"unknown features: {', '.join(sorted(unknown))}")
+    sets = [collect(folder, progress=sys.stderr.isatty()) for folder in args.folders]
+    for line in transfer_report(sets, fitted, args.l2):
+        print(line)
+    intercept, weights = fit_sets(sets, fitted, args.l2)
+    for s in sets:
+        print(f"pooled fit, on {s.name:<16} " + _format(figures(s, predict(intercept, weights, s.X))))
+    model = {
+        "note": (f"Fitted {date.today().isoformat()} by `python -m appliance.ai.fit_confidence` (L2={args.l2}) on "
+                 f"the dev splits of {', '.join(s.name for s in sets)} pooled, each set weighing the same "
+                 f"({sum(len(s.y) for s in sets)} questions; label = answerable and top-1 article correct; "
+                 f"fitted features: {', '.join(fitted)})."),
+        "intercept": round(intercept, 4),
+        "weights": {name: round(float(v), 4) for name, v in zip(FEATURES, weights)},
+    }
+    print(json.dumps(model, indent=2))
+    if args.write:
+        args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
