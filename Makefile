@@ -2,18 +2,26 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
-.PHONY: setup run test browser clean
+.PHONY: setup setup-dev run test browser bench clean
 
-setup: $(STAMP)
+# What Hearth needs to run.
+setup: $(VENV)/.installed
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
-	@touch $(STAMP)
+	$(PIP) -r requirements.txt
+	@touch $@
+
+# What the tests need on top. llama-cpp-python builds from source: portable flags, not -march=native.
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) -r requirements-dev.txt
+	@touch $@
 
 run: setup
 	$(PY) run.py $(ARGS)
@@ -21,8 +29,11 @@ run: setup
 browser:
 	@scripts/ensure-chromium.sh
 
-test: setup browser
+test: setup-dev browser
 	$(PY) -m pytest $(ARGS)
 
+bench: setup-dev
+	$(PY) -m benchmarks.ai
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache test-artifacts
