@@ -47,6 +47,13 @@ def auroc(positives: list[float], negatives: list[float]) -> float | None:
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
+def conversation_history(context: list[dict]) -> list[tuple[str, str]]:
+    """A question's earlier turns as the product sees them: (role, text) pairs, oldest first, the
+    customer's turns ("U") as "user" and the AI's or agents' replies as "assistant"."""
+    return [("user" if turn.get("speaker") == "U" else "assistant", turn["text"])
+            for turn in context if turn.get("text")]
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -90,9 +97,9 @@ def evaluate(kb_path: Path, questions_path: Path, *, mode: str = "hybrid", gener
         rows = []
         bar = _bar(len(questions), "asking", progress)
         for q in questions:
-            earlier = [t["text"] for t in q.get("context") or [] if t.get("speaker") == "U"]
+            history = conversation_history(q.get("context") or [])
             started = time.perf_counter()
-            decision = responder.decide(run.company, q["text"], earlier=earlier, mode=mode, k=10)
+            decision = responder.decide(run.company, q["text"], history=history, mode=mode, k=10)
             answer_text, provider = None, None
             if generate and decision.answer:
                 result = responder.draft(run.company, q["text"], decision)

@@ -95,9 +95,15 @@ class AIResponder:
 
     # ---- deciding -------------------------------------------------------------------------
     def decide(self, company: Company, question: str, *, earlier: list[str] = (), mode: str = "hybrid",
-               k: int = 5) -> Decision:
-        """Retrieve for the question and decide whether the AI may answer it."""
-        retrieval = self.retriever.search(company.id, retrieval_query(question, list(earlier)), k=k, mode=mode)
+               k: int = 5, history: list[tuple[str, str]] | None = None) -> Decision:
+        """Retrieve for the question and decide whether the AI may answer it. ``history`` is the
+        conversation before the question as (role, text) pairs, oldest first, role "user" or
+        "assistant"; without it ``earlier`` (the customer's earlier messages) stands in for it."""
+        turns = list(history) if history is not None else [("user", text) for text in earlier]
+        customer_turns = [text for role, text in turns if role == "user"]
+        conversation = [question] + [text for _role, text in reversed(turns)]
+        retrieval = self.retriever.search(company.id, retrieval_query(question, customer_turns), k=k, mode=mode,
+                                          conversation=conversation)
         confidence = self.confidence.score(retrieval)
         threshold = float(company.setting("ai_confidence_threshold"))
         return Decision(retrieval, confidence, threshold, bool(retrieval.hits) and confidence >= threshold)
@@ -125,7 +131,7 @@ class AIResponder:
         if last is None:
             raise BadRequest("this ticket has no customer message to answer yet")
         history = self._history(ticket, before=last.id)
-        decision = self.decide(company, last.body, earlier=[t for r, t in history if r == "user"])
+        decision = self.decide(company, last.body, history=history)
         return self.draft(company, last.body, decision, history), decision
 
     # ---- answering ------------------------------------------------------------------------
@@ -166,8 +172,7 @@ class AIResponder:
             return
 
         history = self._history(ticket, before=message.id)
-        earlier = [text for role, text in history if role == "user"]
-        decision = self.decide(company, question, earlier=earlier)
+        decision = self.decide(company, question, history=history)
         if decision.retrieval.hits:
             self.tickets.record_analysis(ticket, entities={}, intent=decision.retrieval.hits[0].title)
         request = self.request_for(company, question, decision, history)

@@ -1,18 +1,106 @@
 """Hybrid retrieval: semantic (Chroma) and keyword (FTS5 BM25) search, fused per article."""
 from __future__ import annotations
 
+import difflib
+import math
+import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
+from peewee import fn
 
 from ..domain.models import Article, ArticleChunk
 from ..offload import run_blocking
 from .embedder import Embedder
-from .keyword import KeywordIndex, query_terms
+from .keyword import STOPWORDS, TOKEN_RE, KeywordIndex, query_terms
 from .vectors import VectorStore
 
 MODES = ("hybrid", "semantic", "bm25")
 CANDIDATES = 50
+
+# Conversation topic (hybrid mode, multi-turn only). Many knowledge bases title their articles
+# "Subject: question" ("Acme Router X2: resetting the password", "Hotel Lyra: guest review 3"), so
+# articles sharing a title prefix form a topic group. A follow-up ("does it have a big room?")
+# rarely names its subject; the conversation usually did a turn or two earlier, often in the
+# assistant's reply. The most recent turns that name a group (rare name words matched, IDF-weighted
+# over the group names) boost that group's articles, and its articles are scored semantically even
+# when the vector search did not return them. Without a conversation, or with no title groups,
+# retrieval is unchanged.
+TITLE_PREFIX = re.compile(r"^(.{2,120}?)\s*(?::|\s[-|\u2013\u2014]\s)\s*\S")
+TOPIC_TURNS = 6          # the question and the five turns before it, most recent first
+TOPIC_MIN_COVER = 0.6    # share of a group name's (IDF-weighted) words a turn must contain
+TOPIC_DECAY = 0.75       # weight of a mention one turn further back
+TOPIC_WEIGHT = 0.5       # added to the score of a topic article at full strength
+TOPIC_GROUPS = 3         # at most this many groups are expanded per search
+TOPIC_MAX_CHUNKS = 400
+FUZZY_MIN_LEN, FUZZY_CUTOFF = 5, 0.8   # misspelt names ("ayelsbray" for "aylesbray")
+
+
+def _name_terms(text: str) -> list[str]:
+    return list(dict.fromkeys(t for t in TOKEN_RE.findall(text.lower()) if t not in STOPWORDS))
+
+
+@dataclass
+class _TitleGroups:
+    """A company's title-prefix groups of two or more articles, with IDF weights of their name words."""
+
+    key: tuple
+    articles: dict[str, list[int]] = field(default_factory=dict)   # group -> article ids
+    terms: dict[str, list[str]] = field(default_factory=dict)      # group -> name words
+    idf: dict[str, float] = field(default_factory=dict)
+    by_term: dict[str, list[str]] = field(default_factory=dict)    # name word -> groups
+    fuzzy: dict[str, list[str]] = field(default_factory=dict)      # misspelling memo
+    joined: dict[str, tuple[str, str]] = field(default_factory=dict)  # "guesthouse" -> ("guest", "house")
+
+    @classmethod
+    def build(cls, key: tuple, titles: list[tuple[int, str]]) -> "_TitleGroups":
+        groups: dict[str, list[int]] = {}
+        for article_id, title in titles:
+            match = TITLE_PREFIX.match(title or "")
+            if match:
+                groups.setdefault(match.group(1).strip().lower(), []).append(article_id)
+        result = cls(key)
+        for name, ids in groups.items():
+            terms = _name_terms(name)
+            if len(ids) >= 2 and terms:
+                result.articles[name], result.terms[name] = ids, terms
+                for term in terms:
+                    result.by_term.setdefault(term, []).append(name)
+                for first, second in zip(terms, terms[1:]):
+                    result.joined[first + second] = (first, second)
+        n = len(result.articles)
+        result.idf = {t: math.log(1 + n / len(g)) for t, g in result.by_term.items()}
+        return result
+
+    def words_of(self, text: str) -> set[str]:
+        """The group-name words a turn contains, allowing for small misspellings of long words."""
+        found: set[str] = set()
+        for token in set(TOKEN_RE.findall(text.lower())):
+            if token in self.idf:
+                found.add(token)
+            elif token in self.joined:
+                found.update(self.joined[token])
+            elif len(token) >= FUZZY_MIN_LEN and token not in STOPWORDS:
+                if token not in self.fuzzy:
+                    self.fuzzy[token] = difflib.get_close_matches(token, list(self.idf), n=2, cutoff=FUZZY_CUTOFF)
+                found.update(self.fuzzy[token])
+        return found
+
+    def topic(self, turns: Sequence[str]) -> dict[str, float]:
+        """Group -> strength (0..1, the strongest 1) for the groups the conversation names: its best
+        mention, by how fully it names the group, discounted by how many turns back it is."""
+        strength: dict[str, float] = {}
+        for age, text in enumerate(turns[:TOPIC_TURNS]):
+            words = self.words_of(text)
+            for name in {g for w in words for g in self.by_term.get(w, ())}:
+                terms = self.terms[name]
+                total = sum(self.idf[t] for t in terms)
+                cover = sum(self.idf[t] for t in terms if t in words) / total
+                if cover >= TOPIC_MIN_COVER:
+                    strength[name] = max(strength.get(name, 0.0), cover * TOPIC_DECAY ** age)
+        best = sorted(strength.items(), key=lambda kv: kv[1], reverse=True)[:TOPIC_GROUPS]
+        return {name: value / best[0][1] for name, value in best}
 
 
 @dataclass
@@ -50,12 +138,47 @@ class Retriever:
         self.vectors = vectors
         self.keywords = keywords
         self.keyword_weight = keyword_weight
+        self._groups: dict[int, _TitleGroups] = {}
 
     def embed_query(self, text: str) -> np.ndarray:
         return run_blocking(self.embedder.embed, [text])[0]
 
+    def title_groups(self, company_id: int) -> _TitleGroups:
+        """The company's title groups, rebuilt when its articles change."""
+        key = tuple(Article.select(fn.COUNT(Article.id), fn.MAX(Article.id), fn.MAX(Article.updated_at))
+                    .where(Article.company == company_id).tuples().get())
+        groups = self._groups.get(company_id)
+        if groups is None or groups.key != key:
+            titles = list(Article.select(Article.id, Article.title).where(Article.company == company_id).tuples())
+            groups = self._groups[company_id] = _TitleGroups.build(key, titles)
+        return groups
+
+    def topic_articles(self, company_id: int, conversation: Sequence[str]) -> dict[int, float]:
+        """Article id -> topic strength (0..1) for the articles of the groups the conversation names
+        (``conversation``: the question, then the earlier turns of both speakers, most recent first)."""
+        if not conversation:
+            return {}
+        groups = self.title_groups(company_id)
+        if not groups.articles:
+            return {}
+        return {article_id: strength for name, strength in groups.topic(conversation).items()
+                for article_id in groups.articles[name]}
+
+    def _similarities(self, company_id: int, chunks: list[tuple[int, str]], vector: np.ndarray) -> dict[int, float]:
+        """Cosine similarity of the query to the given chunks: their stored vectors, or, for any the
+        store lacks (drift being repaired), embedded now."""
+        ids = [chunk_id for chunk_id, _ in chunks]
+        stored = self.vectors.vectors_of(company_id, ids)
+        missing = [(chunk_id, text) for chunk_id, text in chunks if chunk_id not in stored]
+        if missing:
+            vectors = run_blocking(self.embedder.embed, [text for _, text in missing])
+            stored.update({chunk_id: vectors[i] for i, (chunk_id, _) in enumerate(missing)})
+        return {chunk_id: float(np.dot(stored[chunk_id], vector)) for chunk_id in ids if chunk_id in stored}
+
     def search(self, company_id: int, question: str, *, k: int = 5, mode: str = "hybrid",
-               query_vector: np.ndarray | None = None) -> Retrieval:
+               query_vector: np.ndarray | None = None, conversation: Sequence[str] = ()) -> Retrieval:
+        """Rank articles for ``question``. In hybrid mode a multi-turn ``conversation`` (the question,
+        then earlier turns of both speakers, most recent first) adds the conversation-topic boost."""
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         semantic: dict[int, float] = {}
@@ -63,6 +186,17 @@ class Retriever:
         if mode in ("hybrid", "semantic"):
             vector = self.embed_query(question) if query_vector is None else query_vector
             semantic = dict(self.vectors.search(company_id, vector, CANDIDATES))
+        topic: dict[int, float] = {}
+        if mode == "hybrid" and len(conversation) > 1:
+            topic = self.topic_articles(company_id, conversation)
+            if topic:
+                rows = list(ArticleChunk.select(ArticleChunk.id, ArticleChunk.text)
+                            .where(ArticleChunk.article.in_(list(topic)) & (ArticleChunk.company == company_id))
+                            .limit(TOPIC_MAX_CHUNKS).tuples())
+                # the topic supplies the subject, so its articles are ranked by the question alone
+                # (the follow-up query's extra turn only blurs which aspect is asked about)
+                own = vector if conversation[0] == question else self.embed_query(conversation[0])
+                semantic.update(self._similarities(company_id, rows, own))
         if mode in ("hybrid", "bm25"):
             raw = self.keywords.search(company_id, question, CANDIDATES)
             top = raw[0][1] if raw and raw[0][1] > 0 else 1.0
@@ -78,7 +212,8 @@ class Retriever:
             if chunk is None:  # an index row for a chunk that no longer exists (repaired at start-up)
                 continue
             sem, kw = semantic.get(chunk_id, 0.0), keyword.get(chunk_id, 0.0)
-            score = {"semantic": sem, "bm25": kw}.get(mode, sem + self.keyword_weight * kw)
+            score = {"semantic": sem, "bm25": kw}.get(mode, sem + self.keyword_weight * kw
+                                                      + TOPIC_WEIGHT * topic.get(chunk.article_id, 0.0))
             hit = best.get(chunk.article_id)
             if hit is None:
                 best[chunk.article_id] = Hit(chunk.article_id, "", chunk_id, chunk.text, score, sem, kw)

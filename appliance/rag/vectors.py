@@ -52,6 +52,13 @@ class VectorStore:
         except Exception:  # chromadb raises different types for "does not exist" across versions
             logger.debug("no vector collection for company %s", company_id)
 
+    def vectors_of(self, company_id: int, chunk_ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of these chunks (those the collection holds)."""
+        if not chunk_ids:
+            return {}
+        got = self._collection(company_id).get(ids=[str(i) for i in chunk_ids], include=["embeddings"])
+        return {int(i): np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
     def count(self, company_id: int) -> int:
         return self._collection(company_id).count()
 
