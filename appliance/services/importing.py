@@ -17,7 +17,7 @@ from .knowledge import KnowledgeService
 
 logger = logging.getLogger(__name__)
 
-BATCH = 64
+BATCH = 200  # articles per transaction and per progress step
 
 
 class ImportService:

@@ -19,7 +19,7 @@ from .base import Service
 
 logger = logging.getLogger(__name__)
 
-EMBED_BATCH = 64
+EMBED_BATCH = 512  # texts per call: the embedder sorts by length, and bigger sets pad far less
 
 
 def embedding_text(title: str, heading: str, text: str) -> str:
