@@ -75,3 +75,13 @@ def article(a: Article) -> dict[str, Any]:
 def audit_entry(e: AuditEntry) -> dict[str, Any]:
     return {"id": e.id, "actor": person(e.actor_user), "action": e.action, "target_type": e.target_type,
             "target_id": e.target_id, "details": e.details or {}, "created_at": iso(e.created_at)}
+
+
+def sla_target(t) -> dict[str, Any]:
+    return {"target": t.kind, "minutes": t.minutes, "due_at": iso(t.due_at), "warn_at": iso(t.warn_at),
+            "remaining_minutes": round(t.remaining_minutes, 1), "state": t.state, "paused": t.paused}
+
+
+def sla_event(e) -> dict[str, Any]:
+    return {"id": e.id, "ticket_id": e.ticket_id, "target": e.target, "kind": e.kind, "due_at": iso(e.due_at),
+            "created_at": iso(e.created_at)}

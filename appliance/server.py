@@ -20,6 +20,9 @@ def serve(settings: Settings) -> None:
     configure_logging(settings)
     app = create_app(settings, async_mode="gevent")
     socketio = app.extensions["socketio"]
+    from .jobs import start_scheduler
+
+    scheduler = start_scheduler(app.extensions["hearth"])
     host = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
     url = f"http://{host}:{settings.port}"
 
@@ -40,4 +43,5 @@ def serve(settings: Settings) -> None:
               "choose another --port or stop the program using it", file=sys.stderr)
         raise SystemExit(1) from None
     finally:
+        scheduler.shutdown(wait=False)
         close_database()

@@ -8,6 +8,7 @@ from peewee import (
     BooleanField,
     CharField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -169,6 +170,38 @@ class ArticleChunk(BaseModel):
         indexes = ((("article", "position"), True), (("company",), False))
 
 
+class SlaPolicy(BaseModel):
+    """A company's SLA: targets in minutes per priority, business hours, warning share, breach actions."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE", unique=True)
+    targets = JSONField(default=dict)   # {"first_response": {"normal": 60, ...}, "next_response": {...}, "resolution": {...}}
+    hours = JSONField(default=dict)     # {"tz": "Europe/Oslo", "weekly": {"0": [["09:00","17:00"]], ...}, "holidays": ["2026-12-25"]}
+    warn_share = FloatField(default=0.8)
+    actions = JSONField(default=dict)   # {"raise_priority": bool, "notify_admins": bool}
+    updated_at = DateTimeField(default=utcnow)
+
+
+class TicketPause(BaseModel):
+    """A period in which the ticket waited on the customer (status pending): SLA clocks stop."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, backref="pauses", on_delete="CASCADE")
+    started_at = DateTimeField()
+    ended_at = DateTimeField(null=True)
+
+
+class SlaEvent(BaseModel):
+    """A warning or breach of one SLA target of one ticket, recorded once."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, backref="sla_events", on_delete="CASCADE")
+    target = CharField(max_length=32)
+    kind = CharField(max_length=16)
+    cycle_start = DateTimeField()
+    due_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+
+
 class AuditEntry(BaseModel):
     company = ForeignKeyField(Company, on_delete="CASCADE")
     actor_user = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -183,4 +216,5 @@ class AuditEntry(BaseModel):
         indexes = ((("company", "created_at"), False),)
 
 
-ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry]
+ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry, SlaPolicy, TicketPause,
+              SlaEvent]

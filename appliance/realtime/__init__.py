@@ -54,6 +54,10 @@ def init_app(socketio: SocketIO, services: Services) -> None:
         payload = {k: event[k] for k in ("job_id", "state", "done", "total", "message")}
         socketio.emit("import_progress", payload, to=agents_room(event["company_id"]), namespace="/agent")
 
+    def sla_event(_name, event):
+        socketio.emit("sla_alert", {**serializers.sla_event(event["event"]), "ticket": serializers.ticket(event["ticket"])},
+                      to=agents_room(event["company_id"]), namespace="/agent")
+
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
@@ -62,6 +66,7 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.USER_DEACTIVATED, user_deactivated)
     services.bus.subscribe(events.AI_TOKEN, ai_token)
     services.bus.subscribe(events.IMPORT_PROGRESS, import_progress)
+    services.bus.subscribe(events.SLA_EVENT, sla_event)
     services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)

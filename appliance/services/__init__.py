@@ -11,6 +11,7 @@ from ..settings import Settings
 from .articles import ArticleService
 from .companies import CompanyService
 from .customers import CustomerService
+from .sla import SlaService
 from .tickets import TicketService
 from .users import UserService
 
@@ -36,6 +37,7 @@ class Services:
     customers: CustomerService
     tickets: TicketService
     articles: ArticleService
+    sla: SlaService
     knowledge: "KnowledgeService | None" = None
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
@@ -54,6 +56,7 @@ class Services:
             customers=CustomerService(settings, bus, clock),
             tickets=TicketService(settings, bus, clock),
             articles=ArticleService(settings, bus, clock),
+            sla=SlaService(settings, bus, clock),
             spawn=spawn,
         )
         if with_ai:

@@ -7,12 +7,24 @@ from peewee import fn
 
 from .. import events
 from ..db import database
-from ..domain.models import PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, User
+from ..domain.models import PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketPause, User
 from ..errors import BadRequest, NotFound
 from .base import Service, clean_text
 
 OPEN_STATUSES = ("bot", "open", "pending")
 PREVIEW_LENGTH = 140
+
+
+def _track_pause(ticket: Ticket, old: str, new: str, now) -> None:
+    """Entering "pending" (waiting on the customer) stops the SLA clocks; leaving it restarts them.
+    Call inside the transaction that changes the status."""
+    if new == old:
+        return
+    if new == "pending":
+        TicketPause.create(company=ticket.company_id, ticket=ticket.id, started_at=now)
+    elif old == "pending":
+        TicketPause.update(ended_at=now).where((TicketPause.ticket == ticket.id) & TicketPause.ended_at.is_null()) \
+            .execute()
 
 
 def _preview(body: str) -> str:
@@ -111,6 +123,7 @@ class TicketService(Service):
                                      body=body, client_id=client_id, created_at=now)
             ticket.waiting_since = ticket.waiting_since or now
             if ticket.status == "pending":
+                _track_pause(ticket, "pending", "open", now)
                 ticket.status = "open"
             ticket.last_message_at = ticket.updated_at = now
             ticket.last_message_preview = _preview(body)
@@ -196,6 +209,8 @@ class TicketService(Service):
         if not changes:
             return ticket
         with database.atomic():
+            if "status" in changes:
+                _track_pause(ticket, *changes["status"], now)
             ticket.updated_at = now
             ticket.save()
             self.audit(company, actor, "ticket.updated", "ticket", ticket.id, changes=changes)

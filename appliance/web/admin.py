@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 
 from .. import serializers
 from .auth import admin_required, login_required, services
-from .schemas import AuditListOut, CompanyOut, CompanyPatch, PageQuery, UserIn, UserListOut, UserOut, UserPatch
+from .schemas import (AuditListOut, CompanyOut, CompanyPatch, PageQuery, SlaPolicyIn, SlaPolicyOut, UserIn, UserListOut,
+                      UserOut, UserPatch)
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Users, company settings and audit trail")
 
@@ -64,3 +65,24 @@ def list_audit(args):
     """Who changed what, newest first (admins only)."""
     items, total = services().companies.audit_trail(g.company, limit=args["limit"], offset=args["offset"])
     return {"items": [serializers.audit_entry(e) for e in items], "total": total}
+
+
+@blp.route("/sla-policy", methods=["GET"])
+@blp.response(200, SlaPolicyOut)
+@login_required
+def get_sla_policy():
+    """The company's SLA policy (empty targets when none is set)."""
+    row = services().sla.policy_row(g.company)
+    if row is None:
+        return {"targets": {}, "hours": {}, "warn_share": 0.8, "actions": {}}
+    return {"targets": row.targets, "hours": row.hours, "warn_share": row.warn_share, "actions": row.actions}
+
+
+@blp.route("/sla-policy", methods=["PUT"])
+@blp.arguments(SlaPolicyIn)
+@blp.response(200, SlaPolicyOut)
+@admin_required
+def put_sla_policy(payload):
+    """Set the SLA policy: targets per priority in minutes, business hours, warning share, breach actions."""
+    row = services().sla.set_policy(g.company, g.user, **payload)
+    return {"targets": row.targets, "hours": row.hours, "warn_share": row.warn_share, "actions": row.actions}

@@ -167,8 +167,47 @@ class TicketOut(Schema):
     last_message_preview = fields.String()
 
 
+class SlaTargetOut(Schema):
+    target = fields.String()
+    minutes = fields.Float()
+    due_at = fields.String()
+    warn_at = fields.String()
+    remaining_minutes = fields.Float()
+    state = fields.String(metadata={"description": "running, warning, breached or met"})
+    paused = fields.Boolean()
+
+
+class SlaEventOut(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    target = fields.String()
+    kind = fields.String()
+    due_at = fields.String()
+    created_at = fields.String()
+
+
+class TicketSlaOut(Schema):
+    targets = fields.List(fields.Nested(SlaTargetOut))
+    breaches = fields.List(fields.Nested(SlaEventOut))
+
+
 class TicketDetailOut(TicketOut):
     messages = fields.List(fields.Nested(MessageOut))
+    sla = fields.Nested(TicketSlaOut)
+
+
+class SlaPolicyIn(Schema):
+    targets = fields.Dict(required=True, metadata={"description": "{first_response|next_response|resolution: {priority: minutes}}"})
+    hours = fields.Dict(load_default=dict, metadata={"description": '{"tz", "weekly": {"0": [["09:00","17:00"]]}, "holidays": ["2026-12-25"]}'})
+    warn_share = fields.Float(load_default=0.8)
+    actions = fields.Dict(load_default=dict, metadata={"description": '{"raise_priority": bool, "notify_admins": bool}'})
+
+
+class SlaPolicyOut(Schema):
+    targets = fields.Dict()
+    hours = fields.Dict()
+    warn_share = fields.Float()
+    actions = fields.Dict()
 
 
 class TicketListOut(Schema):

@@ -28,10 +28,12 @@ def list_tickets(args):
 @login_required
 def get_ticket(ticket_id):
     """A ticket with its whole conversation, private notes included."""
-    tickets = services().tickets
-    ticket = tickets.get(g.company, ticket_id)
-    messages = tickets.messages(ticket, include_private=True)
-    return {**serializers.ticket(ticket), "messages": [serializers.message(m) for m in messages]}
+    hearth = services()
+    ticket = hearth.tickets.get(g.company, ticket_id)
+    messages = hearth.tickets.messages(ticket, include_private=True)
+    sla = {"targets": [serializers.sla_target(t) for t in hearth.sla.targets(ticket)],
+           "breaches": [serializers.sla_event(e) for e in ticket.sla_events if e.kind == "breach"]}
+    return {**serializers.ticket(ticket), "messages": [serializers.message(m) for m in messages], "sla": sla}
 
 
 @blp.route("/<int:ticket_id>", methods=["PATCH"])

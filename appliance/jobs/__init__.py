@@ -1,0 +1,35 @@
+"""Scheduled work. Each job is a one-line call into a service; the scheduler runs in the server."""
+from __future__ import annotations
+
+import logging
+
+from ..db import database
+from ..services import Services
+
+logger = logging.getLogger(__name__)
+
+SLA_CHECK_SECONDS = 30
+
+
+def check_sla(services: Services) -> None:
+    """Fire every SLA warning and breach that is due (each once)."""
+    with database.connection_context():
+        services.sla.check_due()
+
+
+def start_scheduler(services: Services):
+    """Start the gevent scheduler: SLA checks now (catching up on anything missed while Hearth was
+    down) and every 30 seconds."""
+    from apscheduler.schedulers.gevent import GeventScheduler
+
+    scheduler = GeventScheduler(timezone="UTC")
+    scheduler.add_job(check_sla, "interval", seconds=SLA_CHECK_SECONDS, args=[services], id="sla",
+                      replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.start()
+    return scheduler
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)

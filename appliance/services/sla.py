@@ -1,0 +1,145 @@
+"""Service levels per company: the policy, each ticket's SLA state, and finding what is due.
+
+Evaluation is the pure function in ``appliance.sla.evaluate``; this service only loads the inputs,
+records each warning and breach once, acts on breaches, and publishes them."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from peewee import IntegrityError
+
+from .. import events
+from ..db import database
+from ..domain.models import PRIORITIES, Company, SlaEvent, SlaPolicy, Ticket, TicketPause, User
+from ..errors import BadRequest
+from ..sla.evaluate import BREACHED, WARNING, Policy, Target, TicketClock, evaluate
+from ..sla.hours import BusinessHours
+from .base import Service
+
+logger = logging.getLogger(__name__)
+
+TARGETS = ("first_response", "next_response", "resolution")
+ACTIVE = ("bot", "open", "pending")
+PRIORITY_UP = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
+
+
+def _parse_time(value: Any, field: str) -> time:
+    try:
+        hour, minute = str(value).split(":")
+        return time(int(hour), int(minute))
+    except (ValueError, TypeError):
+        raise BadRequest.field(field, f"{value!r} is not a time like 09:00") from None
+
+
+def business_hours(data: dict) -> BusinessHours:
+    """BusinessHours from a policy's JSON form, checked (BadRequest names the field)."""
+    tz = data.get("tz") or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadRequest.field("hours.tz", f"unknown time zone {tz!r}; use a name like Europe/Oslo") from None
+    weekly: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day, spans in (data.get("weekly") or {}).items():
+        if str(day) not in {str(d) for d in range(7)} or not isinstance(spans, list):
+            raise BadRequest.field("hours.weekly", "use weekdays 0 (Monday) to 6, each a list of [start, end]")
+        weekly[int(day)] = tuple((_parse_time(a, "hours.weekly"), _parse_time(b, "hours.weekly"))
+                                 for a, b in (span if isinstance(span, (list, tuple)) and len(span) == 2
+                                              else (None, None) for span in spans))
+    holidays = set()
+    for value in data.get("holidays") or []:
+        try:
+            holidays.add(date.fromisoformat(str(value)))
+        except ValueError:
+            raise BadRequest.field("hours.holidays", f"{value!r} is not a date like 2026-12-25") from None
+    return BusinessHours(tz, weekly, frozenset(holidays))
+
+
+class SlaService(Service):
+    # ---- the policy -------------------------------------------------------------------------
+    def policy_row(self, company: Company) -> SlaPolicy | None:
+        return SlaPolicy.get_or_none(SlaPolicy.company == company)
+
+    def set_policy(self, company: Company, actor: User, *, targets: dict, hours: dict | None = None,
+                   warn_share: float = 0.8, actions: dict | None = None) -> SlaPolicy:
+        clean: dict[str, dict[str, float]] = {}
+        for target, per_priority in (targets or {}).items():
+            if target not in TARGETS or not isinstance(per_priority, dict):
+                raise BadRequest.field("targets", f"use {', '.join(TARGETS)}, each {{priority: minutes}}")
+            for priority, minutes in per_priority.items():
+                field = f"targets.{target}.{priority}"
+                if priority not in PRIORITIES:
+                    raise BadRequest.field(field, f"unknown priority; use one of {', '.join(PRIORITIES)}")
+                if minutes is None:
+                    continue
+                if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 1 <= minutes <= 525_600:
+                    raise BadRequest.field(field, "must be a number of minutes from 1 to 525600")
+                clean.setdefault(target, {})[priority] = float(minutes)
+        business_hours(hours or {})
+        if isinstance(warn_share, bool) or not isinstance(warn_share, (int, float)) or not 0.1 <= warn_share < 1:
+            raise BadRequest.field("warn_share", "must be a share between 0.1 and 0.99, e.g. 0.8")
+        actions = {k: bool(v) for k, v in (actions or {}).items() if k in ("raise_priority", "notify_admins")}
+        with database.atomic():
+            row = self.policy_row(company) or SlaPolicy(company=company)
+            row.targets, row.hours, row.warn_share, row.actions = clean, hours or {}, float(warn_share), actions
+            row.updated_at = self.clock()
+            row.save()
+            self.audit(company, actor, "sla.policy_updated", "company", company.id, targets=clean)
+        return row
+
+    @staticmethod
+    def policy(row: SlaPolicy) -> Policy:
+        targets = row.targets or {}
+        return Policy(targets.get("first_response", {}), targets.get("next_response", {}),
+                      targets.get("resolution", {}), business_hours(row.hours or {}), row.warn_share)
+
+    # ---- a ticket's state -------------------------------------------------------------------
+    @staticmethod
+    def clock_of(ticket: Ticket) -> TicketClock:
+        pauses = tuple((p.started_at, p.ended_at) for p in
+                       TicketPause.select().where(TicketPause.ticket == ticket.id).order_by(TicketPause.id))
+        return TicketClock(ticket.priority, ticket.created_at, ticket.first_response_at, ticket.waiting_since,
+                           ticket.resolved_at, pauses)
+
+    def targets(self, ticket: Ticket, now: datetime | None = None) -> list[Target]:
+        row = SlaPolicy.get_or_none(SlaPolicy.company == ticket.company_id)
+        if row is None:
+            return []
+        return evaluate(self.clock_of(ticket), self.policy(row), now or self.clock())
+
+    # ---- what is due ------------------------------------------------------------------------
+    def check_due(self, now: datetime | None = None) -> list[SlaEvent]:
+        """Record and publish every warning and breach that is due and not yet recorded (also those
+        missed while Hearth was down). Safe to run as often as liked: each fires once."""
+        now = now or self.clock()
+        fired: list[SlaEvent] = []
+        for row in SlaPolicy.select():
+            policy = self.policy(row)
+            tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE))
+            for ticket in tickets:
+                for target in evaluate(self.clock_of(ticket), policy, now):
+                    if target.state in (WARNING, BREACHED):
+                        fired.extend(self._record(row, ticket, target, now))
+        return fired
+
+    def _record(self, row: SlaPolicy, ticket: Ticket, target: Target, now: datetime) -> list[SlaEvent]:
+        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.created_at
+        kinds = ["warning", "breach"] if target.state == BREACHED else ["warning"]
+        recorded = []
+        for kind in kinds:
+            try:
+                with database.atomic():
+                    event = SlaEvent.create(company=row.company_id, ticket=ticket.id, target=target.kind, kind=kind,
+                                            cycle_start=cycle, due_at=target.due_at, created_at=now)
+                    self.audit(ticket.company, None, f"sla.{kind}", "ticket", ticket.id, target=target.kind,
+                               due_at=target.due_at.isoformat())
+                    if kind == "breach" and (row.actions or {}).get("raise_priority"):
+                        Ticket.update(priority=PRIORITY_UP[ticket.priority]).where(Ticket.id == ticket.id).execute()
+            except IntegrityError:
+                continue  # recorded before: never fire twice
+            recorded.append(event)
+            self.bus.publish(events.SLA_EVENT, company_id=row.company_id, ticket=ticket, event=event,
+                             notify_admins=bool((row.actions or {}).get("notify_admins")))
+        return recorded

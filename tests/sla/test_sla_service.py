@@ -1,0 +1,151 @@
+"""SLA policies, warnings and breaches recorded once, pauses, restart recovery, live alerts."""
+from datetime import datetime, timedelta
+
+import pytest
+
+from appliance.app import create_app
+from appliance.db import close_database
+from appliance.domain.models import AuditEntry, SlaEvent, Ticket
+from appliance.errors import BadRequest
+from appliance.services import run_now
+from tests.conftest import ApiClient, Tenant
+
+T0 = datetime(2026, 11, 23, 9, 0)  # a Monday
+
+
+class Clock:
+    """The injected clock: tests move it, nothing sleeps."""
+
+    def __init__(self, now=T0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def sla_app(settings, clock):
+    app = create_app(settings, async_mode="threading", spawn=run_now, clock=clock)
+    yield app
+    close_database()
+
+
+@pytest.fixture
+def hearth(sla_app):
+    return sla_app.extensions["hearth"]
+
+
+@pytest.fixture
+def shop(hearth):
+    tenant = Tenant(hearth, "bikes")
+    hearth.sla.set_policy(tenant.company, tenant.admin, targets={"first_response": {"normal": 60},
+                                                                  "resolution": {"normal": 480}},
+                          actions={"raise_priority": True})
+    return tenant
+
+
+def test_warning_then_breach_each_recorded_once(hearth, shop, clock):
+    ticket, _ = shop.customer_message("Where is my bike?")
+    clock.advance(minutes=30)
+    assert hearth.sla.check_due() == []
+    clock.advance(minutes=19)  # 49 minutes: past 80 % of 60
+    fired = hearth.sla.check_due()
+    assert [(e.target, e.kind) for e in fired] == [("first_response", "warning")]
+    assert hearth.sla.check_due() == []  # never twice
+    clock.advance(minutes=12)
+    fired = hearth.sla.check_due()
+    assert [(e.target, e.kind) for e in fired] == [("first_response", "breach")]
+    assert Ticket.get_by_id(ticket.id).priority == "high"  # the breach action
+    assert AuditEntry.select().where(AuditEntry.action == "sla.breach").count() == 1
+
+
+def test_an_answered_ticket_is_not_breached(hearth, shop, clock):
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=10)
+    hearth.tickets.reply(shop.company, shop.agent, ticket.id, body="On it")
+    clock.advance(minutes=120)
+    assert [e.target for e in hearth.sla.check_due()] == []
+
+
+def test_waiting_on_the_customer_pauses_the_clock(hearth, shop, clock):
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=40)
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="pending")
+    clock.advance(hours=5)
+    assert hearth.sla.check_due() == []
+    state = {t.kind: t for t in hearth.sla.targets(Ticket.get_by_id(ticket.id))}
+    assert state["first_response"].paused and state["first_response"].used_minutes == 40
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="open")
+    clock.advance(minutes=9)
+    assert [e.kind for e in hearth.sla.check_due()] == ["warning"]
+
+
+def test_missed_events_fire_after_a_restart_and_only_once(settings, clock):
+    app = create_app(settings, async_mode="threading", spawn=run_now, clock=clock)
+    hearth = app.extensions["hearth"]
+    shop = Tenant(hearth, "bikes")
+    hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}})
+    shop.customer_message()
+    assert hearth.sla.check_due() == []
+    close_database()
+    clock.advance(hours=3)  # Hearth was down
+    app = create_app(settings, async_mode="threading", spawn=run_now, clock=clock)
+    hearth = app.extensions["hearth"]
+    assert sorted(e.kind for e in hearth.sla.check_due()) == ["breach", "warning"]
+    assert hearth.sla.check_due() == []
+    assert SlaEvent.select().count() == 2
+    close_database()
+
+
+def login(app, user):
+    api = ApiClient(app.test_client())
+    assert api.login(user.email).status_code == 200
+    return api
+
+
+def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(sla_app, hearth, shop, clock):
+    api = login(sla_app, shop.agent)
+    socket = sla_app.extensions["socketio"].test_client(sla_app, namespace="/agent", flask_test_client=api.client,
+                                                        auth={"csrf_token": api.csrf})
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=20)
+    detail = api.get(f"/api/v1/tickets/{ticket.id}").get_json()
+    first = next(t for t in detail["sla"]["targets"] if t["target"] == "first_response")
+    assert first["remaining_minutes"] == 40 and first["state"] == "running"
+    assert first["due_at"].startswith("2026-11-23T10:00:00")
+    clock.advance(minutes=45)
+    hearth.sla.check_due()
+    alerts = [e["args"][0] for e in socket.get_received("/agent") if e["name"] == "sla_alert"]
+    assert [(a["target"], a["kind"]) for a in alerts] == [("first_response", "warning"), ("first_response", "breach")]
+    assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["breaches"][0]["target"] == "first_response"
+
+
+def test_policy_api_is_admin_only_and_validated(sla_app, shop):
+    admin, agent = login(sla_app, shop.admin), login(sla_app, shop.agent)
+    body = {"targets": {"first_response": {"urgent": 15, "normal": 60}},
+            "hours": {"tz": "Europe/Oslo", "weekly": {"0": [["09:00", "17:00"]]}, "holidays": ["2026-12-25"]}}
+    assert agent.put("/api/v1/sla-policy", json=body).status_code == 403
+    saved = admin.put("/api/v1/sla-policy", json=body)
+    assert saved.status_code == 200 and saved.get_json()["targets"]["first_response"]["urgent"] == 15
+    assert agent.get("/api/v1/sla-policy").get_json()["hours"]["tz"] == "Europe/Oslo"
+    for bad, field in [({"targets": {"first_response": {"normal": -5}}}, "targets.first_response.normal"),
+                       ({"targets": {"lunch": {}}}, "targets"),
+                       ({"targets": {}, "hours": {"tz": "Mars/Olympus"}}, "hours.tz"),
+                       ({"targets": {}, "hours": {"weekly": {"0": [["9am", "5pm"]]}}}, "hours.weekly"),
+                       ({"targets": {}, "warn_share": 2}, "warn_share")]:
+        response = admin.put("/api/v1/sla-policy", json=bad)
+        assert response.status_code == 422, bad
+        assert field in response.get_json()["error"]["fields"], response.get_json()
+
+
+def test_service_rejects_unknown_priority(hearth, shop):
+    with pytest.raises(BadRequest, match="unknown priority"):
+        hearth.sla.set_policy(shop.company, shop.admin, targets={"resolution": {"whenever": 5}})
