@@ -85,3 +85,7 @@ def sla_target(t) -> dict[str, Any]:
 def sla_event(e) -> dict[str, Any]:
     return {"id": e.id, "ticket_id": e.ticket_id, "target": e.target, "kind": e.kind, "due_at": iso(e.due_at),
             "created_at": iso(e.created_at)}
+
+
+def sla_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if summary is None else {**summary, "next_due_at": iso(summary["next_due_at"])}

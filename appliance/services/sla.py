@@ -143,3 +143,15 @@ class SlaService(Service):
             self.bus.publish(events.SLA_EVENT, company_id=row.company_id, ticket=ticket, event=event,
                              notify_admins=bool((row.actions or {}).get("notify_admins")))
         return recorded
+
+
+def summary(targets: list[Target]) -> dict[str, Any] | None:
+    """A ticket's SLA at a glance: the next due time of its running targets and its worst state."""
+    if not targets:
+        return None
+    order = {"met": 0, "running": 1, "warning": 2, "breached": 3}
+    running = [t for t in targets if t.state in ("running", "warning") and not t.paused]
+    worst = max(targets, key=lambda t: order[t.state]).state
+    nxt = min(running, key=lambda t: t.due_at) if running else None
+    return {"state": worst, "next_due_at": nxt.due_at if nxt else None, "next_target": nxt.kind if nxt else None,
+            "paused": any(t.paused for t in targets)}

@@ -210,8 +210,19 @@ class SlaPolicyOut(Schema):
     actions = fields.Dict()
 
 
+class SlaSummaryOut(Schema):
+    state = fields.String(metadata={"description": "worst of running, warning, breached, met"})
+    next_due_at = fields.String(allow_none=True)
+    next_target = fields.String(allow_none=True)
+    paused = fields.Boolean()
+
+
+class TicketListItemOut(TicketOut):
+    sla = fields.Nested(SlaSummaryOut, allow_none=True)
+
+
 class TicketListOut(Schema):
-    items = fields.List(fields.Nested(TicketOut))
+    items = fields.List(fields.Nested(TicketListItemOut))
     total = fields.Integer()
 
 

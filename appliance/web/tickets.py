@@ -5,6 +5,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from .. import serializers
+from ..services.sla import summary as sla_summary
 from .auth import login_required, services
 from .schemas import MessageIn, MessageOut, TicketDetailOut, TicketListOut, TicketOut, TicketPatch, TicketQuery
 
@@ -17,10 +18,12 @@ blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="
 @login_required
 def list_tickets(args):
     """List the company's tickets, most recent activity first, with filters."""
-    items, total = services().tickets.list(
+    hearth = services()
+    items, total = hearth.tickets.list(
         g.company, viewer=g.user, status=args.get("status", ()), priority=args.get("priority", ()),
         assignee=args.get("assignee"), q=args.get("q"), limit=args["limit"], offset=args["offset"])
-    return {"items": [serializers.ticket(t) for t in items], "total": total}
+    return {"items": [{**serializers.ticket(t), "sla": serializers.sla_summary(sla_summary(hearth.sla.targets(t)))}
+                      for t in items], "total": total}
 
 
 @blp.route("/<int:ticket_id>", methods=["GET"])

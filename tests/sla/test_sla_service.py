@@ -121,6 +121,9 @@ def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(
     first = next(t for t in detail["sla"]["targets"] if t["target"] == "first_response")
     assert first["remaining_minutes"] == 40 and first["state"] == "running"
     assert first["due_at"].startswith("2026-11-23T10:00:00")
+    listed = api.get("/api/v1/tickets").get_json()["items"][0]["sla"]
+    assert listed["state"] == "running" and listed["next_target"] == "first_response"
+    assert listed["next_due_at"].startswith("2026-11-23T10:00:00")
     clock.advance(minutes=45)
     hearth.sla.check_due()
     alerts = [e["args"][0] for e in socket.get_received("/agent") if e["name"] == "sla_alert"]
