@@ -2,6 +2,7 @@
 import { api, qs } from './api.js';
 import { state } from './state.js';
 import { $, h, sameId, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
+import { initSlaPolicy, showSlaPolicy } from './sla-policy.js';
 
 let onCompanyChanged = () => {};
 let onUsersChanged = () => {};
@@ -28,6 +29,7 @@ export async function showSettings() {
   clearFieldErrors($('#settings-form'));
   if (state.company) fillSettings(state.company);
   loadAiStatus();
+  showSlaPolicy();
   try {
     state.company = await api('GET', '/company');
     fillSettings(state.company);
@@ -267,6 +269,7 @@ export function initAdmin(hooks) {
   onCompanyChanged = hooks.companyChanged;
   onUsersChanged = hooks.usersChanged;
   $('#settings-form').addEventListener('submit', saveSettings);
+  initSlaPolicy();
   $('#copy-embed').addEventListener('click', copySnippet);
   $('#ai-status-refresh').addEventListener('click', loadAiStatus);
   $('#user-form').addEventListener('submit', addUser);

@@ -182,6 +182,7 @@ function connectSocket() {
   socket.on('message', inbox.onMessage);
   socket.on('typing', inbox.onTyping);
   socket.on('viewers', inbox.onViewers);
+  socket.on('sla_alert', inbox.onSlaAlert);
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
 }

@@ -61,15 +61,16 @@ setInterval(() => {
 }, 30000);
 
 // ---- notices ----
-export function toast(message, kind = 'error') {
+// `message`: text or nodes. Options: `testid` (default "toast"), `ms` (how long it stays).
+export function toast(message, kind = 'error', { testid = 'toast', ms } = {}) {
   const box = $('#toasts');
   const close = h('button.toast-close', { type: 'button', 'aria-label': 'Dismiss' }, '×');
-  const el = h(`div.toast.toast-${kind}`, { dataset: { testid: 'toast' } }, h('span', {}, message), close);
+  const el = h(`div.toast.toast-${kind}`, { dataset: { testid } }, h('span', {}, message), close);
   const remove = () => el.remove();
   close.addEventListener('click', remove);
   box.append(el);
   while (box.children.length > 4) box.firstElementChild.remove();
-  setTimeout(remove, kind === 'error' ? 8000 : 4000);
+  setTimeout(remove, ms || (kind === 'error' ? 8000 : 4000));
 }
 
 export function announce(text) {

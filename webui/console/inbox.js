@@ -2,12 +2,16 @@
 import { api, qs } from './api.js';
 import { state } from './state.js';
 import { $, $$, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials, confirmDialog } from './dom.js';
+import { badgeEl, tickBadges, compareUrgency, summarize, renderStrip, targetName, span } from './sla.js';
 
 const STATUS = { bot: 'AI handling', open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 const DRAFT_MARK = /AI draft:\r?\n/; // a hand-over note's body: "Handed over by the AI: …\n\nAI draft:\n<draft>"
 const ROLE_NAME = { customer: 'Customer', agent: 'Agent', ai: 'AI assistant', system: 'System' };
 const FILTERS_KEY = 'hearth.filters';
 const SEEN_KEY = 'hearth.seen';
+const SORT_KEY = 'hearth.sort';
+// Ticket fields that move an SLA clock: a change means the row's SLA summary must be fetched again.
+const SLA_FIELDS = ['status', 'priority', 'first_response_at', 'waiting_since', 'resolved_at'];
 
 const list = { items: [], total: 0, req: 0, loaded: false };
 // The open ticket. `id` is a string (from the URL); `wireId` keeps the server's own type.
@@ -20,6 +24,9 @@ let customerTypingTimer = null;
 let sending = false;
 const suggestion = { req: 0, busy: false };
 let seen = readJSON(SEEN_KEY, {});
+let sortMode = 'activity'; // 'activity' (the server's order) or 'urgent'
+const slaRefresh = new Map(); // ticket id -> {timer, req}
+let stripTimer = null;
 
 function readJSON(key, fallback) {
   try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch { return fallback; }
@@ -98,7 +105,12 @@ export async function loadList() {
   }
 }
 
+function sortUrgent() {
+  if (sortMode === 'urgent') list.items.sort((a, b) => compareUrgency(a, b, activity));
+}
+
 function renderList() {
+  sortUrgent();
   const ul = $('#ticket-list');
   const focused = document.activeElement && document.activeElement.closest('[data-testid="ticket-row"]');
   const focusedId = focused && focused.dataset.ticketId;
@@ -137,6 +149,7 @@ function rowEl(t) {
       badge(`status-${t.status}`, STATUS[t.status] || t.status),
       t.priority && t.priority !== 'normal' ? badge(`prio-${t.priority}`, t.priority) : null,
       t.waiting_since && needsPerson(t) ? badge('waiting', 'waiting') : null,
+      badgeEl(t.sla),
       h('span.row-assignee', { class: t.assignee ? null : 'muted' }, t.assignee ? t.assignee.name : 'Unassigned'),
       viewers.length ? h('span.row-viewers', { title: `Viewing: ${viewers.map((a) => a.name).join(', ')}` },
         `viewing: ${viewers.map((a) => initials(a.name)).join(' ')}`) : null));
@@ -147,6 +160,8 @@ function rowEl(t) {
 // Insert or update a ticket in the list without reloading.
 function upsert(t, top = false) {
   const i = list.items.findIndex((x) => sameId(x.id, t.id));
+  // Socket events carry the plain Ticket: keep the SLA summary we already have.
+  if (!('sla' in t) && i >= 0) t = { ...t, sla: list.items[i].sla };
   const keep = matches(t) || sameId(t.id, open.id);
   if (i >= 0) {
     if (!keep) { list.items.splice(i, 1); list.total -= 1; }
@@ -163,15 +178,82 @@ function upsert(t, top = false) {
 
 export function onTicketCreated(t) {
   upsert(t, true);
+  scheduleSlaRefresh(t.id);
   if (matches(t)) announce(`New ticket #${t.number}: ${t.subject || ''}`);
 }
 
 export function onTicketUpdated(t) {
+  const before = list.items.find((x) => sameId(x.id, t.id));
   upsert(t);
-  if (sameId(t.id, open.id) && open.ticket) {
-    open.ticket = { ...open.ticket, ...t, messages: undefined };
+  const isOpen = sameId(t.id, open.id);
+  if (isOpen && open.ticket) {
+    open.ticket = { ...open.ticket, ...t, messages: undefined, sla: open.ticket.sla };
     renderHead();
   }
+  // Fetch the detail again (it carries the SLA) for the open ticket, and for listed rows whose clocks moved.
+  const inList = list.items.some((x) => sameId(x.id, t.id));
+  if (isOpen || (inList && (!before || !('sla' in before) || SLA_FIELDS.some((k) => before[k] !== t[k])))) {
+    scheduleSlaRefresh(t.id);
+  }
+}
+
+// Debounced GET /tickets/{id}: refreshes the row's SLA summary and, for the open ticket, the SLA strip.
+function scheduleSlaRefresh(id, delay = 600) {
+  const key = String(id);
+  const entry = slaRefresh.get(key) || { timer: null, req: 0 };
+  clearTimeout(entry.timer);
+  entry.timer = setTimeout(() => refreshTicket(key, entry), delay);
+  slaRefresh.set(key, entry);
+}
+
+async function refreshTicket(id, entry) {
+  const req = ++entry.req;
+  const openReq = open.req;
+  let t;
+  try {
+    t = await api('GET', `/tickets/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (err.status !== 404) console.warn('ticket refresh failed', err);
+    return;
+  }
+  if (req !== entry.req || !state.user) return;
+  const { messages, sla, ...fields } = t;
+  const row = list.items.find((x) => sameId(x.id, id));
+  if (row) upsert({ ...row, ...fields, sla: summarize(sla && sla.targets, fields) });
+  if (sameId(open.id, id) && open.ticket && openReq === open.req) {
+    open.ticket = { ...open.ticket, ...fields, sla };
+    renderHead();
+    for (const m of messages || []) appendMessage(m);
+  }
+}
+
+// `sla_alert`: a warning or breach that just fired. Shows a toast and updates the row at once.
+export function onSlaAlert(ev) {
+  if (!ev) return;
+  const breach = ev.kind === 'breach';
+  const t = ev.ticket || list.items.find((x) => sameId(x.id, ev.ticket_id));
+  const num = t && t.number !== undefined ? `#${t.number}` : `ticket ${ev.ticket_id}`;
+  const what = targetName(ev.target).toLowerCase();
+  const left = Date.parse(ev.due_at) - Date.now();
+  const text = breach ? `SLA breached: ${num} ${what}`
+    : `SLA warning: ${num} ${what} due ${left > 0 ? `in ${span(Math.ceil(left / 60000) * 60000)}` : 'now'}`;
+  const link = h('a.toast-link', { href: `#/tickets/${encodeURIComponent(ev.ticket_id)}` }, 'Open');
+  toast([text, ' · ', link], breach ? 'error' : 'warning', { testid: 'sla-toast', ms: breach ? 15000 : 10000 });
+  const row = list.items.find((x) => sameId(x.id, ev.ticket_id));
+  if (row || (t && matches(t))) {
+    const old = (row && row.sla) || { next_due_at: null, next_target: null, paused: false, state: 'running' };
+    const rank = { met: 0, running: 1, warning: 2, breached: 3 };
+    const stateNow = breach ? 'breached' : (rank[old.state] ?? 0) >= 2 ? old.state : 'warning';
+    const sla = { ...old, state: stateNow };
+    if (breach) {
+      if (!old.overdue_since || Date.parse(ev.due_at) < Date.parse(old.overdue_since)) sla.overdue_since = ev.due_at;
+      if (old.next_target === ev.target) { sla.next_due_at = null; sla.next_target = null; } // no longer running
+    } else if (!old.next_due_at || Date.parse(ev.due_at) < Date.parse(old.next_due_at)) {
+      Object.assign(sla, { next_due_at: ev.due_at, next_target: ev.target });
+    }
+    upsert({ ...(row || {}), ...(ev.ticket || {}), sla });
+  }
+  scheduleSlaRefresh(ev.ticket_id, 1500); // then the server's exact state (a breach may also raise the priority)
 }
 
 export function onMessage(m) {
@@ -269,6 +351,7 @@ function openTicket(id) {
   $('#t-title').textContent = known ? `#${known.number} ${known.subject || ''}` : 'Loading…';
   $('#t-customer').textContent = '';
   $('#t-bot-banner').hidden = true;
+  renderSlaStrip();
   $('#conversation').replaceChildren(h('p.muted.center', {}, 'Loading conversation…'));
   setCustomerTyping(false);
   renderViewers();
@@ -287,6 +370,8 @@ async function loadTicket(id, keepScroll) {
     if (req !== open.req || !sameId(open.id, id)) return;
     open.ticket = t;
     open.wireId = t.id;
+    const row = list.items.find((x) => sameId(x.id, t.id));
+    if (row) row.sla = summarize(t.sla && t.sla.targets, t);
     renderHead();
     renderConversation(t.messages || [], keepScroll);
     for (const m of open.pending.splice(0)) appendMessage(m);
@@ -313,6 +398,7 @@ function closeTicket() {
   for (const a of agentsTyping.values()) clearTimeout(a.timer);
   agentsTyping.clear();
   setCustomerTyping(false);
+  renderSlaStrip();
   $('#view-inbox').classList.remove('has-ticket');
   $('#ticket').hidden = true;
   $('#ticket-empty').hidden = false;
@@ -332,6 +418,22 @@ function renderHead() {
   $('#t-bot-banner').hidden = t.status !== 'bot';
   $('#t-priority').value = t.priority;
   renderAssignees();
+  renderSlaStrip();
+}
+
+// The open ticket's SLA targets under the header, ticking every second while shown.
+function renderSlaStrip() {
+  const box = $('#t-sla');
+  const shown = renderStrip(box, open.ticket && open.ticket.sla, open.ticket);
+  if (shown && !stripTimer) {
+    stripTimer = setInterval(() => {
+      if (document.hidden || $('#ticket').hidden) return;
+      if (!renderStrip($('#t-sla'), open.ticket && open.ticket.sla, open.ticket)) { clearInterval(stripTimer); stripTimer = null; }
+    }, 1000);
+  } else if (!shown && stripTimer) {
+    clearInterval(stripTimer);
+    stripTimer = null;
+  }
 }
 
 export function renderAssignees() {
@@ -673,6 +775,24 @@ export function initInbox() {
   };
   for (const k of ['status', 'assignee', 'priority']) $(`#f-${k}`).addEventListener('change', refilter);
   $('#f-status').addEventListener('change', renderQuickFilters);
+  const sortSel = $('#f-sort');
+  const savedSort = readJSON(SORT_KEY, 'activity');
+  sortMode = savedSort === 'urgent' ? 'urgent' : 'activity';
+  sortSel.value = sortMode;
+  sortSel.addEventListener('change', () => {
+    sortMode = sortSel.value === 'urgent' ? 'urgent' : 'activity';
+    writeJSON(SORT_KEY, sortMode);
+    if (sortMode === 'activity') list.items.sort((a, b) => activity(b) - activity(a));
+    renderList();
+  });
+  // Countdowns move on the client clock; re-sort only when the order really changes.
+  setInterval(() => {
+    tickBadges();
+    if (sortMode !== 'urgent' || !list.items.length) return;
+    const before = list.items.map((t) => t.id).join(',');
+    sortUrgent();
+    if (list.items.map((t) => t.id).join(',') !== before) renderList();
+  }, 30000);
   renderQuickFilters();
   $('#f-q').addEventListener('input', debounce(refilter, 300));
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
@@ -727,5 +847,7 @@ export function resetInbox(keepDrafts = false) {
   list.req += 1;
   if (!keepDrafts) drafts.clear();
   viewersByTicket.clear();
+  for (const e of slaRefresh.values()) { clearTimeout(e.timer); e.req += 1; }
+  slaRefresh.clear();
   $('#ticket-list').replaceChildren();
 }
