@@ -1,0 +1,35 @@
+"""In a real browser: an SLA countdown on a new ticket, then the warning arriving live."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_countdown_and_live_sla_alert(server, context_factory):
+    agent_context = context_factory()
+    login = agent_context.request.post(f"{server.url}/api/v1/auth/login",
+                                       data={"email": "owner@other.test", "password": PASSWORD})
+    assert login.ok, login.text()
+    headers = {"X-CSRF-Token": login.json()["csrf_token"]}
+    assert agent_context.request.patch(f"{server.url}/api/v1/company", headers=headers,
+                                       data={"settings": {"ai_enabled": False}}).ok
+    policy = agent_context.request.put(f"{server.url}/api/v1/sla-policy", headers=headers,
+                                       data={"targets": {"first_response": {"normal": 1}}})
+    assert policy.ok, policy.text()
+    agent = agent_context.new_page()
+    agent.goto(f"{server.url}/console")
+    agent.get_by_test_id("ticket-list").wait_for()
+
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/other")
+    customer.get_by_test_id("widget-input").fill("My order never arrived")
+    customer.get_by_test_id("widget-send").click()
+
+    row = agent.get_by_test_id("ticket-row").filter(has_text="never arrived")
+    expect(row.get_by_test_id("sla-badge")).to_contain_text("left", timeout=15_000)
+    row.click()
+    expect(agent.get_by_test_id("sla-strip")).to_contain_text("First response")
+    # 80 % of one minute, found by the server's 30-second check: the warning arrives by itself
+    expect(agent.get_by_test_id("sla-toast").first).to_contain_text("SLA", timeout=100_000)
