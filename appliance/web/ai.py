@@ -3,41 +3,11 @@ from __future__ import annotations
 
 from flask import g
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from .auth import login_required, services
+from .schemas import AIStatusOut, SuggestionOut
 
 blp = Blueprint("ai", __name__, url_prefix="/api/v1", description="The AI assistant")
-
-
-class SourceOut(Schema):
-    article_id = fields.Integer()
-    title = fields.String()
-    score = fields.Float()
-
-
-class SuggestionOut(Schema):
-    body = fields.String()
-    provider = fields.String()
-    model = fields.String()
-    confidence = fields.Float()
-    would_answer = fields.Boolean(metadata={"description": "whether the AI would answer this on its own"})
-    sources = fields.List(fields.Nested(SourceOut))
-
-
-class ProviderOut(Schema):
-    name = fields.String()
-    available = fields.Boolean()
-    detail = fields.String()
-    models = fields.List(fields.String())
-
-
-class AIStatusOut(Schema):
-    providers = fields.List(fields.Nested(ProviderOut))
-    offline_only = fields.Boolean()
-    cloud_allowed = fields.Boolean()
-    cache = fields.Dict()
-    embedder = fields.String()
 
 
 @blp.route("/tickets/<int:ticket_id>/suggest", methods=["POST"])

@@ -258,3 +258,33 @@ class AuditOut(Schema):
 class AuditListOut(Schema):
     items = fields.List(fields.Nested(AuditOut))
     total = fields.Integer()
+
+
+class SourceOut(Schema):
+    article_id = fields.Integer()
+    title = fields.String()
+    score = fields.Float()
+
+
+class SuggestionOut(Schema):
+    body = fields.String()
+    provider = fields.String()
+    model = fields.String()
+    confidence = fields.Float()
+    would_answer = fields.Boolean(metadata={"description": "whether the AI would answer this on its own"})
+    sources = fields.List(fields.Nested(SourceOut))
+
+
+class ProviderOut(Schema):
+    name = fields.String()
+    available = fields.Boolean()
+    detail = fields.String()
+    models = fields.List(fields.String())
+
+
+class AIStatusOut(Schema):
+    providers = fields.List(fields.Nested(ProviderOut))
+    offline_only = fields.Boolean()
+    cloud_allowed = fields.Boolean()
+    cache = fields.Dict()
+    embedder = fields.String()
