@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
-.PHONY: setup setup-dev run test browser bench clean
+.PHONY: setup setup-dev run test browser bench load clean
 
 # What Hearth needs to run.
 setup: $(VENV)/.installed
@@ -34,6 +34,10 @@ test: setup-dev browser
 
 bench: setup-dev
 	$(PY) -m benchmarks.ai
+
+# 1,000 widget visitors and 5 agents against Hearth and a bare Flask-SocketIO server (ARGS to change).
+load: setup-dev
+	$(PY) -m benchmarks.load $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
