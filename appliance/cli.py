@@ -144,7 +144,9 @@ def _import_kb(services, args: argparse.Namespace) -> None:
         records.extend(parse_file(path))
     with tqdm(total=len(records), desc="importing", unit="art") as bar:
         imported = services.importer.import_articles(company, None, records, progress=bar.update)
-    print(f"imported {imported} articles from {len(files)} file(s) into {company.slug!r}")
+    skipped = len(records) - imported
+    already = f" ({skipped} already there)" if skipped else ""
+    print(f"imported {imported} articles{already} from {len(files)} file(s) into {company.slug!r}")
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import logging
 from typing import Any, Callable
 
 from ..db import database
-from ..errors import BadRequest, HearthError
+from ..errors import BadRequest, HearthError, storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,11 @@ def event_handler(handler: Callable) -> Callable:
             return {"ok": True, **(result or {})}
         except HearthError as exc:
             return {"ok": False, **exc.to_dict()}
-        except Exception:
+        except Exception as exc:
+            storage = storage_error(exc)
+            if storage is not None:
+                logger.error("socket event %s: %s (%s)", handler.__name__, storage.code, exc)
+                return {"ok": False, **storage.to_dict()}
             logger.exception("socket event %s failed", handler.__name__)
             return {"ok": False, "error": {"status": 500, "code": "internal_error",
                                            "message": "Hearth hit an unexpected error; it has been logged"}}

@@ -28,7 +28,8 @@ class ImportService:
     def import_articles(self, company: Company, actor: User | None, records: Iterable[ImportedArticle],
                         progress: Callable[[int], None] | None = None) -> int:
         """Store and index articles in batches; each batch is all-or-nothing, and one with a bad
-        article stores none of it. Returns how many were imported."""
+        article stores none of it. Articles already there (same title and body) are skipped. Returns
+        how many were imported."""
         imported = 0
         batch: list[ImportedArticle] = []
         for record in records:
@@ -44,14 +45,23 @@ class ImportService:
         cleaned = [self.articles.clean(title=r.title, body=r.body, tags=r.tags[:20], published=True) for r in batch]
         now = self.articles.clock()
         with database.atomic():
+            # An article already there with the same title and body is not imported again, so running an
+            # import again after it was interrupted (or by mistake) finishes it without duplicates.
+            existing = {(a.title, a.body) for a in Article.select(Article.title, Article.body).where(
+                (Article.company == company) & Article.title.in_([v["title"] for v in cleaned]))}
+            fresh = []
+            for values in cleaned:
+                if (values["title"], values["body"]) not in existing:
+                    existing.add((values["title"], values["body"]))
+                    fresh.append(values)
             created = [Article.create(company=company, created_by=actor, created_at=now, updated_at=now, **values)
-                       for values in cleaned]
+                       for values in fresh]
             self.articles.audit(company, actor, "articles.imported", "article", None, count=len(created),
                                 sources=[r.source for r in batch][:10])
         self.knowledge.index_articles(created)
         self.knowledge.changed(company.id)
         if progress:
-            progress(len(created))
+            progress(len(batch))
         return len(created)
 
     # ---- uploads from the console, imported in the background with live progress --------------
@@ -95,7 +105,9 @@ class ImportService:
                     report("running", done, len(records))
 
                 imported = self.import_articles(company, actor, records, progress=progress)
-                report("done", imported, len(records), f"imported {imported} articles")
+                skipped = len(records) - imported
+                already = f" ({skipped} already there)" if skipped else ""
+                report("done", len(records), len(records), f"imported {imported} articles{already}")
         except (KBImportError, BadRequest) as exc:
             report("failed", 0, 0, exc.message)
         except Exception:

@@ -8,7 +8,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import HearthError
+from ..errors import HearthError, storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class HearthApi(Api):
 def init_app(app: Flask) -> None:
     @app.errorhandler(HearthError)
     def hearth_error(error: HearthError):
-        return jsonify(error.to_dict()), error.status
+        headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
+        return jsonify(error.to_dict()), error.status, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -76,5 +77,9 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return error
+        storage = storage_error(error)
+        if storage is not None:
+            logger.error("%s %s: %s (%s)", request.method, request.path, storage.code, error)
+            return hearth_error(storage)
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify(_body(500, "Hearth hit an unexpected error; it has been logged", code="internal_error")), 500
