@@ -79,6 +79,7 @@ class Stats:
     ticket_of: dict = field(default_factory=dict)  # key -> ticket id
     errors: list = field(default_factory=list)
     connected: int = 0
+    finished_sending: int = 0
 
 
 class Server:
@@ -195,7 +196,8 @@ async def run_agent(url: str, stats: Stats, stop: asyncio.Event, reply_share: fl
 
 
 async def run_visitor(n: int, url: str, stats: Stats, start_sending: asyncio.Event, stop: asyncio.Event,
-                      interval: float, rng: random.Random, connect_slots: asyncio.Semaphore) -> None:
+                      drained: asyncio.Event, interval: float, rng: random.Random,
+                      connect_slots: asyncio.Semaphore) -> None:
     sio = socketio.AsyncClient(reconnection=False)
     session = asyncio.get_running_loop().create_future()
 
@@ -239,16 +241,15 @@ async def run_visitor(n: int, url: str, stats: Stats, start_sending: asyncio.Eve
             stats.errors.append(f"send: {type(exc).__name__}")
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
-    # stay connected a little so replies to the last messages arrive
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(asyncio.Event().wait(), 5)
+    stats.finished_sending += 1
+    await drained.wait()  # stay connected until the agents' last replies have arrived (or the drain timed out)
     await sio.disconnect()
 
 
 async def drive(server: Server, args: argparse.Namespace) -> dict:
     stats = Stats()
     rng = random.Random(7)
-    stop, start_sending, agent_ready = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    stop, start_sending, agent_ready, drained = asyncio.Event(), asyncio.Event(), asyncio.Event(), asyncio.Event()
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         csrf = await login(http, server.url)
         async with http.patch(f"{server.url}/api/v1/company", headers={"X-CSRF-Token": csrf},
@@ -265,7 +266,7 @@ async def drive(server: Server, args: argparse.Namespace) -> dict:
                     raise task.exception()
     slots = asyncio.Semaphore(50)
     t0 = time.perf_counter()
-    visitors = [asyncio.create_task(run_visitor(n, server.url, stats, start_sending, stop, args.interval,
+    visitors = [asyncio.create_task(run_visitor(n, server.url, stats, start_sending, stop, drained, args.interval,
                                                 random.Random(n), slots)) for n in range(args.visitors)]
     while stats.connected + len(stats.errors) < args.visitors and time.perf_counter() - t0 < 120:
         await asyncio.sleep(0.2)
@@ -277,8 +278,14 @@ async def drive(server: Server, args: argparse.Namespace) -> dict:
         await asyncio.sleep(1)
         peak = max(peak, rss_mb(server.process.pid)[0])
     stop.set()
-    await asyncio.gather(*visitors, return_exceptions=True)
+    deadline = time.perf_counter() + 30  # drain: acks of the last messages, the agents' replies to them
+    while time.perf_counter() < deadline and stats.finished_sending < stats.connected:
+        await asyncio.sleep(0.2)
     await asyncio.gather(*agents, return_exceptions=True)
+    while time.perf_counter() < deadline and len(stats.replies_received) < len(stats.replies_sent):
+        await asyncio.sleep(0.2)
+    drained.set()
+    await asyncio.gather(*visitors, return_exceptions=True)
     rss_now, rss_peak = rss_mb(server.process.pid)
     stored = server.stored_keys()
     acked = stats.acked
@@ -324,10 +331,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--interval", type=float, default=20, help="seconds between one visitor's messages")
     parser.add_argument("--reply-share", type=float, default=0.2, help="share of messages an agent answers")
     parser.add_argument("--json", help="write the figures here too")
+    parser.add_argument("--hearth-only", action="store_true", help="skip the baseline (e.g. to profile Hearth)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="hearth-load-") as tmp:
-        results = [run_one("baseline", args, Path(tmp)), run_one("hearth", args, Path(tmp))]
-    base, hearth = results
+        hearth = run_one("hearth", args, Path(tmp))
+        if args.hearth_only:
+            print(json.dumps(hearth, indent=2))
+            return {"hearth": hearth}
+        base = run_one("baseline", args, Path(tmp))
+    results = [base, hearth]
     print(f"\nLoad: {args.visitors} visitors, {args.agents} agents, one message per visitor every "
           f"{args.interval:g} s for {args.duration:g} s, agents answer {args.reply_share:.0%}")
     print(f"  {'':<28}{'baseline':>12}{'hearth':>12}{'ratio':>10}")
