@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from ..db import database
 from ..errors import BadRequest, HearthError
+from ..logs import new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,7 @@ def event_handler(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     def wrapper(self, *args: Any) -> Any:
+        token = request_id.set(new_request_id())  # one correlation id per socket event
         try:
             result = handler(self, *args)
             return {"ok": True, **(result or {})}
@@ -27,6 +29,7 @@ def event_handler(handler: Callable) -> Callable:
                                            "message": "Hearth hit an unexpected error; it has been logged"}}
         finally:
             database.close()  # hand the connection back to the pool
+            request_id.reset(token)
 
     return wrapper
 
