@@ -39,11 +39,13 @@ class _Scraped(Collector):
 
 
 def _open_tickets() -> GaugeMetricFamily:
+    from peewee import fn
+
     from .domain.models import Company, Ticket
 
     family = GaugeMetricFamily("hearth_open_tickets", "Tickets not yet resolved (bot, open, pending) per company",
                                labels=["company"])
-    counts = dict((Ticket.select(Company.slug, Ticket.id.count()).join(Company)
+    counts = dict((Ticket.select(Company.slug, fn.COUNT(Ticket.id)).join(Company)
                    .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Company.slug).tuples()))
     for (slug,) in Company.select(Company.slug).order_by(Company.slug).tuples():
         family.add_metric([slug], counts.get(slug, 0))

@@ -18,6 +18,8 @@ def event_handler(handler: Callable) -> Callable:
     @functools.wraps(handler)
     def wrapper(self, *args: Any) -> Any:
         token = request_id.set(new_request_id())  # one correlation id per socket event
+        event = handler.__name__.removeprefix("on_")
+        logger.debug("socket event %s", event, extra={"socket_event": event})
         try:
             result = handler(self, *args)
             return {"ok": True, **(result or {})}
