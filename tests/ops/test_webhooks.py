@@ -9,9 +9,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from appliance.app import create_app
-from appliance.db import close_database
-from appliance.services import run_now
 from tests.conftest import ApiClient, Tenant
 
 
@@ -22,25 +19,9 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(expected, headers["X-Hearth-Signature"])
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 21, 12, 0, 0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def app(settings, clock):  # the shared fixture's app, on an injected clock
-    app = create_app(settings, async_mode="threading", clock=clock, spawn=run_now)
-    app.config["TESTING"] = True
-    yield app
-    close_database()
+def app(clocked_app):
+    return clocked_app
 
 
 def add_webhook(client: ApiClient, url: str, events: list[str]) -> dict:
