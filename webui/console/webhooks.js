@@ -4,6 +4,8 @@ import { $, h, toast, showError, clearFieldErrors, confirmDialog, timeEl } from 
 
 let events = [];
 let request = 0;
+let refreshTimer = null;
+const REFRESH_MS = 3000;
 
 export async function showWebhooks() {
   const mine = ++request;
@@ -13,6 +15,11 @@ export async function showWebhooks() {
     renderEventChoices(hooks.events || []);
     renderHooks(hooks.items || []);
     renderDeliveries(deliveries.items || []);
+    // While something is still being sent, look again shortly (only while this page is shown).
+    clearTimeout(refreshTimer);
+    if ((deliveries.items || []).some((d) => d.status === 'pending')) {
+      refreshTimer = setTimeout(() => { if (!$('#view-webhooks').hidden) showWebhooks(); }, REFRESH_MS);
+    }
   } catch (err) {
     if (mine === request) showError(err);
   }
