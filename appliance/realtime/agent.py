@@ -11,7 +11,7 @@ from wtforms.validators import ValidationError
 from ..db import database
 from ..errors import Unauthorized
 from ..services import Services
-from .handlers import bool_field, event_handler, int_field, payload
+from .handlers import bool_field, correlated, event_handler, int_field, payload
 from .presence import Presence
 from .rooms import admins_room, agents_room, visitor_room
 
@@ -24,6 +24,7 @@ class AgentNamespace(Namespace):
         self.services = services
         self.presence = presence
 
+    @correlated
     def on_connect(self, auth=None):
         try:
             user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"))

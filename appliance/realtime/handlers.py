@@ -36,6 +36,21 @@ def event_handler(handler: Callable) -> Callable:
     return wrapper
 
 
+def correlated(handler: Callable) -> Callable:
+    """Run a connect/disconnect handler with a correlation id of its own (events get one from
+    ``event_handler``)."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = request_id.set(new_request_id())
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            request_id.reset(token)
+
+    return wrapper
+
+
 def payload(data: Any, *required: str) -> dict:
     """The event's data as a dict holding the required keys, or a BadRequest saying what is missing."""
     if not isinstance(data, dict):

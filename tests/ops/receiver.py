@@ -18,12 +18,17 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.statuses: list[int] = []   # answers for the next requests; 200 once they run out
+        self.stall = threading.Event()  # while set, requests get no answer (until close)
+        self.released = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
+                if receiver.stall.is_set():
+                    receiver.released.wait()
+                    return
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
@@ -39,5 +44,6 @@ class Receiver:
         self.thread.start()
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()

@@ -172,3 +172,15 @@ def test_a_paused_or_deleted_webhook_receives_nothing(admin_client, acme, receiv
     acme.customer_message("second")
     assert receiver.received == []
     assert admin_client.get("/api/v1/webhooks/deliveries").get_json()["total"] == 0
+
+
+def test_a_receiver_that_never_answers_times_out(admin_client, acme, receiver, services):
+    import dataclasses
+
+    services.webhooks.settings = dataclasses.replace(services.settings, webhook_timeout=0.3)
+    add_webhook(admin_client, receiver.url, ["ticket.created"])
+    receiver.stall.set()
+    acme.customer_message("Hello?")
+    d = admin_client.get("/api/v1/webhooks/deliveries").get_json()["items"][0]
+    assert (d["status"], d["attempts"], d["last_status_code"]) == ("pending", 1, None)
+    assert "ReadTimeout" in d["last_error"]
