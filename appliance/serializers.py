@@ -89,3 +89,18 @@ def sla_event(e) -> dict[str, Any]:
 
 def sla_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if summary is None else {**summary, "next_due_at": iso(summary["next_due_at"])}
+
+
+def webhook(e, *, with_secret: bool = False) -> dict[str, Any]:
+    """A webhook endpoint; its secret only when it has just been created."""
+    data = {"id": e.id, "url": e.url, "events": e.events, "active": e.active, "created_at": iso(e.created_at)}
+    if with_secret:
+        data["secret"] = e.secret
+    return data
+
+
+def webhook_delivery(d) -> dict[str, Any]:
+    return {"id": d.id, "endpoint_id": d.endpoint_id, "event": d.event, "status": d.status, "attempts": d.attempts,
+            "last_status_code": d.last_status_code, "last_error": d.last_error,
+            "next_attempt_at": iso(d.next_attempt_at) if d.status == "pending" else None,
+            "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), "payload": d.payload}

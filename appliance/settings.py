@@ -48,6 +48,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("offline_only", bool, True, "Never send anything beyond this machine and the LAN (no cloud model)."),
     Setting("openai_base_url", str, "", "OpenAI-compatible API for the optional cloud fallback (empty: OpenAI's default)."),
     Setting("openai_model", str, "gpt-4o-mini", "Cloud model for the optional fallback."),
+    # Integrations and observability
+    Setting("webhook_timeout", float, 10.0, "Seconds to wait for a webhook receiver to answer before counting the attempt as failed."),
+    Setting("webhook_max_attempts", int, 6, "Attempts per webhook delivery before Hearth gives up and marks it failed."),
+    Setting("webhook_retry_seconds", int, 30, "Wait before the first webhook retry; each further retry waits twice as long (at most 6 hours)."),
+    Setting("log_max_bytes", int, 5_000_000, "Size at which logs/hearth.log is rotated, in bytes."),
+    Setting("log_backups", int, 5, "Rotated log files kept (hearth.log.1 … hearth.log.N)."),
+    Setting("metrics_token", str, "", "Bearer token that lets other machines read /metrics; empty: only this machine (loopback) may."),
+    Setting("health_window_minutes", int, 15, "The recent window over which the health panel measures the AI's failure rate, p95 latency and cache misses."),
+    Setting("health_min_samples", int, 5, "AI answers the window needs before failure-rate, latency or cache alerts may fire."),
+    Setting("health_max_failure_rate", float, 0.05, "Alert when more than this share of AI answers saw a model fail (0.05 = 5%)."),
+    Setting("health_max_p95_seconds", float, 5.0, "Alert when the AI's 95th-percentile answer time exceeds this many seconds."),
+    Setting("health_max_cache_miss_rate", float, 0.4, "Alert when more than this share of knowledge-base questions miss the answer cache (0.4 = 40%)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -98,7 +110,23 @@ class Settings:
     offline_only: bool
     openai_base_url: str
     openai_model: str
+    webhook_timeout: float
+    webhook_max_attempts: int
+    webhook_retry_seconds: int
+    log_max_bytes: int
+    log_backups: int
+    metrics_token: str
+    health_window_minutes: int
+    health_min_samples: int
+    health_max_failure_rate: float
+    health_max_p95_seconds: float
+    health_max_cache_miss_rate: float
     secret_key: str = dataclasses.field(repr=False, default="")
+
+    def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.repr}
+        shown["metrics_token"] = "***" if self.metrics_token else ""
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     @property
     def path(self) -> Path:
@@ -164,6 +192,13 @@ class Settings:
             raise SettingsError(f"llm_timeout must be a positive number of seconds, got {values['llm_timeout']}")
         if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
+        for name in ("webhook_timeout", "webhook_max_attempts", "webhook_retry_seconds", "log_max_bytes",
+                     "health_window_minutes", "health_max_p95_seconds"):
+            if values[name] <= 0:
+                raise SettingsError(f"{name} must be a positive number, got {values[name]}")
+        for name in ("health_max_failure_rate", "health_max_cache_miss_rate"):
+            if not 0 <= values[name] <= 1:
+                raise SettingsError(f"{name} must be a share between 0 and 1, got {values[name]}")
         return cls(**values, secret_key=_secret_key(data_path))
 
 

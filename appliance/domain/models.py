@@ -216,5 +216,33 @@ class AuditEntry(BaseModel):
         indexes = ((("company", "created_at"), False),)
 
 
+class WebhookEndpoint(BaseModel):
+    """A URL of the company's that receives signed JSON for the events it subscribed to."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    url = CharField(max_length=2000)
+    secret = CharField(max_length=128)  # signs each body; shown to the admin once, when created
+    events = JSONField(default=list)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class WebhookDelivery(BaseModel):
+    """One event sent (or being sent) to one endpoint: "pending" until delivered, or "failed" once
+    it ran out of attempts."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    endpoint = ForeignKeyField(WebhookEndpoint, backref="deliveries", on_delete="CASCADE")
+    event = CharField(max_length=32)
+    payload = JSONField()
+    status = CharField(max_length=16, default="pending")
+    attempts = IntegerField(default=0)
+    last_status_code = IntegerField(null=True)
+    last_error = TextField(null=True)
+    next_attempt_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry, SlaPolicy, TicketPause,
-              SlaEvent]
+              SlaEvent, WebhookEndpoint, WebhookDelivery]

@@ -9,12 +9,26 @@ from ..services import Services
 logger = logging.getLogger(__name__)
 
 SLA_CHECK_SECONDS = 30
+WEBHOOK_RETRY_SECONDS = 15
+HEALTH_CHECK_SECONDS = 60
 
 
 def check_sla(services: Services) -> None:
     """Fire every SLA warning and breach that is due (each once)."""
     with database.connection_context():
         services.sla.check_due()
+
+
+def send_due_webhooks(services: Services) -> None:
+    """Retry every webhook delivery whose next attempt is due."""
+    with database.connection_context():
+        services.webhooks.run_due()
+
+
+def check_health(services: Services) -> None:
+    """Ask the local model whether it answers and raise or clear the AI health alerts."""
+    with database.connection_context():
+        services.health.check()
 
 
 def start_scheduler(services: Services):
@@ -24,6 +38,10 @@ def start_scheduler(services: Services):
 
     scheduler = GeventScheduler(timezone="UTC")
     scheduler.add_job(check_sla, "interval", seconds=SLA_CHECK_SECONDS, args=[services], id="sla",
+                      replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(send_due_webhooks, "interval", seconds=WEBHOOK_RETRY_SECONDS, args=[services], id="webhooks",
+                      replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(check_health, "interval", seconds=HEALTH_CHECK_SECONDS, args=[services], id="health",
                       replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
     scheduler.start()
     return scheduler

@@ -8,14 +8,17 @@ from .. import events, serializers
 from ..services import Services
 from .agent import AgentNamespace
 from .presence import Presence
-from .rooms import agents_room, visitor_room
+from .rooms import admins_room, agents_room, visitor_room
 from .widget import WidgetNamespace
 
 
 def init_app(socketio: SocketIO, services: Services) -> None:
     presence = Presence()
     socketio.on_namespace(AgentNamespace("/agent", services, presence))
-    socketio.on_namespace(WidgetNamespace("/widget", services))
+    widget = WidgetNamespace("/widget", services)
+    socketio.on_namespace(widget)
+    if services.metrics is not None:
+        services.metrics.watch_sockets(lambda: {"/agent": presence.count(), "/widget": len(widget.visits)})
 
     def ticket_created(_name, event):
         ticket = event["ticket"]
@@ -58,6 +61,10 @@ def init_app(socketio: SocketIO, services: Services) -> None:
         socketio.emit("sla_alert", {**serializers.sla_event(event["event"]), "ticket": serializers.ticket(event["ticket"])},
                       to=agents_room(event["company_id"]), namespace="/agent")
 
+    def health_alert(_name, event):
+        socketio.emit("health_alert", event["alert"].to_dict(), to=admins_room(event["company_id"]),
+                      namespace="/agent")
+
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
@@ -70,3 +77,4 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)
+    services.bus.subscribe(events.HEALTH_ALERT, health_alert)

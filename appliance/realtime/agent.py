@@ -11,9 +11,9 @@ from wtforms.validators import ValidationError
 from ..db import database
 from ..errors import Unauthorized
 from ..services import Services
-from .handlers import bool_field, event_handler, int_field, payload
+from .handlers import bool_field, correlated, event_handler, int_field, payload
 from .presence import Presence
-from .rooms import agents_room, visitor_room
+from .rooms import admins_room, agents_room, visitor_room
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ class AgentNamespace(Namespace):
         self.services = services
         self.presence = presence
 
+    @correlated
     def on_connect(self, auth=None):
         try:
             user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"))
@@ -36,6 +37,8 @@ class AgentNamespace(Namespace):
                 raise ConnectionRefusedError("send the csrf_token from login in the connection's auth") from None
             self.presence.connect(request.sid, user.company_id, user.id, user.name)
             join_room(agents_room(user.company_id))
+            if user.role == "admin":
+                join_room(admins_room(user.company_id))
             self._broadcast_presence(user.company_id)
         finally:
             database.close()

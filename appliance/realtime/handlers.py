@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from ..db import database
 from ..errors import BadRequest, HearthError, storage_error
+from ..logs import new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,9 @@ def event_handler(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     def wrapper(self, *args: Any) -> Any:
+        token = request_id.set(new_request_id())  # one correlation id per socket event
+        event = handler.__name__.removeprefix("on_")
+        logger.debug("socket event %s", event, extra={"socket_event": event})
         try:
             result = handler(self, *args)
             return {"ok": True, **(result or {})}
@@ -31,6 +35,22 @@ def event_handler(handler: Callable) -> Callable:
                                            "message": "Hearth hit an unexpected error; it has been logged"}}
         finally:
             database.close()  # hand the connection back to the pool
+            request_id.reset(token)
+
+    return wrapper
+
+
+def correlated(handler: Callable) -> Callable:
+    """Run a connect/disconnect handler with a correlation id of its own (events get one from
+    ``event_handler``)."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = request_id.set(new_request_id())
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            request_id.reset(token)
 
     return wrapper
 

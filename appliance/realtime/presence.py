@@ -22,6 +22,9 @@ class Presence:
     def disconnect(self, sid: str) -> _Connection | None:
         return self._by_sid.pop(sid, None)
 
+    def count(self) -> int:
+        return len(self._by_sid)
+
     def get(self, sid: str) -> _Connection | None:
         return self._by_sid.get(sid)
 

@@ -7,3 +7,7 @@ def agents_room(company_id: int) -> str:
 
 def visitor_room(customer_id: int) -> str:
     return f"visitor:{customer_id}"
+
+
+def admins_room(company_id: int) -> str:
+    return f"company:{company_id}:admins"

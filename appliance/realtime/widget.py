@@ -12,7 +12,7 @@ from ..db import database
 from ..domain.models import Company, Customer
 from ..errors import HearthError, Unauthorized
 from ..services import Services
-from .handlers import bool_field, event_handler, payload
+from .handlers import bool_field, correlated, event_handler, payload
 from .rooms import agents_room, visitor_room
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class WidgetNamespace(Namespace):
         self.services = services
         self.visits: dict[str, _Visit] = {}
 
+    @correlated
     def on_connect(self, auth=None):
         try:
             slug = auth.get("company") if isinstance(auth, dict) else None

@@ -14,9 +14,12 @@ from .customers import CustomerService
 from .sla import SlaService
 from .tickets import TicketService
 from .users import UserService
+from .webhooks import WebhookService
 
 if TYPE_CHECKING:
     from ..ai.responder import AIResponder
+    from ..metrics import Metrics
+    from .health import HealthService
     from .importing import ImportService
     from .knowledge import KnowledgeService
 
@@ -42,6 +45,9 @@ class Services:
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
     spawn: Callable[..., Any] = run_now
+    webhooks: "WebhookService | None" = None
+    metrics: "Metrics | None" = None
+    health: "HealthService | None" = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
@@ -66,4 +72,30 @@ class Services:
 
             services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn)
             services.importer = ImportService(services.articles, services.knowledge)
+        services.webhooks = WebhookService(settings, bus, clock, spawn=spawn)
+        services._add_observability(clock)
         return services
+
+    def _add_observability(self, clock: Callable[[], datetime]) -> None:
+        """Metrics and the AI health monitor, fed by the event bus."""
+        from ..metrics import Metrics
+        from .health import HealthService
+
+        self.metrics = Metrics()
+        self.metrics.subscribe(self.bus)
+        chains = self.responder.chains if self.responder is not None else None
+        if self.responder is not None:
+            self.metrics.watch_cache(self.responder.cache.stats)
+
+        def cloud_state(company) -> tuple[str, str]:
+            if self.settings.offline_only:
+                return "offline-only", "Hearth runs offline-only: nothing leaves this machine."
+            if not company.setting("ai_cloud_fallback"):
+                return "off", "The cloud fallback is turned off for this company."
+            if not self.settings.cloud_key_path.exists():
+                return "not-configured", f"No API key: put it in {self.settings.cloud_key_path.name} in the data folder."
+            return "configured", f"{self.settings.openai_model} answers when the local model cannot."
+
+        self.health = HealthService(self.settings, self.bus, clock,
+                                    local_status=(lambda: chains.local().status()) if chains else None,
+                                    cloud_state=cloud_state)

@@ -288,3 +288,66 @@ class AIStatusOut(Schema):
     cloud_allowed = fields.Boolean()
     cache = fields.Dict()
     embedder = fields.String()
+
+
+# ---- webhooks and health --------------------------------------------------------------------
+
+
+class WebhookIn(Schema):
+    url = fields.String(required=True, metadata={"description": "http:// or https:// URL that receives the events"})
+    events = fields.List(fields.String(), required=True,
+                         metadata={"description": "ticket.created, message.created, ticket.resolved, sla.breached"})
+
+
+class WebhookPatch(Schema):
+    url = fields.String()
+    events = fields.List(fields.String())
+    active = StrictBoolean()
+
+
+class WebhookOut(Schema):
+    id = fields.Integer()
+    url = fields.String()
+    events = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.String()
+    secret = fields.String(metadata={"description": "only in the answer that creates the webhook"})
+
+
+class WebhookListOut(Schema):
+    items = fields.List(fields.Nested(WebhookOut))
+    events = fields.List(fields.String(), metadata={"description": "the events a webhook may subscribe to"})
+
+
+class DeliveryQuery(Schema):
+    endpoint_id = fields.Integer()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    endpoint_id = fields.Integer()
+    event = fields.String()
+    status = fields.String(metadata={"description": "pending, delivered or failed"})
+    attempts = fields.Integer()
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    payload = fields.Dict()
+
+
+class DeliveryListOut(Schema):
+    items = fields.List(fields.Nested(DeliveryOut))
+    total = fields.Integer()
+
+
+class HealthOut(Schema):
+    local_model = fields.Dict()
+    cloud = fields.Dict()
+    window = fields.Dict()
+    thresholds = fields.Dict()
+    alerts = fields.List(fields.Dict())
+    history = fields.List(fields.Dict())

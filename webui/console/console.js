@@ -6,10 +6,12 @@ import * as inbox from './inbox.js';
 import { initKb, showKb, resetKb, onImportProgress } from './kb.js';
 import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admin.js';
 import { initPalette } from './palette.js';
+import { initHealth, showHealth, onHealthAlert } from './health.js';
+import { initWebhooks, showWebhooks } from './webhooks.js';
 
 const THEME_KEY = 'hearth.theme';
-const ADMIN_VIEWS = ['settings', 'users', 'audit'];
-const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', denied: 'Not allowed' };
+const ADMIN_VIEWS = ['settings', 'users', 'audit', 'health', 'webhooks'];
+const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', health: 'Health', webhooks: 'Webhooks', denied: 'Not allowed' };
 let currentView = null;
 
 // ---------------------------------------------------------------- theme
@@ -62,6 +64,8 @@ function route() {
   else if (r.view === 'settings') showSettings();
   else if (r.view === 'users') showUsers();
   else if (r.view === 'audit') showAudit();
+  else if (r.view === 'health') showHealth();
+  else if (r.view === 'webhooks') showWebhooks();
 }
 
 const go = (hash) => { if (location.hash === hash) route(); else location.hash = hash; };
@@ -185,6 +189,7 @@ function connectSocket() {
   socket.on('sla_alert', inbox.onSlaAlert);
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
+  socket.on('health_alert', onHealthAlert);
 }
 
 async function recheckSession(socket) {
@@ -222,7 +227,9 @@ function commands() {
   if (isAdmin()) {
     list.push({ label: 'Go to Settings', run: () => go('#/settings') },
       { label: 'Go to Users', run: () => go('#/users') },
-      { label: 'Go to Audit trail', run: () => go('#/audit') });
+      { label: 'Go to Audit trail', run: () => go('#/audit') },
+      { label: 'Go to Health', run: () => go('#/health') },
+      { label: 'Go to Webhooks', run: () => go('#/webhooks') });
   }
   if (currentView === 'inbox' && inbox.hasOpenTicket()) {
     list.push({ label: 'Resolve this ticket', hint: 'e', run: inbox.resolveOpen },
@@ -249,6 +256,8 @@ function init() {
 
   inbox.initInbox();
   initKb();
+  initHealth();
+  initWebhooks();
   initAdmin({ companyChanged: renderCompany, usersChanged: inbox.renderAssignees });
   initPalette({
     commands,

@@ -1,0 +1,66 @@
+"""In a real browser against a real server: the health panel shows the local model unreachable
+(Ollama pointed at a closed port) with its alert, and a webhook is added, tested and delivered."""
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+from tests.live import LiveServer, cli
+from tests.ops.receiver import Receiver
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def ops_server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e-ops") / "data"
+    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
+               "owner@corner.test", "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
+    assert made.returncode == 0, made.stderr
+    # port 9 on loopback refuses connections: the local model is unreachable, whatever runs here
+    (data / "settings.json").write_text(json.dumps({"ollama_host": "http://127.0.0.1:9"}))
+    live = LiveServer(data).start()
+    yield live
+    live.stop()
+
+
+def test_health_panel_shows_the_local_model_unreachable(ops_server, context_factory):
+    page = context_factory().new_page()
+    login(page, ops_server.url, "owner@corner.test")
+    page.get_by_test_id("nav-health").click()
+    local = page.get_by_test_id("health-local")
+    expect(local).to_have_attribute("data-state", "unreachable")
+    expect(local).to_contain_text("Unreachable")
+    expect(local).to_contain_text("127.0.0.1:9")
+    expect(page.get_by_test_id("health-cloud")).to_have_attribute("data-state", "offline-only")
+    alert = page.get_by_test_id("health-alerts").get_by_test_id("health-alert")
+    expect(alert).to_have_attribute("data-kind", "local_model")
+    expect(alert).to_contain_text("Local model")
+    expect(page.get_by_test_id("health-failure-rate")).to_contain_text("alert above 5%")
+
+
+def test_a_webhook_is_added_tested_and_its_delivery_listed(ops_server, context_factory):
+    receiver = Receiver()
+    try:
+        page = context_factory().new_page()
+        login(page, ops_server.url, "owner@corner.test")
+        page.get_by_test_id("nav-webhooks").click()
+        page.get_by_test_id("webhook-url").fill("ftp://example.com/x")
+        page.get_by_test_id("webhook-add").click()
+        expect(page.locator('[data-error-for="url"]')).to_contain_text("http:// or https://")
+
+        page.get_by_test_id("webhook-url").fill(receiver.url)
+        page.get_by_test_id("webhook-add").click()
+        secret = page.get_by_test_id("webhook-secret")
+        expect(secret).to_contain_text("whsec_")
+        row = page.get_by_test_id("webhook-row")
+        expect(row).to_contain_text(receiver.url)
+        row.get_by_test_id("webhook-test").click()
+        delivery = page.get_by_test_id("webhook-delivery").filter(has_text="webhook.test")
+        expect(delivery).to_have_attribute("data-status", "delivered", timeout=15_000)  # the page re-polls
+        expect(delivery).to_contain_text("HTTP 200")
+        assert [r.headers["X-Hearth-Event"] for r in receiver.received] == ["webhook.test"]
+    finally:
+        receiver.close()
