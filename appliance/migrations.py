@@ -1,5 +1,6 @@
 """Schema versions: numbered SQL files in ``appliance/schema/``, each applied once, in order, in
-its own transaction. To change the schema add the next file; never edit one that has shipped."""
+its own transaction. A file's number is its version. To change the schema add a file with a higher
+number; never edit one that has shipped."""
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,10 @@ from peewee import Database
 logger = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-MIGRATIONS = sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
-SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATIONS = {int(path.name[:4]): path for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))}
+if len(MIGRATIONS) != len(list(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))):
+    raise RuntimeError(f"two schema files in {SCHEMA_DIR} share a number; each version needs its own")
+SCHEMA_VERSION = max(MIGRATIONS)
 
 
 def _statements(sql: str) -> list[str]:
@@ -33,7 +36,9 @@ def migrate(db: Database) -> int:
             f"the database has schema version {version}, newer than this Hearth ({SCHEMA_VERSION}); "
             "upgrade Hearth or restore an older backup"
         )
-    for number, path in enumerate(MIGRATIONS[version:], start=version + 1):
+    for number, path in sorted(MIGRATIONS.items()):
+        if number <= version:
+            continue
         with db.atomic():
             for statement in _statements(path.read_text(encoding="utf-8")):
                 db.execute_sql(statement)
