@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("offline_only", bool, True, "Never send anything beyond this machine and the LAN (no cloud model)."),
     Setting("openai_base_url", str, "", "OpenAI-compatible API for the optional cloud fallback (empty: OpenAI's default)."),
     Setting("openai_model", str, "gpt-4o-mini", "Cloud model for the optional fallback."),
+    Setting("reports_max_days", int, 366, "Longest date range a report may cover, in days."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -98,6 +99,7 @@ class Settings:
     offline_only: bool
     openai_base_url: str
     openai_model: str
+    reports_max_days: int
     secret_key: str = dataclasses.field(repr=False, default="")
 
     @property

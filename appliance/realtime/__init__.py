@@ -58,6 +58,13 @@ def init_app(socketio: SocketIO, services: Services) -> None:
         socketio.emit("sla_alert", {**serializers.sla_event(event["event"]), "ticket": serializers.ticket(event["ticket"])},
                       to=agents_room(event["company_id"]), namespace="/agent")
 
+    def ticket_rated(_name, event):
+        ticket = event["ticket"]
+        rating = {"ticket_id": ticket.id, "csat": serializers.csat(ticket)}
+        socketio.emit("ticket_rated", rating, to=agents_room(event["company_id"]), namespace="/agent")
+        socketio.emit("rated", {"ticket_id": ticket.id, "score": ticket.csat_score},
+                      to=visitor_room(ticket.customer_id), namespace="/widget")
+
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
@@ -70,3 +77,4 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)
+    services.bus.subscribe(events.TICKET_RATED, ticket_rated)
