@@ -6,10 +6,11 @@ import * as inbox from './inbox.js';
 import { initKb, showKb, resetKb, onImportProgress } from './kb.js';
 import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admin.js';
 import { initPalette } from './palette.js';
+import { initReports, showReports } from './reports.js';
 
 const THEME_KEY = 'hearth.theme';
-const ADMIN_VIEWS = ['settings', 'users', 'audit'];
-const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', denied: 'Not allowed' };
+const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports'];
+const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', reports: 'Reports', denied: 'Not allowed' };
 let currentView = null;
 
 // ---------------------------------------------------------------- theme
@@ -62,6 +63,7 @@ function route() {
   else if (r.view === 'settings') showSettings();
   else if (r.view === 'users') showUsers();
   else if (r.view === 'audit') showAudit();
+  else if (r.view === 'reports') showReports();
 }
 
 const go = (hash) => { if (location.hash === hash) route(); else location.hash = hash; };
@@ -222,7 +224,8 @@ function commands() {
   if (isAdmin()) {
     list.push({ label: 'Go to Settings', run: () => go('#/settings') },
       { label: 'Go to Users', run: () => go('#/users') },
-      { label: 'Go to Audit trail', run: () => go('#/audit') });
+      { label: 'Go to Audit trail', run: () => go('#/audit') },
+      { label: 'Go to Reports', run: () => go('#/reports') });
   }
   if (currentView === 'inbox' && inbox.hasOpenTicket()) {
     list.push({ label: 'Resolve this ticket', hint: 'e', run: inbox.resolveOpen },
@@ -249,6 +252,7 @@ function init() {
 
   inbox.initInbox();
   initKb();
+  initReports();
   initAdmin({ companyChanged: renderCompany, usersChanged: inbox.renderAssignees });
   initPalette({
     commands,
