@@ -48,6 +48,8 @@ def test_rating_then_reports_chart_and_csv(desk, context_factory, tmp_path):
     expect(customer.get_by_test_id("widget-rating-error")).to_contain_text("Choose a score")
     customer.locator('label[for="hw-score-4"]').click()
     customer.get_by_test_id("widget-rating-comment").fill("Friendly and quick")
+    ARTIFACTS.mkdir(exist_ok=True)
+    customer.screenshot(path=str(ARTIFACTS / "widget-rating.png"))
     customer.get_by_test_id("widget-rating-submit").click()
     expect(customer.get_by_test_id("widget-rating-thanks")).to_be_visible()
     expect(rating).to_be_hidden()

@@ -563,6 +563,7 @@
   input.addEventListener('blur', stopTyping);
   solvedBtn.addEventListener('click', markSolved);
   ratingForm.addEventListener('submit', sendRating);
+  ratingForm.addEventListener('change', function () { ratingError.textContent = ''; });
 
   if (embedded) {
     document.documentElement.classList.add('hw-embedded');
