@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from peewee import Case, fn
+
 from ..domain.models import Company, Message, SlaEvent, SlaPolicy, Ticket
 from ..errors import BadRequest
 from .base import Service
@@ -52,8 +54,15 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _minutes(later: datetime, earlier: datetime) -> float:
-    return (later - earlier).total_seconds() / 60
+def _minutes_between(later, earlier):
+    """SQL: minutes from ``earlier`` to ``later`` (NULL when ``later`` is NULL)."""
+    return (fn.julianday(later).coerce(False) - fn.julianday(earlier).coerce(False)) * 1440
+
+
+def _quarter(column):
+    """SQL: the UTC quarter-hour a timestamp falls in, as 'YYYY-MM-DD HH:MM'."""
+    minute = (fn.strftime("%M", column).coerce(False).cast("INTEGER") / 15) * 15
+    return fn.strftime("%Y-%m-%d %H:", column).coerce(False).concat(fn.printf("%02d", minute).coerce(False))
 
 
 def parse_range(start: Any, end: Any, max_days: int) -> tuple[date, date]:
@@ -94,80 +103,96 @@ class ReportService(Service):
         def utc(day: date) -> datetime:
             return datetime.combine(day, time(0), tz).astimezone(timezone.utc).replace(tzinfo=None)
 
-        def local(moment: datetime) -> datetime:
-            return moment.replace(tzinfo=timezone.utc).astimezone(tz)
-
         lo, hi = utc(first), utc(last + timedelta(days=1))
-        tickets = list(Ticket.select(Ticket.id, Ticket.priority, Ticket.status, Ticket.created_at,
-                                     Ticket.first_response_at, Ticket.resolved_at, Ticket.resolved_by,
-                                     Ticket.csat_score)
-                       .where((Ticket.company == company) & (Ticket.created_at >= lo) & (Ticket.created_at < hi)))
-        ids = [t.id for t in tickets]
-        human_answered = {tid for (tid,) in Message.select(Message.ticket).where(
-            (Message.company == company) & Message.ticket.in_(ids) & (Message.author_role == "agent")
-            & (Message.private == False)).distinct().tuples()}  # noqa: E712
-        breached = {tid for (tid,) in SlaEvent.select(SlaEvent.ticket).where(
-            (SlaEvent.company == company) & SlaEvent.ticket.in_(ids) & (SlaEvent.kind == "breach")).distinct().tuples()}
-
-        resolved = [t for t in tickets if t.resolved_at is not None and t.status in ("resolved", "closed")]
-        deflected = [t for t in resolved if t.id not in human_answered]
-        first_response = [_minutes(t.first_response_at, t.created_at) for t in tickets if t.first_response_at]
-        resolution = [_minutes(t.resolved_at, t.created_at) for t in resolved]
+        in_range = (Ticket.company == company) & (Ticket.created_at >= lo) & (Ticket.created_at < hi)
+        human = Message.select(Message.id).where((Message.ticket == Ticket.id) & (Message.author_role == "agent")
+                                                 & (Message.private == False))  # noqa: E712
+        breach = SlaEvent.select(SlaEvent.id).where((SlaEvent.ticket == Ticket.id) & (SlaEvent.kind == "breach"))
+        rows = (Ticket.select(Ticket.priority, Ticket.status, Ticket.resolved_by, Ticket.csat_score,
+                              _minutes_between(Ticket.first_response_at, Ticket.created_at).alias("fr"),
+                              _minutes_between(Ticket.resolved_at, Ticket.created_at).alias("res"),
+                              fn.EXISTS(human).alias("human"), fn.EXISTS(breach).alias("breach"))
+                .where(in_range).tuples())
 
         policy = SlaPolicy.get_or_none(SlaPolicy.company == company)
         targets = (policy.targets or {}) if policy else {}
-        with_targets = [t for t in tickets if any(t.priority in per for per in targets.values())]
-        compliant = [t for t in with_targets if t.id not in breached]
+        tickets = resolved = resolved_by_ai = deflected = with_targets = compliant = 0
+        first_response: list[float] = []
+        resolution: list[float] = []
+        ratings: list[int] = []
+        for priority, status, by, score, fr, res, was_answered, was_breached in rows:
+            tickets += 1
+            if fr is not None:
+                first_response.append(fr)
+            if res is not None and status in ("resolved", "closed"):
+                resolved += 1
+                resolved_by_ai += by == "ai"
+                deflected += not was_answered
+                resolution.append(res)
+            if any(priority in per for per in targets.values()):
+                with_targets += 1
+                compliant += not was_breached
+            if score is not None:
+                ratings.append(score)
 
-        ratings = [t.csat_score for t in tickets if t.csat_score is not None]
+        # Counts per UTC quarter-hour (every time zone's offset is a whole number of quarter hours),
+        # then moved to local time: exact, and the database does the counting.
+        def local(bucket: str) -> datetime:
+            return datetime.fromisoformat(bucket).replace(tzinfo=timezone.utc).astimezone(tz)
 
-        # tickets per local day (every day of the range, zeros included)
         per_day = {first + timedelta(days=i): [0, 0, 0] for i in range((last - first).days + 1)}
-        for t in tickets:
-            per_day[local(t.created_at).date()][0] += 1
-        for resolved_at, by in (Ticket.select(Ticket.resolved_at, Ticket.resolved_by)
-                                .where((Ticket.company == company) & (Ticket.resolved_at >= lo)
-                                       & (Ticket.resolved_at < hi)).tuples()):
-            row = per_day[local(resolved_at).date()]
-            row[1] += 1
-            row[2] += by == "ai"
+        created_q = _quarter(Ticket.created_at)
+        for bucket, n in (Ticket.select(created_q, fn.COUNT(Ticket.id)).where(in_range)
+                          .group_by(created_q).tuples()):
+            per_day[local(bucket).date()][0] += n
+        resolved_q = _quarter(Ticket.resolved_at)
+        for bucket, n, by_ai in (Ticket.select(resolved_q, fn.COUNT(Ticket.id),
+                                               fn.SUM(Case(None, [(Ticket.resolved_by == "ai", 1)], 0)))
+                                 .where((Ticket.company == company) & (Ticket.resolved_at >= lo)
+                                        & (Ticket.resolved_at < hi))
+                                 .group_by(resolved_q).tuples()):
+            row = per_day[local(bucket).date()]
+            row[1] += n
+            row[2] += by_ai
 
         # messages written in the range: customers' by hour and weekday, the AI's answers
+        written = ((Message.company == company) & (Message.created_at >= lo) & (Message.created_at < hi)
+                   & (Message.private == False))  # noqa: E712
         hours, weekdays = [0] * 24, [0] * 7
+        message_q = _quarter(Message.created_at)
+        for bucket, n in (Message.select(message_q, fn.COUNT(Message.id))
+                          .where(written & (Message.author_role == "customer")).group_by(message_q).tuples()):
+            moment = local(bucket)
+            hours[moment.hour] += n
+            weekdays[moment.weekday()] += n
         latencies: list[float] = []
         answers: dict[tuple[str, str], list[int]] = {}
         cache_hits = cache_lookups = 0
-        rows = (Message.select(Message.author_role, Message.created_at, Message.metadata)
-                .where((Message.company == company) & (Message.created_at >= lo) & (Message.created_at < hi)
-                       & (Message.private == False) & Message.author_role.in_(["customer", "ai"])).tuples())  # noqa: E712
-        for role, created_at, meta in rows:
-            if role == "customer":
-                moment = local(created_at)
-                hours[moment.hour] += 1
-                weekdays[moment.weekday()] += 1
-                continue
-            meta = meta or {}
-            if isinstance(meta.get("latency_ms"), (int, float)):
-                latencies.append(float(meta["latency_ms"]))
-            cached = meta.get("cached")
-            if isinstance(cached, bool):
+        ai_rows = (Message.select(fn.json_extract(Message.metadata, "$.latency_ms").coerce(False),
+                                  fn.json_type(Message.metadata, "$.cached").coerce(False),
+                                  fn.json_extract(Message.metadata, "$.provider").coerce(False),
+                                  fn.json_extract(Message.metadata, "$.model").coerce(False))
+                   .where(written & (Message.author_role == "ai")).tuples())
+        for latency, cached, provider, model in ai_rows:
+            if isinstance(latency, (int, float)):
+                latencies.append(float(latency))
+            if cached in ("true", "false"):
                 cache_lookups += 1
-                cache_hits += cached
-            key = (str(meta.get("provider") or "unknown"), str(meta.get("model") or ""))
-            counts = answers.setdefault(key, [0, 0])
+                cache_hits += cached == "true"
+            counts = answers.setdefault((str(provider or "unknown"), str(model or "")), [0, 0])
             counts[0] += 1
-            counts[1] += cached is True
+            counts[1] += cached == "true"
 
         summary = {
-            "tickets": len(tickets),
-            "resolved": len(resolved),
-            "resolved_by_ai": sum(1 for t in resolved if t.resolved_by == "ai"),
-            "deflected": len(deflected),
-            "deflection_rate": _share(len(deflected), len(resolved)),
+            "tickets": tickets,
+            "resolved": resolved,
+            "resolved_by_ai": resolved_by_ai,
+            "deflected": deflected,
+            "deflection_rate": _share(deflected, resolved),
             "first_response": self._times(first_response),
             "resolution": self._times(resolution),
-            "sla": {"tickets_with_targets": len(with_targets), "breached": len(with_targets) - len(compliant),
-                    "compliance": _share(len(compliant), len(with_targets))},
+            "sla": {"tickets_with_targets": with_targets, "breached": with_targets - compliant,
+                    "compliance": _share(compliant, with_targets)},
             "csat": {"count": len(ratings),
                      "average": _round(sum(ratings) / len(ratings)) if ratings else None,
                      "distribution": {str(s): ratings.count(s) for s in range(1, 6)}},
