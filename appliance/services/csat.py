@@ -14,6 +14,10 @@ COMMENT_LENGTH = 1000
 RATABLE = ("resolved", "closed")
 
 
+class AlreadyRated(Conflict):
+    code = "already_rated"
+
+
 class CsatService(Service):
     def _own_ticket(self, company: Company, customer: Customer, ticket_id: Any) -> Ticket:
         """The customer's own ticket; anyone else's (or another company's) answers NotFound."""
@@ -41,7 +45,7 @@ class CsatService(Service):
             stored = (Ticket.update(csat_score=score, csat_comment=comment, csat_at=now)
                       .where((Ticket.id == ticket.id) & Ticket.csat_score.is_null()).execute())
             if not stored:
-                raise Conflict("this conversation has already been rated")
+                raise AlreadyRated("this conversation has already been rated")
             self.audit(company, None, "ticket.rated", "ticket", ticket.id, score=score)
         ticket = Ticket.get_by_id(ticket.id)
         self.bus.publish(events.TICKET_RATED, company_id=company.id, ticket=ticket)

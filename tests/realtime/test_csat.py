@@ -45,7 +45,7 @@ def test_a_rating_is_stored_once_and_reaches_the_agents_live(resolved, agent_soc
     assert detail["csat"]["score"] == 5 and detail["csat"]["rated_at"] and detail["resolved_by"] == "agent"
 
     again = rate(customer, ticket_id=ticket_id, score=1)
-    assert again["ok"] is False and again["error"]["status"] == 409
+    assert again["ok"] is False and again["error"]["status"] == 409 and again["error"]["code"] == "already_rated"
     assert Ticket.get_by_id(ticket_id).csat_score == 5
 
 

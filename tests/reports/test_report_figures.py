@@ -65,6 +65,16 @@ def test_dates_are_the_companys_local_dates(services, clock):
     assert report.tables["tickets_per_day"].rows == [["2026-11-03", 2, 2, 1]]  # T2 (06:00) and T4 resolved
 
 
+def test_half_hour_time_zones_count_exactly(services, clock):
+    week = build_week(services, clock)
+    tenant = week["tenant"]
+    services.sla.set_policy(tenant.company, tenant.admin, targets={"first_response": {"normal": 15}},
+                            hours={"tz": "Asia/Kolkata"})
+    report = services.reports.build(tenant.company, "2026-11-02", "2026-11-04")
+    # UTC+5:30: 09:00 → 14:30, 10:00 → 15:30, 11:00 → 16:30, 14:00 and 14:10 → 19:30/19:40, 15:00 → 20:30
+    assert {h: n for h, n in report.tables["busiest_hours"].rows if n} == {14: 2, 15: 1, 16: 1, 19: 2, 20: 1}
+
+
 def test_another_companys_data_never_counts(services, clock):
     build_week(services, clock, "acme")
     globex = Tenant(services, "globex")

@@ -426,7 +426,7 @@ function renderHead() {
 function renderCsat(t) {
   const el = $('#t-csat');
   const by = t.resolved_by === 'ai' ? 'Resolved by the AI (the customer said it answered their question)'
-    : t.resolved_by === 'agent' && t.status !== 'bot' && t.resolved_at ? 'Resolved by an agent' : '';
+    : t.resolved_by === 'agent' ? 'Resolved by an agent' : '';
   const rating = t.csat && typeof t.csat.score === 'number' ? t.csat : null;
   el.hidden = !by && !rating;
   el.dataset.score = rating ? String(rating.score) : '';

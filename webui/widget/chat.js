@@ -454,7 +454,7 @@
     socket.timeout(ACK_TIMEOUT_MS).emit('rate', data, function (err, res) {
       submit.disabled = false;
       if (!err && res && res.ok) { thank(ticketId); return; }
-      if (res && res.error && res.error.status === 409 && /already/.test(res.error.message || '')) { thank(ticketId); return; }
+      if (res && res.error && res.error.code === 'already_rated') { thank(ticketId); return; } // rated in another tab
       ratingError.textContent = err ? 'The server did not answer. Please try again.'
         : (res && res.error && res.error.message) || 'Your rating was not saved.';
     });
