@@ -16,6 +16,7 @@ from .events import EventBus
 from .services import Services
 from .settings import Settings
 from .web import admin, ai, articles, auth, errors, ops, pages, tickets, webhooks
+from .web import reports as reports_web
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     api = errors.HearthApi(app)
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, webhooks.blp, ops.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(reports_web.blp)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)

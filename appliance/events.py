@@ -24,6 +24,7 @@ IMPORT_PROGRESS = "import.progress"    # job_id, done, total, state ("running"|"
 SLA_EVENT = "sla.event"                # ticket, event (SlaEvent: warning or breach), notify_admins
 KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: caches must forget)
 HEALTH_ALERT = "health.alert"          # alert (services.health.Alert: raised or cleared)
+TICKET_RATED = "ticket.rated"          # ticket (its csat_score, csat_comment, csat_at are set)
 
 
 class EventBus:

@@ -41,7 +41,15 @@ def ticket(t: Ticket) -> dict[str, Any]:
         "first_response_at": iso(t.first_response_at), "waiting_since": iso(t.waiting_since),
         "resolved_at": iso(t.resolved_at), "last_message_at": iso(t.last_message_at),
         "last_message_preview": t.last_message_preview,
+        "resolved_by": t.resolved_by, "csat": csat(t),
     }
+
+
+def csat(t: Ticket) -> dict[str, Any] | None:
+    """The customer's rating of the ticket, if they gave one."""
+    if t.csat_score is None:
+        return None
+    return {"score": t.csat_score, "comment": t.csat_comment, "rated_at": iso(t.csat_at)}
 
 
 def message(m: Message) -> dict[str, Any]:

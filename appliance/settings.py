@@ -60,6 +60,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("health_max_failure_rate", float, 0.05, "Alert when more than this share of AI answers saw a model fail (0.05 = 5%)."),
     Setting("health_max_p95_seconds", float, 5.0, "Alert when the AI's 95th-percentile answer time exceeds this many seconds."),
     Setting("health_max_cache_miss_rate", float, 0.4, "Alert when more than this share of knowledge-base questions miss the answer cache (0.4 = 40%)."),
+    Setting("reports_max_days", int, 366, "Longest date range a report may cover, in days."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -121,6 +122,7 @@ class Settings:
     health_max_failure_rate: float
     health_max_p95_seconds: float
     health_max_cache_miss_rate: float
+    reports_max_days: int
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line

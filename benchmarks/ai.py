@@ -131,7 +131,7 @@ def bench_pipeline(quick: bool) -> None:
         line("customer message -> first AI token", overhead, "(target p95 <= 50 ms)")
         line("  first token -> reply stored", model)
         line("cached answer, message -> stored reply", cached, "(target p95 <= 20 ms)")
-        print(f"  cache: {responder.cache.stats()}")
+        print(f"  cache: {responder.cache.stats(company.id)}")
         close_database()
 
 

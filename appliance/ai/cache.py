@@ -21,12 +21,15 @@ class CachedAnswer:
 
 
 class AnswerCache:
+    """Hits and misses are counted per company (since start): one company's traffic never shows in
+    another's hit rate."""
+
     def __init__(self, per_company: int = 500):
         self.per_company = per_company
         self._entries: dict[int, OrderedDict[str, CachedAnswer]] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._hits: dict[int, int] = {}
+        self._misses: dict[int, int] = {}
 
     def get(self, company_id: int, question: str) -> CachedAnswer | None:
         key = normalise_question(question)
@@ -34,10 +37,10 @@ class AnswerCache:
             entries = self._entries.get(company_id)
             answer = entries.get(key) if entries else None
             if answer is None:
-                self.misses += 1
+                self._misses[company_id] = self._misses.get(company_id, 0) + 1
                 return None
             entries.move_to_end(key)
-            self.hits += 1
+            self._hits[company_id] = self._hits.get(company_id, 0) + 1
             return answer
 
     def put(self, company_id: int, question: str, answer: CachedAnswer) -> None:
@@ -55,6 +58,9 @@ class AnswerCache:
         with self._lock:
             self._entries.pop(company_id, None)
 
-    def stats(self) -> dict[str, float]:
-        total = self.hits + self.misses
-        return {"hits": self.hits, "misses": self.misses, "hit_rate": self.hits / total if total else 0.0}
+    def stats(self, company_id: int) -> dict[str, float]:
+        """This company's lookups since start: hits, misses and the share of hits."""
+        with self._lock:
+            hits, misses = self._hits.get(company_id, 0), self._misses.get(company_id, 0)
+        total = hits + misses
+        return {"hits": hits, "misses": misses, "hit_rate": hits / total if total else 0.0}

@@ -200,7 +200,7 @@ class AIResponder:
         result = generate(self.chains.for_company(company), request, on_token=on_token, on_reset=on_reset)
         base_meta["sources"] = cited_sources(result.text, decision.sources)
         metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
-                    "latency_ms": _ms(started),
+                    "cached": False, "latency_ms": _ms(started),
                     "first_token_ms": round((first_token[0] - started) * 1000) if first_token else None,
                     "fallbacks": result.failures}
         self.tickets.post_ai_message(company, ticket, body=result.text, metadata=metadata)

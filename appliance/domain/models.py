@@ -115,6 +115,13 @@ class Ticket(BaseModel):
     last_message_preview = CharField(max_length=200, default="")
     intent = CharField(max_length=200, null=True)
     entities = JSONField(default=dict)
+    # Who resolved it: "agent" (resolved_by_user says who) or "ai" (the customer said the AI answered).
+    resolved_by = CharField(max_length=16, null=True)
+    resolved_by_user = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    # The customer's satisfaction rating (1-5), given once after resolution.
+    csat_score = IntegerField(null=True)
+    csat_comment = TextField(null=True)
+    csat_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (

@@ -64,6 +64,12 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     def health_alert(_name, event):
         socketio.emit("health_alert", event["alert"].to_dict(), to=admins_room(event["company_id"]),
                       namespace="/agent")
+    def ticket_rated(_name, event):
+        ticket = event["ticket"]
+        rating = {"ticket_id": ticket.id, "csat": serializers.csat(ticket)}
+        socketio.emit("ticket_rated", rating, to=agents_room(event["company_id"]), namespace="/agent")
+        socketio.emit("rated", {"ticket_id": ticket.id, "score": ticket.csat_score},
+                      to=visitor_room(ticket.customer_id), namespace="/widget")
 
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
@@ -78,3 +84,4 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)
     services.bus.subscribe(events.HEALTH_ALERT, health_alert)
+    services.bus.subscribe(events.TICKET_RATED, ticket_rated)

@@ -48,6 +48,7 @@ class WidgetNamespace(Namespace):
                 "customer": {"id": customer.id, "name": customer.name},
                 "ticket_id": ticket.id if ticket else None,
                 "ticket_status": ticket.status if ticket else None,
+                "ticket_rated": ticket.csat_score is not None if ticket else False,
                 "messages": [serializers.public_message(m) for m in messages],
                 "company": serializers.public_company(company),
             })
@@ -87,3 +88,18 @@ class WidgetNamespace(Namespace):
         data = payload(data)
         _, customer = self._visitor()
         self.services.customers.identify(customer, name=data.get("name"), email=data.get("email"))
+
+    @event_handler
+    def on_rate(self, data=None):
+        data = payload(data, "ticket_id", "score")
+        company, customer = self._visitor()
+        ticket = self.services.csat.rate(company, customer, data["ticket_id"], score=data["score"],
+                                         comment=data.get("comment"))
+        return {"ticket_id": ticket.id, "score": ticket.csat_score}
+
+    @event_handler
+    def on_ai_solved(self, data=None):
+        data = payload(data, "ticket_id")
+        company, customer = self._visitor()
+        ticket = self.services.csat.resolve_by_ai(company, customer, data["ticket_id"])
+        return {"ticket_id": ticket.id, "status": ticket.status}

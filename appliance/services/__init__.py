@@ -10,7 +10,9 @@ from ..events import EventBus
 from ..settings import Settings
 from .articles import ArticleService
 from .companies import CompanyService
+from .csat import CsatService
 from .customers import CustomerService
+from .reports import ReportService
 from .sla import SlaService
 from .tickets import TicketService
 from .users import UserService
@@ -41,6 +43,8 @@ class Services:
     tickets: TicketService
     articles: ArticleService
     sla: SlaService
+    csat: CsatService
+    reports: ReportService
     knowledge: "KnowledgeService | None" = None
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
@@ -63,6 +67,8 @@ class Services:
             tickets=TicketService(settings, bus, clock),
             articles=ArticleService(settings, bus, clock),
             sla=SlaService(settings, bus, clock),
+            csat=CsatService(settings, bus, clock),
+            reports=ReportService(settings, bus, clock),
             spawn=spawn,
         )
         if with_ai:

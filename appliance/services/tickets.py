@@ -184,10 +184,12 @@ class TicketService(Service):
                 changes["status"] = [ticket.status, status]
                 ticket.status = status
                 if status in ("resolved", "closed"):
+                    if ticket.resolved_at is None:
+                        ticket.resolved_by, ticket.resolved_by_user = "agent", actor
                     ticket.resolved_at = ticket.resolved_at or now
                     ticket.waiting_since = None
                 else:
-                    ticket.resolved_at = None
+                    ticket.resolved_at = ticket.resolved_by = ticket.resolved_by_user = None
         if "priority" in fields:
             priority = fields["priority"]
             if priority not in PRIORITIES:

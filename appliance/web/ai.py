@@ -31,5 +31,5 @@ def ai_status():
     chains = hearth.responder.chains
     statuses = chains.statuses(g.company)
     return {"providers": [s.__dict__ for s in statuses], "offline_only": hearth.settings.offline_only,
-            "cloud_allowed": chains.cloud_allowed(g.company), "cache": hearth.responder.cache.stats(),
+            "cloud_allowed": chains.cloud_allowed(g.company), "cache": hearth.responder.cache.stats(g.company.id),
             "embedder": hearth.settings.embedder}

@@ -149,6 +149,12 @@ class MessageOut(Schema):
     metadata = fields.Dict()
 
 
+class CsatOut(Schema):
+    score = fields.Integer(metadata={"description": "1 (bad) to 5 (great)"})
+    comment = fields.String(allow_none=True)
+    rated_at = fields.String()
+
+
 class TicketOut(Schema):
     id = fields.Integer()
     number = fields.Integer()
@@ -165,6 +171,9 @@ class TicketOut(Schema):
     resolved_at = fields.String(allow_none=True)
     last_message_at = fields.String()
     last_message_preview = fields.String()
+    resolved_by = fields.String(allow_none=True, metadata={"description": "agent, ai (the customer said the AI "
+                                                                          "answered) or null"})
+    csat = fields.Nested(CsatOut, allow_none=True)
 
 
 class SlaTargetOut(Schema):
@@ -351,3 +360,23 @@ class HealthOut(Schema):
     thresholds = fields.Dict()
     alerts = fields.List(fields.Dict())
     history = fields.List(fields.Dict())
+# ---- reports --------------------------------------------------------------------------------
+
+
+class ReportQuery(Schema):
+    # the service checks the dates (format, order, span) and names the field at fault
+    from_ = fields.String(required=True, data_key="from", metadata={"description": "first day, YYYY-MM-DD"})
+    to = fields.String(required=True, metadata={"description": "last day (included), YYYY-MM-DD"})
+
+
+class ReportTableOut(Schema):
+    columns = fields.List(fields.String())
+    rows = fields.List(fields.List(fields.Raw()))
+
+
+class ReportOut(Schema):
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    timezone = fields.String()
+    summary = fields.Dict()
+    tables = fields.Dict(keys=fields.String(), values=fields.Nested(ReportTableOut))

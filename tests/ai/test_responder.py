@@ -97,7 +97,7 @@ def test_answers_are_cached_until_the_knowledge_base_changes(visitor, fake_ollam
     assert len(fake_ollama.chat_requests()) == 1
     last = Message.select().where(Message.author_role == "ai").order_by(Message.id.desc()).get()
     assert last.metadata["cached"] is True
-    assert hearth.responder.cache.stats()["hits"] == 1
+    assert hearth.responder.cache.stats(shop.company.id)["hits"] == 1
     article = hearth.articles.list(shop.company)[0][0]
     hearth.articles.update(shop.company, shop.admin, article.id, title=article.title, body=article.body + " Edited.")
     ask(visitor, "How long until I get my refund?", "c3")

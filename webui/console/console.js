@@ -9,9 +9,12 @@ import { initPalette } from './palette.js';
 import { initHealth, showHealth, onHealthAlert } from './health.js';
 import { initWebhooks, showWebhooks } from './webhooks.js';
 
+
+import { initReports, showReports } from './reports.js';
+
 const THEME_KEY = 'hearth.theme';
-const ADMIN_VIEWS = ['settings', 'users', 'audit', 'health', 'webhooks'];
-const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', health: 'Health', webhooks: 'Webhooks', denied: 'Not allowed' };
+const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports', 'health', 'webhooks'];
+const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', reports: 'Reports', health: 'Health', webhooks: 'Webhooks', denied: 'Not allowed' };
 let currentView = null;
 
 // ---------------------------------------------------------------- theme
@@ -66,6 +69,7 @@ function route() {
   else if (r.view === 'audit') showAudit();
   else if (r.view === 'health') showHealth();
   else if (r.view === 'webhooks') showWebhooks();
+  else if (r.view === 'reports') showReports();
 }
 
 const go = (hash) => { if (location.hash === hash) route(); else location.hash = hash; };
@@ -229,7 +233,8 @@ function commands() {
       { label: 'Go to Users', run: () => go('#/users') },
       { label: 'Go to Audit trail', run: () => go('#/audit') },
       { label: 'Go to Health', run: () => go('#/health') },
-      { label: 'Go to Webhooks', run: () => go('#/webhooks') });
+      { label: 'Go to Webhooks', run: () => go('#/webhooks') },
+      { label: 'Go to Reports', run: () => go('#/reports') });
   }
   if (currentView === 'inbox' && inbox.hasOpenTicket()) {
     list.push({ label: 'Resolve this ticket', hint: 'e', run: inbox.resolveOpen },
@@ -258,6 +263,7 @@ function init() {
   initKb();
   initHealth();
   initWebhooks();
+  initReports();
   initAdmin({ companyChanged: renderCompany, usersChanged: inbox.renderAssignees });
   initPalette({
     commands,

@@ -416,9 +416,26 @@ function renderHead() {
     t.waiting_since ? h('span.waiting-text', {}, ' · waiting since ', timeEl(t.waiting_since)) : null));
   $('#t-status').value = t.status;
   $('#t-bot-banner').hidden = t.status !== 'bot';
+  renderCsat(t);
   $('#t-priority').value = t.priority;
   renderAssignees();
   renderSlaStrip();
+}
+
+// Who resolved the ticket and the customer's rating (arrives live with ticket_updated).
+function renderCsat(t) {
+  const el = $('#t-csat');
+  const by = t.resolved_by === 'ai' ? 'Resolved by the AI (the customer said it answered their question)'
+    : t.resolved_by === 'agent' ? 'Resolved by an agent' : '';
+  const rating = t.csat && typeof t.csat.score === 'number' ? t.csat : null;
+  el.hidden = !by && !rating;
+  el.dataset.score = rating ? String(rating.score) : '';
+  el.replaceChildren(
+    by ? h('span.muted', {}, by) : null,
+    by && rating ? h('span.muted', {}, ' · ') : null,
+    rating ? h('span', {}, h('strong', {}, `Customer rating: ${rating.score}/5`),
+      h('span.csat-stars', { 'aria-hidden': 'true' }, ` ${'★'.repeat(rating.score)}${'☆'.repeat(5 - rating.score)}`),
+      rating.comment ? h('q.csat-comment', {}, rating.comment) : null) : null);
 }
 
 // The open ticket's SLA targets under the header, ticking every second while shown.

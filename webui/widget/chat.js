@@ -20,6 +20,8 @@
   var app = $('hw-app'), title = $('hw-title'), statusEl = $('hw-status'), list = $('hw-messages');
   var typingEl = $('hw-typing'), form = $('hw-composer'), input = $('hw-input');
   var counter = $('hw-counter'), closeBtn = $('hw-close');
+  var solvedBar = $('hw-solved'), solvedBtn = $('hw-solved-yes');
+  var ratingForm = $('hw-rating'), ratingError = $('hw-rating-error'), ratingThanks = $('hw-rating-thanks');
 
   var params = new URLSearchParams(location.search);
   var embedded = params.get('embed') === '1';
@@ -31,6 +33,7 @@
 
   var socket = null, greetingEl = null, customerId = null;
   var current = { ticketId: null, status: null }; // the ticket the status notices are about
+  var rated = {};                                 // ticket_id -> true once the customer rated it
   var finishedStreams = {};                       // stream_id -> true once its final message is shown
   var typingSent = false, typingTimer = 0, agentTypingTimer = 0, retriedWithoutToken = false;
 
@@ -290,6 +293,9 @@
   function send() {
     var text = input.value;
     if (!text.trim() || text.length > MAX_LEN) return;
+    offerSolved(false);
+    ratingForm.hidden = true;
+    ratingThanks.hidden = true;
     var li = buildMessage({ author_role: 'customer', body: text });
     li.setAttribute('data-client-id', uuid());
     li.hwText = text;
@@ -317,6 +323,8 @@
     } else {
       showAgentTyping(false);
     }
+    if (m.author_role === 'ai') offerSolved(true);
+    else if (m.author_role === 'system' || m.author_role === 'agent') offerSolved(false);
     var li = buildMessage(m);
     if (streamed) {
       // the final text replaces the streamed one in place, without the entry animation
@@ -351,6 +359,7 @@
     }
     customerId = newCustomer;
     current = { ticketId: s.ticket_id == null ? null : s.ticket_id, status: s.ticket_status || null };
+    if (s.ticket_rated && current.ticketId != null) rated[current.ticketId] = true;
     setGreeting(company.widget_greeting);
     // merge the restored conversation (oldest first) without re-rendering what is already shown
     var msgs = (s.messages || []).slice().sort(function (a, b) {
@@ -372,6 +381,9 @@
     });
     setStatus('connected', 'Connected');
     form.hidden = false;
+    var last = msgs.length ? msgs[msgs.length - 1] : null;
+    offerSolved(!!last && last.author_role === 'ai');
+    showRating();
     list.scrollTop = list.scrollHeight;
     flushQueue();
   }
@@ -383,9 +395,69 @@
     var prev = same ? current.status : null;
     if (t.status === prev) return;
     current = { ticketId: t.ticket_id == null ? current.ticketId : t.ticket_id, status: t.status };
+    if (t.status !== 'bot') offerSolved(false);
+    showRating();
     // a new ticket, or the AI handing over to a person (the server sends its own notice): nothing to say
     if (t.status === 'open' && prev !== 'resolved' && prev !== 'closed') return;
     if (STATUS_TEXT[t.status]) notice(STATUS_TEXT[t.status]);
+  }
+
+  // ---- "did that answer it?" and the rating --------------------------------------------------------
+  // After an AI answer, the customer may close the conversation as solved (resolved by the AI). Once a
+  // conversation is resolved, they are asked for a 1–5 rating and an optional comment, once.
+  function offerSolved(on) {
+    solvedBar.hidden = !(on && current.ticketId != null && current.status === 'bot');
+    solvedBtn.disabled = false;
+  }
+
+  function markSolved() {
+    if (!socket || !socket.connected || current.ticketId == null) return;
+    solvedBtn.disabled = true;
+    socket.timeout(ACK_TIMEOUT_MS).emit('ai_solved', { ticket_id: current.ticketId }, function (err, res) {
+      solvedBtn.disabled = false;
+      if (!err && res && res.ok) { offerSolved(false); return; } // ticket_status "resolved" shows the rating
+      notice(res && res.error ? res.error.message : 'That did not work. Please try again.');
+    });
+  }
+
+  function showRating() {
+    var ask = current.ticketId != null && (current.status === 'resolved' || current.status === 'closed')
+      && !rated[current.ticketId];
+    if (ask && ratingForm.hidden) {
+      ratingForm.reset();
+      ratingError.textContent = '';
+      ratingThanks.hidden = true;
+    }
+    ratingForm.hidden = !ask;
+    if (!ask && !rated[current.ticketId]) ratingThanks.hidden = true;
+  }
+
+  function thank(ticketId) {
+    rated[ticketId] = true;
+    if (String(ticketId) !== String(current.ticketId)) return;
+    ratingForm.hidden = true;
+    ratingThanks.hidden = false;
+  }
+
+  function sendRating(e) {
+    e.preventDefault();
+    var checked = ratingForm.querySelector('input[name="score"]:checked');
+    if (!checked) { ratingError.textContent = 'Choose a score from 1 to 5.'; return; }
+    if (!socket || !socket.connected) { ratingError.textContent = 'Not connected. Please try again in a moment.'; return; }
+    var ticketId = current.ticketId;
+    var data = { ticket_id: ticketId, score: Number(checked.value) };
+    var comment = $('hw-rating-comment').value.trim();
+    if (comment) data.comment = comment;
+    var submit = ratingForm.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    ratingError.textContent = '';
+    socket.timeout(ACK_TIMEOUT_MS).emit('rate', data, function (err, res) {
+      submit.disabled = false;
+      if (!err && res && res.ok) { thank(ticketId); return; }
+      if (res && res.error && res.error.code === 'already_rated') { thank(ticketId); return; } // rated in another tab
+      ratingError.textContent = err ? 'The server did not answer. Please try again.'
+        : (res && res.error && res.error.message) || 'Your rating was not saved.';
+    });
   }
 
   // ---- typing ------------------------------------------------------------------------------------
@@ -445,6 +517,7 @@
       if (t && t.author_role !== 'customer') showAgentTyping(!!t.typing, t.name);
     });
     socket.on('ticket_status', onTicketStatus);
+    socket.on('rated', function (r) { if (r && r.ticket_id != null) thank(r.ticket_id); });
     socket.on('disconnect', function (reason) {
       typingSent = false;
       showAgentTyping(false);
@@ -488,6 +561,9 @@
     typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   });
   input.addEventListener('blur', stopTyping);
+  solvedBtn.addEventListener('click', markSolved);
+  ratingForm.addEventListener('submit', sendRating);
+  ratingForm.addEventListener('change', function () { ratingError.textContent = ''; });
 
   if (embedded) {
     document.documentElement.classList.add('hw-embedded');

@@ -1,0 +1,76 @@
+"""Customer satisfaction: the rating a customer gives a resolved conversation, once, and the
+customer closing an AI-answered conversation as solved (resolved by the AI)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import events
+from ..db import database
+from ..domain.models import Company, Customer, Message, Ticket
+from ..errors import BadRequest, Conflict, NotFound
+from .base import Service, clean_text
+
+COMMENT_LENGTH = 1000
+RATABLE = ("resolved", "closed")
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+
+
+class CsatService(Service):
+    def _own_ticket(self, company: Company, customer: Customer, ticket_id: Any) -> Ticket:
+        """The customer's own ticket; anyone else's (or another company's) answers NotFound."""
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            raise BadRequest.field("ticket_id", "must be an integer")
+        ticket = Ticket.get_or_none((Ticket.id == ticket_id) & (Ticket.company == company)
+                                    & (Ticket.customer == customer))
+        if ticket is None:
+            raise NotFound(f"no conversation {ticket_id} of yours")
+        return ticket
+
+    def rate(self, company: Company, customer: Customer, ticket_id: Any, *, score: Any,
+             comment: Any = None) -> Ticket:
+        """Store the customer's 1–5 rating (and optional comment) on their resolved ticket, once."""
+        ticket = self._own_ticket(company, customer, ticket_id)
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise BadRequest.field("score", "must be a whole number from 1 to 5")
+        if comment is not None:
+            comment = clean_text(comment, "comment", COMMENT_LENGTH, required=False) or None
+        if ticket.status not in RATABLE:
+            raise Conflict("this conversation is not resolved yet; rate it once it is")
+        now = self.clock()
+        with database.atomic():
+            # the condition makes the first rating win even when two arrive at once
+            stored = (Ticket.update(csat_score=score, csat_comment=comment, csat_at=now)
+                      .where((Ticket.id == ticket.id) & Ticket.csat_score.is_null()).execute())
+            if not stored:
+                raise AlreadyRated("this conversation has already been rated")
+            self.audit(company, None, "ticket.rated", "ticket", ticket.id, score=score)
+        ticket = Ticket.get_by_id(ticket.id)
+        self.bus.publish(events.TICKET_RATED, company_id=company.id, ticket=ticket)
+        self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket,
+                         changes={"csat_score": [None, score]})
+        return ticket
+
+    def resolve_by_ai(self, company: Company, customer: Customer, ticket_id: Any) -> Ticket:
+        """The customer says the AI's answer solved it: the ticket is resolved, by the AI."""
+        ticket = self._own_ticket(company, customer, ticket_id)
+        if ticket.status != "bot":
+            raise Conflict("only a conversation the AI is answering can be closed as solved by the AI")
+        answered = (Message.select().where((Message.ticket == ticket) & (Message.author_role == "ai")
+                                           & (Message.private == False)).exists())  # noqa: E712
+        if not answered:
+            raise Conflict("the AI has not answered this conversation yet")
+        now = self.clock()
+        with database.atomic():
+            changed = (Ticket.update(status="resolved", resolved_at=now, resolved_by="ai", resolved_by_user=None,
+                                     waiting_since=None, updated_at=now)
+                       .where((Ticket.id == ticket.id) & (Ticket.status == "bot")).execute())
+            if not changed:
+                raise Conflict("this conversation has changed; reload it")
+            self.audit(company, None, "ticket.resolved_by_ai", "ticket", ticket.id, by="customer")
+        ticket = Ticket.get_by_id(ticket.id)
+        self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket,
+                         changes={"status": ["bot", "resolved"], "resolved_by": "ai"})
+        return ticket

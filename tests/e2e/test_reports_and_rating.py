@@ -1,0 +1,92 @@
+"""In a real browser: a customer closes an AI-answered chat as solved and rates it; the manager
+opens Reports, sees the rating counted, a chart drawn, and downloads a table as CSV."""
+import csv
+import json
+from datetime import datetime, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import ARTIFACTS, login
+from tests.live import LiveServer, cli
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e-reports") / "data"
+    data.mkdir()
+    # no model server: the AI answers the greeting by its own rules, which is all this test needs
+    (data / "settings.json").write_text(json.dumps({"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}))
+    assert cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
+               "owner@corner.test", "--admin-password", PASSWORD).returncode == 0
+    live = LiveServer(data).start(timeout=60)
+    yield live
+    live.stop()
+
+
+CANVAS_DRAWN = """(canvas) => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) painted++;
+  return painted;
+}"""
+
+
+def test_rating_then_reports_chart_and_csv(desk, context_factory, tmp_path):
+    customer = context_factory(timezone_id="UTC").new_page()
+    customer.goto(f"{desk.url}/chat/corner")
+    customer.get_by_test_id("widget-input").fill("Hello!")
+    customer.get_by_test_id("widget-send").click()
+    expect(customer.locator('[data-testid="widget-message"][data-author-role="ai"]')).to_have_count(1, timeout=20_000)
+    customer.get_by_test_id("widget-ai-solved").click()
+    rating = customer.get_by_test_id("widget-rating")
+    expect(rating).to_be_visible()
+    customer.get_by_test_id("widget-rating-submit").click()
+    expect(customer.get_by_test_id("widget-rating-error")).to_contain_text("Choose a score")
+    customer.locator('label[for="hw-score-4"]').click()
+    customer.get_by_test_id("widget-rating-comment").fill("Friendly and quick")
+    ARTIFACTS.mkdir(exist_ok=True)
+    customer.screenshot(path=str(ARTIFACTS / "widget-rating.png"))
+    customer.get_by_test_id("widget-rating-submit").click()
+    expect(customer.get_by_test_id("widget-rating-thanks")).to_be_visible()
+    expect(rating).to_be_hidden()
+    customer.reload()  # asked once only
+    expect(customer.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected")
+    expect(customer.get_by_test_id("widget-rating")).to_be_hidden()
+
+    manager = context_factory(timezone_id="UTC", accept_downloads=True, viewport={"width": 1280, "height": 2200}).new_page()
+    login(manager, desk.url, "owner@corner.test")
+    manager.get_by_test_id("ticket-row").first.click()
+    expect(manager.get_by_test_id("ticket-csat")).to_contain_text("Customer rating: 4/5")
+    expect(manager.get_by_test_id("ticket-csat")).to_contain_text("Resolved by the AI")
+
+    manager.get_by_test_id("nav-reports").click()
+    expect(manager.get_by_test_id("figure-csat")).to_contain_text("4 / 5")
+    expect(manager.get_by_test_id("figure-deflection")).to_contain_text("100%")
+    chart = manager.get_by_test_id("chart-tickets_per_day")
+    expect(chart).to_be_visible()
+    assert chart.evaluate(CANVAS_DRAWN) > 100
+    assert manager.get_by_test_id("chart-csat").evaluate(CANVAS_DRAWN) > 100
+    table = manager.get_by_test_id("report-table-csat")
+    expect(table.locator("tbody tr").nth(3)).to_contain_text("1")  # score 4: one rating
+
+    with manager.expect_download() as info:
+        manager.get_by_test_id("csv-tickets_per_day").click()
+    download = info.value
+    assert download.suggested_filename.startswith("hearth-corner-tickets_per_day-")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    rows = list(csv.reader(path.open()))
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert rows[0] == ["date", "tickets", "resolved", "resolved_by_ai"]
+    assert [today, "1", "1", "1"] in rows
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    manager.screenshot(path=str(ARTIFACTS / "reports-first-theme.png"))
+    manager.get_by_test_id("theme-toggle").click()  # the other theme redraws the charts
+    assert manager.get_by_test_id("chart-tickets_per_day").evaluate(CANVAS_DRAWN) > 100
+    manager.screenshot(path=str(ARTIFACTS / "reports-second-theme.png"))
+    assert manager.context.errors == [] and customer.context.errors == []

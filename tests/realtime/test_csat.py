@@ -1,0 +1,123 @@
+"""Customer satisfaction from the widget, over Socket.IO: rated once, only by the ticket's own
+visitor, after resolution; and an AI-answered conversation closed as solved by the AI."""
+import pytest
+
+from appliance.domain.models import Ticket
+from tests.conftest import Tenant
+from tests.realtime.test_sockets import agent_socket, events_named, visitor  # noqa: F401  (fixtures)
+
+
+def ask(client, text="My order is late", client_id="m1"):
+    ack = client.emit("customer_message", {"text": text, "client_id": client_id}, namespace="/widget", callback=True)
+    assert ack["ok"], ack
+    return ack["ticket_id"]
+
+
+def rate(client, **data):
+    return client.emit("rate", data, namespace="/widget", callback=True)
+
+
+@pytest.fixture
+def resolved(visitor, make_client, acme):  # noqa: F811
+    customer = visitor()
+    ticket_id = ask(customer)
+    agent_api = make_client(acme.agent)
+    agent_api.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": "Sorted, it ships today."})
+    agent_api.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "resolved"})
+    customer.get_received("/widget")
+    return customer, ticket_id, agent_api
+
+
+def test_a_rating_is_stored_once_and_reaches_the_agents_live(resolved, agent_socket, make_client, globex):  # noqa: F811
+    customer, ticket_id, agent_api = resolved
+    agents = agent_socket(agent_api)
+    outsider = agent_socket(make_client(globex.agent))
+    agents.get_received("/agent")
+    ack = rate(customer, ticket_id=ticket_id, score=5, comment="  Lovely, thanks!  ")
+    assert ack == {"ok": True, "ticket_id": ticket_id, "score": 5}
+    live = events_named(agents, "ticket_rated", "/agent")
+    assert live[0]["ticket_id"] == ticket_id
+    assert (live[0]["csat"]["score"], live[0]["csat"]["comment"]) == (5, "Lovely, thanks!")
+    assert events_named(outsider, "ticket_rated", "/agent") == []
+    assert events_named(customer, "rated", "/widget") == [{"ticket_id": ticket_id, "score": 5}]
+
+    detail = agent_api.get(f"/api/v1/tickets/{ticket_id}").get_json()
+    assert detail["csat"]["score"] == 5 and detail["csat"]["rated_at"] and detail["resolved_by"] == "agent"
+
+    again = rate(customer, ticket_id=ticket_id, score=1)
+    assert again["ok"] is False and again["error"]["status"] == 409 and again["error"]["code"] == "already_rated"
+    assert Ticket.get_by_id(ticket_id).csat_score == 5
+
+
+def test_only_the_tickets_own_visitor_may_rate(resolved, visitor, globex):  # noqa: F811
+    _, ticket_id, _ = resolved
+    for stranger in (visitor("acme"), visitor("globex")):
+        ack = rate(stranger, ticket_id=ticket_id, score=1)
+        assert ack["ok"] is False and ack["error"]["status"] == 404
+    assert Ticket.get_by_id(ticket_id).csat_score is None
+
+
+def test_an_open_conversation_cannot_be_rated_yet(visitor, acme):  # noqa: F811
+    customer = visitor()
+    ticket_id = ask(customer)
+    ack = rate(customer, ticket_id=ticket_id, score=4)
+    assert ack["ok"] is False and ack["error"]["status"] == 409
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"score": 0}, "score"), ({"score": 6}, "score"), ({"score": "5"}, "score"), ({"score": True}, "score"),
+    ({"score": 4.5}, "score"), ({}, "score"), ({"score": 4, "comment": 7}, "comment"),
+    ({"score": 4, "comment": "x" * 1001}, "comment"), ({"score": 4, "ticket_id": "1"}, "ticket_id"),
+])
+def test_invalid_ratings_get_an_error_ack_naming_the_field(resolved, data, field):
+    customer, ticket_id, _ = resolved
+    ack = rate(customer, **{"ticket_id": ticket_id, **data})
+    assert ack["ok"] is False and ack["error"]["status"] == 422
+    assert field in ack["error"]["message"] and field in ack["error"]["fields"]
+    assert Ticket.get_by_id(ticket_id).csat_score is None
+    assert customer.is_connected("/widget")
+
+
+def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, socketio, app, agent_socket,  # noqa: F811
+                                                                  make_client):
+    shop = Tenant(services, "shop", ai=True)
+    agents = agent_socket(make_client(shop.agent))
+    customer = socketio.test_client(app, namespace="/widget", auth={"company": "shop"})
+    ticket_id = ask(customer, "Hello!")  # the AI answers a greeting by itself
+    received = customer.get_received("/widget")
+    assert any(e["name"] == "message" and e["args"]["author_role"] == "ai" for e in received)
+    agents.get_received("/agent")
+
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack == {"ok": True, "ticket_id": ticket_id, "status": "resolved"}
+    assert events_named(customer, "ticket_status", "/widget") == [{"ticket_id": ticket_id, "status": "resolved"}]
+    updated = events_named(agents, "ticket_updated", "/agent")[-1]
+    assert (updated["status"], updated["resolved_by"]) == ("resolved", "ai")
+    ticket = Ticket.get_by_id(ticket_id)
+    assert (ticket.resolved_by, ticket.resolved_by_user_id) == ("ai", None) and ticket.resolved_at
+
+    assert rate(customer, ticket_id=ticket_id, score=4)["ok"] is True
+    twice = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert twice["ok"] is False and twice["error"]["status"] == 409
+
+
+def test_only_an_ai_handled_conversation_can_be_closed_as_solved_by_the_ai(visitor, acme):  # noqa: F811
+    customer = visitor()
+    ticket_id = ask(customer)  # acme's AI is off: the ticket waits for a person
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 409
+    stranger = visitor()
+    ack = stranger.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 404
+    assert Ticket.get_by_id(ticket_id).status == "open"
+
+
+def test_a_returning_visitor_learns_the_ticket_was_rated(visitor, make_client, acme):  # noqa: F811
+    customer = visitor()
+    token = events_named(customer, "session", "/widget")[0]["visitor_token"]
+    ticket_id = ask(customer)
+    make_client(acme.agent).patch(f"/api/v1/tickets/{ticket_id}", json={"status": "resolved"})
+    assert events_named(visitor(token=token), "session", "/widget")[0]["ticket_rated"] is False
+    assert rate(customer, ticket_id=ticket_id, score=3)["ok"]
+    session = events_named(visitor(token=token), "session", "/widget")[0]
+    assert (session["ticket_id"], session["ticket_status"], session["ticket_rated"]) == (ticket_id, "resolved", True)
