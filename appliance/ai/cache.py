@@ -64,3 +64,8 @@ class AnswerCache:
             hits, misses = self._hits.get(company_id, 0), self._misses.get(company_id, 0)
         total = hits + misses
         return {"hits": hits, "misses": misses, "hit_rate": hits / total if total else 0.0}
+
+    def totals(self) -> dict[str, int]:
+        """Every company's lookups since start together (for /metrics)."""
+        with self._lock:
+            return {"hits": sum(self._hits.values()), "misses": sum(self._misses.values())}

@@ -91,7 +91,7 @@ class Services:
         self.metrics.subscribe(self.bus)
         chains = self.responder.chains if self.responder is not None else None
         if self.responder is not None:
-            self.metrics.watch_cache(self.responder.cache.stats)
+            self.metrics.watch_cache(self.responder.cache.totals)
 
         def cloud_state(company) -> tuple[str, str]:
             if self.settings.offline_only:
