@@ -13,9 +13,10 @@ from . import __version__, realtime
 from .db import database, open_database
 from .domain.models import utcnow
 from .events import EventBus
+from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
-from .web import admin, ai, articles, auth, errors, pages, tickets
+from .web import admin, ai, articles, auth, errors, pages, routing, tickets
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
                         max_http_buffer_size=settings.max_request_bytes)
     bus = EventBus()
-    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task)
+    presence = Presence()  # who is in the console: realtime keeps it, routing reads it
+    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task,
+                              online=presence.online_ids)
     app.extensions["hearth"] = services
     with database.connection_context():
         services.knowledge.repair()
@@ -60,6 +63,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     api = errors.HearthApi(app)
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(routing.blp)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)
@@ -73,6 +77,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         if not database.is_closed():
             database.close()
 
-    realtime.init_app(socketio, services)
+    realtime.init_app(socketio, services, presence)
+    services.routing.listen()  # after realtime: a ticket's arrival is pushed before its assignment
     logger.info("Hearth %s ready on data dir %s", __version__, settings.data_dir)
     return app

@@ -89,3 +89,17 @@ def sla_event(e) -> dict[str, Any]:
 
 def sla_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if summary is None else {**summary, "next_due_at": iso(summary["next_due_at"])}
+
+
+def notification(n) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "ticket_id": n.ticket_id, "title": n.title, "body": n.body,
+            "created_at": iso(n.created_at), "read": n.read_at is not None}
+
+
+def team(t, member_ids: list[int]) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "member_ids": member_ids}
+
+
+def routing_rule(r) -> dict[str, Any]:
+    return {"id": r.id, "position": r.position, "kind": r.kind, "value": r.value,
+            "team": {"id": r.team.id, "name": r.team.name}, "priority": r.priority}

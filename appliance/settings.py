@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("offline_only", bool, True, "Never send anything beyond this machine and the LAN (no cloud model)."),
     Setting("openai_base_url", str, "", "OpenAI-compatible API for the optional cloud fallback (empty: OpenAI's default)."),
     Setting("openai_model", str, "gpt-4o-mini", "Cloud model for the optional fallback."),
+    Setting("agent_capacity", int, 5, "Open tickets automatic assignment gives one agent at most, unless an admin sets theirs."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -98,6 +99,7 @@ class Settings:
     offline_only: bool
     openai_base_url: str
     openai_model: str
+    agent_capacity: int = 5
     secret_key: str = dataclasses.field(repr=False, default="")
 
     @property
@@ -164,6 +166,8 @@ class Settings:
             raise SettingsError(f"llm_timeout must be a positive number of seconds, got {values['llm_timeout']}")
         if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
+        if not 0 <= values["agent_capacity"] <= 1000:
+            raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
         return cls(**values, secret_key=_secret_key(data_path))
 
 

@@ -12,8 +12,7 @@ from .rooms import agents_room, visitor_room
 from .widget import WidgetNamespace
 
 
-def init_app(socketio: SocketIO, services: Services) -> None:
-    presence = Presence()
+def init_app(socketio: SocketIO, services: Services, presence: Presence) -> None:
     socketio.on_namespace(AgentNamespace("/agent", services, presence))
     socketio.on_namespace(WidgetNamespace("/widget", services))
 
@@ -58,6 +57,11 @@ def init_app(socketio: SocketIO, services: Services) -> None:
         socketio.emit("sla_alert", {**serializers.sla_event(event["event"]), "ticket": serializers.ticket(event["ticket"])},
                       to=agents_room(event["company_id"]), namespace="/agent")
 
+    def notification(_name, event):
+        note = event["notification"]
+        for sid in presence.sids_of(note.user_id):
+            socketio.emit("notification", serializers.notification(note), to=sid, namespace="/agent")
+
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
@@ -70,3 +74,4 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)
+    services.bus.subscribe(events.NOTIFICATION, notification)

@@ -37,6 +37,10 @@ class AgentNamespace(Namespace):
             self.presence.connect(request.sid, user.company_id, user.id, user.name)
             join_room(agents_room(user.company_id))
             self._broadcast_presence(user.company_id)
+            try:  # waiting tickets may now have an agent; a routing failure must not refuse the agent
+                self.services.routing.assign_waiting(user.company_id)
+            except Exception:
+                logger.exception("routing waiting tickets of company %s failed", user.company_id)
         finally:
             database.close()
 
