@@ -6,6 +6,7 @@ import * as inbox from './inbox.js';
 import { initKb, showKb, resetKb, onImportProgress } from './kb.js';
 import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admin.js';
 import { initPalette } from './palette.js';
+import { onNotification } from './routing.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit'];
@@ -185,6 +186,7 @@ function connectSocket() {
   socket.on('sla_alert', inbox.onSlaAlert);
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
+  socket.on('notification', onNotification);
 }
 
 async function recheckSession(socket) {
