@@ -47,6 +47,9 @@ class _Pool:
         for uid, count in rows:
             self.load[uid] = count
 
+    def has_room(self) -> bool:
+        return any(self.load[uid] < self.capacity[uid] for uid in self.users)
+
     def pick(self, allowed: set[int] | None, exclude: int | None = None) -> User | None:
         """Round-robin: the free agent whose last automatic assignment is the oldest (never first)."""
         free = [uid for uid in self.users if self.load[uid] < self.capacity[uid] and uid != exclude
@@ -199,11 +202,21 @@ class RoutingService(Service):
         if not waiting:
             return []
         company = Company.get_by_id(company_id)
+        routes = {r.ticket_id: r for r in TicketRouting.select().where(
+            TicketRouting.ticket.in_([t.id for t in waiting]))}
+        for ticket in waiting:  # decided at once, even if nobody can take it yet: its priority counts for SLA
+            if ticket.id not in routes:
+                routes[ticket.id] = self._route_of(company, ticket)
         pool = _Pool(company, set(self.online(company_id)), self.settings.agent_capacity)
+        members: dict[int | None, set[int] | None] = {}
         assigned = []
         for ticket in waiting:
-            route = self._route_of(company, ticket)
-            agent = pool.pick(self._team_members(route))
+            if not pool.has_room():
+                break
+            route = routes[ticket.id]
+            if route.team_id not in members:
+                members[route.team_id] = self._team_members(route)
+            agent = pool.pick(members[route.team_id])
             if agent is None:
                 continue
             done = self._assign(company, ticket, agent, expected=None, route=route, reason="routing")
@@ -230,6 +243,10 @@ class RoutingService(Service):
             if rule is not None:
                 self.audit(company, None, "ticket.routed", "ticket", ticket.id, rule_id=rule.id, team_id=rule.team_id,
                            **({"changes": changes} if changes else {}))
+        if changes:
+            fresh = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.id == ticket.id).get()
+            self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh, changes=changes,
+                             routed="rule")
         return route
 
     @staticmethod

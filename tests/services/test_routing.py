@@ -159,10 +159,12 @@ def test_the_first_matching_rule_wins_and_no_match_falls_back_to_everyone(hearth
 
 def test_a_team_without_online_agents_keeps_its_ticket_waiting_until_one_comes(hearth, shop, clock, online):
     team = hearth.teams.create(shop.company, shop.admin, name="Billing", member_ids=[shop.agent2.id])
-    hearth.routing.add_rule(shop.company, shop.admin, kind="keyword", value="invoice", team_id=team.id)
+    hearth.routing.add_rule(shop.company, shop.admin, kind="keyword", value="invoice", team_id=team.id,
+                            priority="urgent")
     online.ids = {shop.agent.id}
     ticket = new_ticket(shop, clock, "invoice please")
     assert assignee(ticket) is None
+    assert Ticket.get_by_id(ticket.id).priority == "urgent"  # set at once: the SLA targets depend on it
     online.ids = {shop.agent.id, shop.agent2.id}
     hearth.routing.assign_waiting(shop.company.id)
     assert assignee(ticket) == shop.agent2.id
