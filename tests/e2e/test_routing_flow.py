@@ -43,7 +43,7 @@ def test_ticket_is_auto_assigned_to_the_online_agent(server, context_factory):
 
     agent = context_factory().new_page()
     login(agent, server.url, "ada@corner.test")
-    expect(card.get_by_test_id("routing-agent-row").filter(has_text="Ada Agent")).to_be_attached()
+    expect(card.get_by_test_id("routing-agent-row").filter(has_text="Ada Agent")).to_contain_text("Online")
 
     customer = context_factory().new_page()
     customer.goto(f"{server.url}/chat/corner")

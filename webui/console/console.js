@@ -6,7 +6,7 @@ import * as inbox from './inbox.js';
 import { initKb, showKb, resetKb, onImportProgress } from './kb.js';
 import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admin.js';
 import { initPalette } from './palette.js';
-import { onNotification } from './routing.js';
+import { onNotification, onPresence, showUnreadNotifications } from './routing.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit'];
@@ -167,6 +167,7 @@ function connectSocket() {
   socket.on('connect', () => {
     setConn('live');
     if (connectedBefore) inbox.resync();
+    else showUnreadNotifications();
     connectedBefore = true;
     inbox.rejoin();
   });
@@ -187,6 +188,7 @@ function connectSocket() {
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
   socket.on('notification', onNotification);
+  socket.on('presence', onPresence);
 }
 
 async function recheckSession(socket) {

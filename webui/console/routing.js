@@ -57,6 +57,18 @@ function renderAgents() {
   $('#routing-agents').replaceChildren(...data.agents.map(agentRow));
 }
 
+// `presence` from the socket: keep the Online column of the agents table current.
+export function onPresence(ev) {
+  const online = new Set(((ev && ev.online) || []).map((a) => String(a.id)));
+  if (!data.agents.length) return;
+  data.agents = data.agents.map((a) => ({ ...a, online: online.has(String(a.id)) }));
+  for (const row of document.querySelectorAll('#routing-agents [data-testid="routing-agent-row"]')) {
+    const cell = row.children[1];
+    const on = online.has(row.dataset.userId);
+    cell.replaceChildren(on ? h('span.badge.badge-status-resolved', {}, 'Online') : h('span.muted', {}, 'Offline'));
+  }
+}
+
 // ---------------------------------------------------------------- teams
 
 function memberBoxes(prefix, checked) {
@@ -242,4 +254,16 @@ export function onNotification(n) {
     parts.push(' · ', h('a.toast-link', { href: `#/tickets/${encodeURIComponent(n.ticket_id)}` }, 'Open'));
   }
   toast(parts, 'warning', { testid: 'notification-toast', ms: 20000 });
+}
+
+// Notifications that arrived while this person was away: shown once, then marked read.
+export async function showUnreadNotifications() {
+  try {
+    const { items } = await api('GET', '/notifications');
+    const unread = items.filter((n) => !n.read);
+    if (!unread.length) return;
+    for (const n of unread.slice(0, 3).reverse()) onNotification(n);
+    if (unread.length > 3) toast(`${unread.length - 3} more notifications while you were away.`, 'warning', { testid: 'notification-toast' });
+    await api('POST', '/notifications/read');
+  } catch { /* shown live next time */ }
 }
