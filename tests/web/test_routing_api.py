@@ -94,3 +94,12 @@ def test_another_companys_ids_answer_404(admin_client, globex_admin, acme):
     assert globex_admin.get("/api/v1/routing/rules").get_json()["items"] == []
     assert acme.agent.id not in [a["id"] for a in globex_admin.get("/api/v1/routing/agents").get_json()["items"]]
     assert Team.get_by_id(team_id).name == "Billing"
+
+
+def test_sla_policy_takes_the_reassign_action_and_refuses_unknown_ones(admin_client):
+    body = {"targets": {"first_response": {"normal": 60}}, "actions": {"reassign": True, "notify_admins": True}}
+    saved = admin_client.put("/api/v1/sla-policy", json=body)
+    assert saved.status_code == 200 and saved.get_json()["actions"] == {"reassign": True, "notify_admins": True}
+    bad = admin_client.put("/api/v1/sla-policy", json={"targets": {}, "actions": {"page_the_ceo": True}})
+    assert bad.status_code == 422 and "actions" in bad.get_json()["error"]["fields"]
+    assert admin_client.get("/api/v1/sla-policy").get_json()["actions"]["reassign"] is True
