@@ -13,9 +13,10 @@ from . import __version__, realtime
 from .db import database, open_database
 from .domain.models import utcnow
 from .events import EventBus
+from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
-from .web import admin, ai, articles, auth, errors, ops, pages, tickets, webhooks
+from .web import admin, ai, articles, auth, errors, ops, pages, routing, tickets, webhooks
 from .web import reports as reports_web
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
                         max_http_buffer_size=settings.max_request_bytes)
     bus = EventBus()
-    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task)
+    presence = Presence()  # who is in the console: realtime keeps it, routing reads it
+    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task,
+                              online=presence.online_ids)
     app.extensions["hearth"] = services
     with database.connection_context():
         services.knowledge.repair()
@@ -62,6 +65,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, webhooks.blp, ops.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(reports_web.blp)
+    api.register_blueprint(routing.blp)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)
@@ -76,6 +80,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         if not database.is_closed():
             database.close()
 
-    realtime.init_app(socketio, services)
+    realtime.init_app(socketio, services, presence)
+    services.routing.listen()  # after realtime: a ticket's arrival is pushed before its assignment
     logger.info("Hearth %s ready on data dir %s", __version__, settings.data_dir)
     return app

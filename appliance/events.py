@@ -25,6 +25,7 @@ SLA_EVENT = "sla.event"                # ticket, event (SlaEvent: warning or bre
 KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: caches must forget)
 HEALTH_ALERT = "health.alert"          # alert (services.health.Alert: raised or cleared)
 TICKET_RATED = "ticket.rated"          # ticket (its csat_score, csat_comment, csat_at are set)
+NOTIFICATION = "notification"          # notification (a Notification row for one person)
 
 
 class EventBus:

@@ -112,3 +112,15 @@ def webhook_delivery(d) -> dict[str, Any]:
             "last_status_code": d.last_status_code, "last_error": d.last_error,
             "next_attempt_at": iso(d.next_attempt_at) if d.status == "pending" else None,
             "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), "payload": d.payload}
+def notification(n) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "ticket_id": n.ticket_id, "title": n.title, "body": n.body,
+            "created_at": iso(n.created_at), "read": n.read_at is not None}
+
+
+def team(t, member_ids: list[int]) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "member_ids": member_ids}
+
+
+def routing_rule(r) -> dict[str, Any]:
+    return {"id": r.id, "position": r.position, "kind": r.kind, "value": r.value,
+            "team": {"id": r.team.id, "name": r.team.name}, "priority": r.priority}

@@ -61,6 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("health_max_p95_seconds", float, 5.0, "Alert when the AI's 95th-percentile answer time exceeds this many seconds."),
     Setting("health_max_cache_miss_rate", float, 0.4, "Alert when more than this share of knowledge-base questions miss the answer cache (0.4 = 40%)."),
     Setting("reports_max_days", int, 366, "Longest date range a report may cover, in days."),
+    Setting("agent_capacity", int, 5, "Open tickets automatic assignment gives one agent at most, unless an admin sets theirs."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -123,6 +124,7 @@ class Settings:
     health_max_p95_seconds: float
     health_max_cache_miss_rate: float
     reports_max_days: int
+    agent_capacity: int = 5
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
@@ -201,6 +203,8 @@ class Settings:
         for name in ("health_max_failure_rate", "health_max_cache_miss_rate"):
             if not 0 <= values[name] <= 1:
                 raise SettingsError(f"{name} must be a share between 0 and 1, got {values[name]}")
+        if not 0 <= values["agent_capacity"] <= 1000:
+            raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
         return cls(**values, secret_key=_secret_key(data_path))
 
 

@@ -253,3 +253,70 @@ class WebhookDelivery(BaseModel):
 
 ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry, SlaPolicy, TicketPause,
               SlaEvent, WebhookEndpoint, WebhookDelivery]
+
+
+# ---- routing: teams, agents' capacity and turn, rules, how each ticket was routed -------------------
+ROUTING_RULE_KINDS = ("intent", "keyword", "customer", "channel")
+
+
+class Team(BaseModel):
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    name = CharField(max_length=80)
+    created_at = DateTimeField(default=utcnow)
+
+
+class TeamMember(BaseModel):
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    team = ForeignKeyField(Team, backref="members", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+
+class AgentRouting(BaseModel):
+    """A person's routing state: their capacity (None: the installation's default) and when routing
+    last gave them a ticket (round-robin takes the longest-waiting agent next)."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    user = ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    capacity = IntegerField(null=True)
+    last_assigned_at = DateTimeField(null=True)
+
+
+class RoutingRule(BaseModel):
+    """Tickets matching ``kind``/``value`` go to ``team`` (first matching rule by position wins)."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    position = IntegerField()
+    kind = CharField(max_length=16)
+    value = CharField(max_length=200)
+    team = ForeignKeyField(Team, on_delete="CASCADE")
+    priority = CharField(max_length=16, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class TicketRouting(BaseModel):
+    """How a ticket was routed: the team its rule chose, and ``manual`` once a person assigned or
+    unassigned it by hand (routing then leaves it alone)."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, unique=True, on_delete="CASCADE")
+    team = ForeignKeyField(Team, null=True, on_delete="SET NULL")
+    rule = ForeignKeyField(RoutingRule, null=True, on_delete="SET NULL")
+    manual = BooleanField(default=False)
+    routed_at = DateTimeField(default=utcnow)
+
+
+class Notification(BaseModel):
+    """Something one person must know (e.g. an SLA breach for an admin), recorded once per ``ref``."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    kind = CharField(max_length=32)
+    ref = CharField(max_length=64)
+    ticket = ForeignKeyField(Ticket, null=True, on_delete="CASCADE")
+    title = CharField(max_length=200)
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [Team, TeamMember, AgentRouting, RoutingRule, TicketRouting, Notification]

@@ -12,8 +12,7 @@ from .rooms import admins_room, agents_room, visitor_room
 from .widget import WidgetNamespace
 
 
-def init_app(socketio: SocketIO, services: Services) -> None:
-    presence = Presence()
+def init_app(socketio: SocketIO, services: Services, presence: Presence) -> None:
     socketio.on_namespace(AgentNamespace("/agent", services, presence))
     widget = WidgetNamespace("/widget", services)
     socketio.on_namespace(widget)
@@ -70,6 +69,10 @@ def init_app(socketio: SocketIO, services: Services) -> None:
         socketio.emit("ticket_rated", rating, to=agents_room(event["company_id"]), namespace="/agent")
         socketio.emit("rated", {"ticket_id": ticket.id, "score": ticket.csat_score},
                       to=visitor_room(ticket.customer_id), namespace="/widget")
+    def notification(_name, event):
+        note = event["notification"]
+        for sid in presence.sids_of(note.user_id):
+            socketio.emit("notification", serializers.notification(note), to=sid, namespace="/agent")
 
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
@@ -85,3 +88,4 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)
     services.bus.subscribe(events.HEALTH_ALERT, health_alert)
     services.bus.subscribe(events.TICKET_RATED, ticket_rated)
+    services.bus.subscribe(events.NOTIFICATION, notification)

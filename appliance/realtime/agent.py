@@ -40,6 +40,10 @@ class AgentNamespace(Namespace):
             if user.role == "admin":
                 join_room(admins_room(user.company_id))
             self._broadcast_presence(user.company_id)
+            try:  # waiting tickets may now have an agent; a routing failure must not refuse the agent
+                self.services.routing.assign_waiting(user.company_id)
+            except Exception:
+                logger.exception("routing waiting tickets of company %s failed", user.company_id)
         finally:
             database.close()
 

@@ -41,6 +41,10 @@ class Presence:
         people = {c.user_id: c.name for c in self._by_sid.values() if c.company_id == company_id}
         return [{"id": uid, "name": name} for uid, name in sorted(people.items(), key=lambda p: p[1].lower())]
 
+    def online_ids(self, company_id: int) -> set[int]:
+        """The ids of the company's people connected now (routing's presence lookup)."""
+        return {c.user_id for c in self._by_sid.values() if c.company_id == company_id}
+
     def viewers(self, company_id: int, ticket_id: int) -> list[dict]:
         people = {c.user_id: c.name for c in self._by_sid.values()
                   if c.company_id == company_id and c.ticket_id == ticket_id}

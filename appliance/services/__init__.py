@@ -13,7 +13,10 @@ from .companies import CompanyService
 from .csat import CsatService
 from .customers import CustomerService
 from .reports import ReportService
+from .notifications import NotificationService
+from .routing import OnlineLookup, RoutingService, nobody_online
 from .sla import SlaService
+from .teams import TeamService
 from .tickets import TicketService
 from .users import UserService
 from .webhooks import WebhookService
@@ -45,6 +48,9 @@ class Services:
     sla: SlaService
     csat: CsatService
     reports: ReportService
+    teams: TeamService
+    routing: RoutingService
+    notifications: NotificationService
     knowledge: "KnowledgeService | None" = None
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
@@ -55,9 +61,14 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
-              with_ai: bool = True, spawn: Callable[..., Any] = run_now) -> "Services":
+              with_ai: bool = True, spawn: Callable[..., Any] = run_now,
+              online: OnlineLookup = nobody_online) -> "Services":
         """The services; ``with_ai`` adds the knowledge indexes and the AI responder (loading the
-        embedding model and the vector store), which account-management commands don't need."""
+        embedding model and the vector store), which account-management commands don't need.
+        ``online`` tells routing which of a company's people are in the console now."""
+        teams = TeamService(settings, bus, clock)
+        routing = RoutingService(settings, bus, clock, teams=teams, online=online)
+        notifications = NotificationService(settings, bus, clock)
         services = cls(
             settings=settings,
             bus=bus,
@@ -66,9 +77,12 @@ class Services:
             customers=CustomerService(settings, bus, clock),
             tickets=TicketService(settings, bus, clock),
             articles=ArticleService(settings, bus, clock),
-            sla=SlaService(settings, bus, clock),
             csat=CsatService(settings, bus, clock),
             reports=ReportService(settings, bus, clock),
+            sla=SlaService(settings, bus, clock, routing=routing, notifications=notifications),
+            teams=teams,
+            routing=routing,
+            notifications=notifications,
             spawn=spawn,
         )
         if with_ai:

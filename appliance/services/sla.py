@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import IntegrityError
@@ -19,10 +19,15 @@ from ..sla.evaluate import BREACHED, WARNING, Policy, Target, TicketClock, evalu
 from ..sla.hours import BusinessHours
 from .base import Service
 
+if TYPE_CHECKING:
+    from .notifications import NotificationService
+    from .routing import RoutingService
+
 logger = logging.getLogger(__name__)
 
 TARGETS = ("first_response", "next_response", "resolution")
 ACTIVE = ("bot", "open", "pending")
+ACTIONS = ("raise_priority", "reassign", "notify_admins")  # what a breach may do
 PRIORITY_UP = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
 
@@ -58,6 +63,12 @@ def business_hours(data: dict) -> BusinessHours:
 
 
 class SlaService(Service):
+    def __init__(self, settings, bus, clock, *, routing: "RoutingService | None" = None,
+                 notifications: "NotificationService | None" = None):
+        super().__init__(settings, bus, clock)
+        self.routing = routing
+        self.notifications = notifications
+
     # ---- the policy -------------------------------------------------------------------------
     def policy_row(self, company: Company) -> SlaPolicy | None:
         return SlaPolicy.get_or_none(SlaPolicy.company == company)
@@ -80,7 +91,12 @@ class SlaService(Service):
         business_hours(hours or {})
         if isinstance(warn_share, bool) or not isinstance(warn_share, (int, float)) or not 0.1 <= warn_share < 1:
             raise BadRequest.field("warn_share", "must be a share between 0.1 and 0.99, e.g. 0.8")
-        actions = {k: bool(v) for k, v in (actions or {}).items() if k in ("raise_priority", "notify_admins")}
+        if not isinstance(actions or {}, dict):
+            raise BadRequest.field("actions", f"use {{action: true|false}} with actions {', '.join(ACTIONS)}")
+        unknown = [k for k in (actions or {}) if k not in ACTIONS]
+        if unknown:
+            raise BadRequest.field("actions", f"unknown action {unknown[0]!r}; use {', '.join(ACTIONS)}")
+        actions = {k: bool(v) for k, v in (actions or {}).items()}
         with database.atomic():
             row = self.policy_row(company) or SlaPolicy(company=company)
             row.targets, row.hours, row.warn_share, row.actions = clean, hours or {}, float(warn_share), actions
@@ -127,21 +143,33 @@ class SlaService(Service):
     def _record(self, row: SlaPolicy, ticket: Ticket, target: Target, now: datetime) -> list[SlaEvent]:
         cycle = ticket.waiting_since if target.kind == "next_response" else ticket.created_at
         kinds = ["warning", "breach"] if target.state == BREACHED else ["warning"]
+        actions = row.actions or {}
         recorded = []
         for kind in kinds:
+            notes = []
             try:
                 with database.atomic():
                     event = SlaEvent.create(company=row.company_id, ticket=ticket.id, target=target.kind, kind=kind,
                                             cycle_start=cycle, due_at=target.due_at, created_at=now)
                     self.audit(ticket.company, None, f"sla.{kind}", "ticket", ticket.id, target=target.kind,
                                due_at=target.due_at.isoformat())
-                    if kind == "breach" and (row.actions or {}).get("raise_priority"):
+                    if kind == "breach" and actions.get("raise_priority"):
                         Ticket.update(priority=PRIORITY_UP[ticket.priority]).where(Ticket.id == ticket.id).execute()
+                    if kind == "breach" and actions.get("notify_admins") and self.notifications is not None:
+                        notes = self.notifications.record_for_admins(
+                            row.company_id, kind="sla_breach", ref=f"sla_event:{event.id}", ticket=ticket,
+                            title=f"SLA breached on ticket #{ticket.number}",
+                            body=f"{target.kind.replace('_', ' ').capitalize()} target missed "
+                                 f"(due {target.due_at:%Y-%m-%d %H:%M} UTC): {ticket.subject}")
             except IntegrityError:
                 continue  # recorded before: never fire twice
             recorded.append(event)
             self.bus.publish(events.SLA_EVENT, company_id=row.company_id, ticket=ticket, event=event,
-                             notify_admins=bool((row.actions or {}).get("notify_admins")))
+                             notify_admins=bool(actions.get("notify_admins")))
+            if notes:
+                self.notifications.publish(notes)
+            if kind == "breach" and actions.get("reassign") and self.routing is not None:
+                self.routing.reassign(ticket.company, ticket, reason=f"sla breach: {target.kind}")
         return recorded
 
 

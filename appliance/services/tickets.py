@@ -10,6 +10,7 @@ from ..db import database
 from ..domain.models import PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketPause, User
 from ..errors import BadRequest, NotFound
 from .base import Service, clean_text
+from .routing import mark_manual
 
 OPEN_STATUSES = ("bot", "open", "pending")
 PREVIEW_LENGTH = 140
@@ -213,6 +214,8 @@ class TicketService(Service):
         with database.atomic():
             if "status" in changes:
                 _track_pause(ticket, *changes["status"], now)
+            if "assignee_id" in changes:
+                mark_manual(ticket, now)
             ticket.updated_at = now
             ticket.save()
             self.audit(company, actor, "ticket.updated", "ticket", ticket.id, changes=changes)

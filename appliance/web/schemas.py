@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from ..domain.models import PRIORITIES, ROLES, TICKET_STATUSES
+from ..domain.models import PRIORITIES, ROLES, ROUTING_RULE_KINDS, TICKET_STATUSES
 
 # ---- requests -------------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ class SlaPolicyIn(Schema):
     targets = fields.Dict(required=True, metadata={"description": "{first_response|next_response|resolution: {priority: minutes}}"})
     hours = fields.Dict(load_default=dict, metadata={"description": '{"tz", "weekly": {"0": [["09:00","17:00"]]}, "holidays": ["2026-12-25"]}'})
     warn_share = fields.Float(load_default=0.8)
-    actions = fields.Dict(load_default=dict, metadata={"description": '{"raise_priority": bool, "notify_admins": bool}'})
+    actions = fields.Dict(load_default=dict, metadata={"description": '{"raise_priority": bool, "reassign": bool, "notify_admins": bool}'})
 
 
 class SlaPolicyOut(Schema):
@@ -380,3 +380,84 @@ class ReportOut(Schema):
     timezone = fields.String()
     summary = fields.Dict()
     tables = fields.Dict(keys=fields.String(), values=fields.Nested(ReportTableOut))
+# ---- teams, capacity and routing rules ------------------------------------------------------
+
+
+class TeamIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    member_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=500))
+
+
+class TeamPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=80))
+    member_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500))
+
+
+class TeamOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    member_ids = fields.List(fields.Integer())
+
+
+class TeamListOut(Schema):
+    items = fields.List(fields.Nested(TeamOut))
+
+
+class CapacityIn(Schema):
+    capacity = fields.Integer(required=True, allow_none=True, strict=True,
+                              validate=validate.Range(min=0, max=1000),
+                              metadata={"description": "open tickets at once; 0: never auto-assign; null: the default"})
+
+
+class RoutingAgentOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    capacity = fields.Integer(allow_none=True, metadata={"description": "their own capacity; null: the default"})
+    effective_capacity = fields.Integer()
+    open_tickets = fields.Integer()
+    online = fields.Boolean()
+
+
+class RoutingAgentListOut(Schema):
+    default_capacity = fields.Integer()
+    items = fields.List(fields.Nested(RoutingAgentOut))
+
+
+class RoutingRuleIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ROUTING_RULE_KINDS))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    team_id = fields.Integer(required=True, strict=True)
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
+
+
+class RuleOrderIn(Schema):
+    rule_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(max=1000))
+
+
+class RoutingRuleOut(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    kind = fields.String()
+    value = fields.String()
+    team = fields.Nested(PersonOut)
+    priority = fields.String(allow_none=True)
+
+
+class RoutingRuleListOut(Schema):
+    items = fields.List(fields.Nested(RoutingRuleOut))
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    ticket_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    created_at = fields.String()
+    read = fields.Boolean()
+
+
+class NotificationListOut(Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+    unread = fields.Integer()

@@ -3,6 +3,7 @@ import { api, qs } from './api.js';
 import { state } from './state.js';
 import { $, h, sameId, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
 import { initSlaPolicy, showSlaPolicy } from './sla-policy.js';
+import { initRouting, showRouting } from './routing.js';
 
 let onCompanyChanged = () => {};
 let onUsersChanged = () => {};
@@ -30,6 +31,7 @@ export async function showSettings() {
   if (state.company) fillSettings(state.company);
   loadAiStatus();
   showSlaPolicy();
+  showRouting();
   try {
     state.company = await api('GET', '/company');
     fillSettings(state.company);
@@ -270,6 +272,7 @@ export function initAdmin(hooks) {
   onUsersChanged = hooks.usersChanged;
   $('#settings-form').addEventListener('submit', saveSettings);
   initSlaPolicy();
+  initRouting();
   $('#copy-embed').addEventListener('click', copySnippet);
   $('#ai-status-refresh').addEventListener('click', loadAiStatus);
   $('#user-form').addEventListener('submit', addUser);

@@ -11,6 +11,7 @@ import { initWebhooks, showWebhooks } from './webhooks.js';
 
 
 import { initReports, showReports } from './reports.js';
+import { onNotification, onPresence, showUnreadNotifications } from './routing.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports', 'health', 'webhooks'];
@@ -174,6 +175,7 @@ function connectSocket() {
   socket.on('connect', () => {
     setConn('live');
     if (connectedBefore) inbox.resync();
+    else showUnreadNotifications();
     connectedBefore = true;
     inbox.rejoin();
   });
@@ -194,6 +196,8 @@ function connectSocket() {
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
   socket.on('health_alert', onHealthAlert);
+  socket.on('notification', onNotification);
+  socket.on('presence', onPresence);
 }
 
 async function recheckSession(socket) {

@@ -89,6 +89,8 @@ function build() {
       errorSlot('warn_share', 'sla-warn'),
       h('label.check', { for: 'sla-raise' }, h('input', { id: 'sla-raise', type: 'checkbox', dataset: { testid: 'sla-raise-priority' } }),
         'Raise the priority of a ticket when it breaches'),
+      h('label.check', { for: 'sla-reassign' }, h('input', { id: 'sla-reassign', type: 'checkbox', dataset: { testid: 'sla-reassign' } }),
+        'Reassign a breached ticket to another available agent'),
       h('label.check', { for: 'sla-notify' }, h('input', { id: 'sla-notify', type: 'checkbox', dataset: { testid: 'sla-notify-admins' } }),
         'Notify admins of breaches'),
       errorSlot('actions')),
@@ -136,6 +138,7 @@ function fill(policy) {
   $('#sla-warn').value = String(Math.round((typeof p.warn_share === 'number' ? p.warn_share : 0.8) * 100));
   $('#sla-raise').checked = !!(p.actions && p.actions.raise_priority);
   $('#sla-notify').checked = !!(p.actions && p.actions.notify_admins);
+  $('#sla-reassign').checked = !!(p.actions && p.actions.reassign);
   syncHours();
 }
 
@@ -182,7 +185,8 @@ function collect() {
       targets,
       hours: { tz, weekly, holidays },
       warn_share: Math.round(warn) / 100,
-      actions: { raise_priority: $('#sla-raise').checked, notify_admins: $('#sla-notify').checked },
+      actions: { raise_priority: $('#sla-raise').checked, notify_admins: $('#sla-notify').checked,
+        reassign: $('#sla-reassign').checked },
     },
   };
 }

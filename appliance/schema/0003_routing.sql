@@ -1,0 +1,15 @@
+-- Hearth schema version 3: teams, per-agent routing state (capacity, round-robin turn), routing rules,
+-- how each ticket was routed (and whether a person assigned it by hand), notifications to people.
+CREATE TABLE "team" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL, "name" VARCHAR(80) NOT NULL, "created_at" DATETIME NOT NULL, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "team_company_id_name" ON "team" ("company_id", "name");
+CREATE TABLE "team_member" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL, "team_id" INTEGER NOT NULL, "user_id" INTEGER NOT NULL, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE CASCADE, FOREIGN KEY ("team_id") REFERENCES "team" ("id") ON DELETE CASCADE, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "team_member_team_id_user_id" ON "team_member" ("team_id", "user_id");
+CREATE TABLE "agent_routing" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL, "user_id" INTEGER NOT NULL, "capacity" INTEGER, "last_assigned_at" DATETIME, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE CASCADE, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "agent_routing_user_id" ON "agent_routing" ("user_id");
+CREATE TABLE "routing_rule" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL, "position" INTEGER NOT NULL, "kind" VARCHAR(16) NOT NULL, "value" VARCHAR(200) NOT NULL, "team_id" INTEGER NOT NULL, "priority" VARCHAR(16), "created_at" DATETIME NOT NULL, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE CASCADE, FOREIGN KEY ("team_id") REFERENCES "team" ("id") ON DELETE CASCADE);
+CREATE INDEX "routing_rule_company_id_position" ON "routing_rule" ("company_id", "position");
+CREATE TABLE "ticket_routing" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL, "ticket_id" INTEGER NOT NULL, "team_id" INTEGER, "rule_id" INTEGER, "manual" INTEGER NOT NULL, "routed_at" DATETIME NOT NULL, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE CASCADE, FOREIGN KEY ("ticket_id") REFERENCES "ticket" ("id") ON DELETE CASCADE, FOREIGN KEY ("team_id") REFERENCES "team" ("id") ON DELETE SET NULL, FOREIGN KEY ("rule_id") REFERENCES "routing_rule" ("id") ON DELETE SET NULL);
+CREATE UNIQUE INDEX "ticket_routing_ticket_id" ON "ticket_routing" ("ticket_id");
+CREATE TABLE "notification" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL, "user_id" INTEGER NOT NULL, "kind" VARCHAR(32) NOT NULL, "ref" VARCHAR(64) NOT NULL, "ticket_id" INTEGER, "title" VARCHAR(200) NOT NULL, "body" TEXT NOT NULL, "created_at" DATETIME NOT NULL, "read_at" DATETIME, FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE CASCADE, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE, FOREIGN KEY ("ticket_id") REFERENCES "ticket" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "notification_once" ON "notification" ("user_id", "kind", "ref");
+CREATE INDEX "notification_user_id_created_at" ON "notification" ("user_id", "created_at");

@@ -1,0 +1,44 @@
+"""Notifications: something one person must know (an SLA breach for a company's admins), recorded
+once per person and reference, pushed live, and listed for whoever was away."""
+from __future__ import annotations
+
+from peewee import IntegrityError
+
+from .. import events
+from ..db import database
+from ..domain.models import Company, Notification, Ticket, User
+from .base import Service
+
+
+class NotificationService(Service):
+    def record_for_admins(self, company_id: int, *, kind: str, ref: str, title: str, body: str,
+                          ticket: Ticket | None = None) -> list[Notification]:
+        """Record one notification for each active admin of the company, skipping those already
+        recorded for ``(kind, ref)``. Call inside a transaction; publish the result after commit."""
+        created = []
+        admins = User.select().where((User.company == company_id) & (User.role == "admin") & User.active)
+        for admin in admins:
+            try:
+                with database.atomic():
+                    created.append(Notification.create(company=company_id, user=admin, kind=kind, ref=ref,
+                                                       ticket=ticket.id if ticket else None, title=title, body=body,
+                                                       created_at=self.clock()))
+            except IntegrityError:
+                continue  # this person has it already: never twice
+        return created
+
+    def publish(self, notifications: list[Notification]) -> None:
+        for note in notifications:
+            self.bus.publish(events.NOTIFICATION, company_id=note.company_id, notification=note)
+
+    def list_for(self, company: Company, user: User, *, limit: int = 50) -> list[Notification]:
+        """The person's notifications, newest first."""
+        return list(Notification.select().where((Notification.company == company) & (Notification.user == user))
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+
+    def mark_read(self, company: Company, user: User) -> int:
+        """Mark all of the person's notifications read; returns how many were unread."""
+        return (Notification.update(read_at=self.clock())
+                .where((Notification.company == company) & (Notification.user == user)
+                       & Notification.read_at.is_null()).execute())
+

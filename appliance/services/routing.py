@@ -1,0 +1,302 @@
+"""Automatic assignment: routing rules send a ticket to a team, then round-robin gives it to the
+team's online agent who waited longest for a ticket and is under capacity. A ticket nobody can
+take waits, and is assigned when an agent comes online or frees capacity. Whatever a person
+assigns or unassigns by hand, routing never undoes."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from peewee import fn
+
+from .. import events
+from ..db import database
+from ..domain.models import (PRIORITIES, ROUTING_RULE_KINDS, CHANNELS, AgentRouting, Company, Customer, Message,
+                             RoutingRule, Team, TeamMember, Ticket, TicketRouting, User)
+from ..errors import BadRequest, NotFound
+from .base import Service, clean_text
+from .teams import TeamService
+
+logger = logging.getLogger(__name__)
+
+LOAD_STATUSES = ("bot", "open", "pending")  # tickets that count against an agent's capacity
+MAX_WAITING = 500  # tickets looked at per pass; the rest wait for the next one
+OnlineLookup = Callable[[int], Iterable[int]]
+
+
+def nobody_online(_company_id: int) -> Iterable[int]:
+    """The presence lookup where there is no console (command-line tools)."""
+    return ()
+
+
+class _Pool:
+    """The agents routing may pick from during one pass: online, active, with their load."""
+
+    def __init__(self, company: Company, online: set[int], default_capacity: int):
+        self.users = {u.id: u for u in User.select().where((User.company == company) & User.active
+                                                           & User.id.in_(list(online)))}
+        routing = {r.user_id: r for r in AgentRouting.select().where(AgentRouting.user.in_(list(self.users)))}
+        self.capacity = {uid: (routing[uid].capacity if uid in routing and routing[uid].capacity is not None
+                               else default_capacity) for uid in self.users}
+        self.last = {uid: routing[uid].last_assigned_at if uid in routing else None for uid in self.users}
+        self.load = dict.fromkeys(self.users, 0)
+        rows = (Ticket.select(Ticket.assignee, fn.COUNT(Ticket.id)).where(
+            Ticket.assignee.in_(list(self.users)) & Ticket.status.in_(LOAD_STATUSES))
+            .group_by(Ticket.assignee).tuples())
+        for uid, count in rows:
+            self.load[uid] = count
+
+    def has_room(self) -> bool:
+        return any(self.load[uid] < self.capacity[uid] for uid in self.users)
+
+    def pick(self, allowed: set[int] | None, exclude: int | None = None) -> User | None:
+        """Round-robin: the free agent whose last automatic assignment is the oldest (never first)."""
+        free = [uid for uid in self.users if self.load[uid] < self.capacity[uid] and uid != exclude
+                and (allowed is None or uid in allowed)]
+        if not free:
+            return None
+        uid = min(free, key=lambda u: (self.last[u] is not None, self.last[u] or datetime.min, u))
+        return self.users[uid]
+
+    def took(self, user: User, now: datetime) -> None:
+        self.load[user.id] += 1
+        self.last[user.id] = now
+
+
+class RoutingService(Service):
+    def __init__(self, settings, bus, clock, *, teams: TeamService, online: OnlineLookup = nobody_online):
+        super().__init__(settings, bus, clock)
+        self.teams = teams
+        self.online = online
+        self._busy: set[int] = set()
+        self._again: set[int] = set()
+
+    # ---- rules ------------------------------------------------------------------------------
+    def rules(self, company: Company) -> list[RoutingRule]:
+        return list(RoutingRule.select(RoutingRule, Team).join(Team).where(RoutingRule.company == company)
+                    .order_by(RoutingRule.position, RoutingRule.id))
+
+    def get_rule(self, company: Company, rule_id: Any) -> RoutingRule:
+        rule = None
+        if isinstance(rule_id, int) and not isinstance(rule_id, bool):
+            rule = RoutingRule.get_or_none((RoutingRule.id == rule_id) & (RoutingRule.company == company))
+        if rule is None:
+            raise NotFound(f"no routing rule {rule_id} in your company")
+        return rule
+
+    def add_rule(self, company: Company, actor: User, *, kind: Any, value: Any, team_id: Any,
+                 priority: Any = None) -> RoutingRule:
+        """Append a rule (it is tried after the existing ones)."""
+        if kind not in ROUTING_RULE_KINDS:
+            raise BadRequest.field("kind", f"must be one of: {', '.join(ROUTING_RULE_KINDS)}")
+        value = clean_text(value, "value", 200, multiline=False)
+        if kind == "channel" and value not in CHANNELS:
+            raise BadRequest.field("value", f"unknown channel {value!r}; use one of: {', '.join(CHANNELS)}")
+        if priority is not None and priority not in PRIORITIES:
+            raise BadRequest.field("priority", f"must be one of: {', '.join(PRIORITIES)}, or null to keep it")
+        try:
+            team = self.teams.get(company, team_id)
+        except NotFound:
+            raise BadRequest.field("team_id", f"no team {team_id} in your company") from None
+        with database.atomic():
+            last = RoutingRule.select(fn.MAX(RoutingRule.position)).where(RoutingRule.company == company).scalar()
+            rule = RoutingRule.create(company=company, position=(last or 0) + 1, kind=kind, value=value, team=team,
+                                      priority=priority, created_at=self.clock())
+            self.audit(company, actor, "routing.rule_created", "routing_rule", rule.id, kind=kind, value=value,
+                       team_id=team.id, priority=priority)
+        return rule
+
+    def delete_rule(self, company: Company, actor: User, rule_id: Any) -> None:
+        rule = self.get_rule(company, rule_id)
+        with database.atomic():
+            rule.delete_instance()
+            self.audit(company, actor, "routing.rule_deleted", "routing_rule", rule.id, kind=rule.kind,
+                       value=rule.value)
+
+    def reorder(self, company: Company, actor: User, rule_ids: Any) -> list[RoutingRule]:
+        """Put the rules in this order; the list must name each of the company's rules once."""
+        current = {r.id for r in RoutingRule.select(RoutingRule.id).where(RoutingRule.company == company)}
+        if (not isinstance(rule_ids, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in rule_ids)
+                or len(set(rule_ids)) != len(rule_ids) or set(rule_ids) != current):
+            raise BadRequest.field("rule_ids", f"must list each of your {len(current)} rule ids exactly once")
+        with database.atomic():
+            for position, rule_id in enumerate(rule_ids, start=1):
+                RoutingRule.update(position=position).where(RoutingRule.id == rule_id).execute()
+            self.audit(company, actor, "routing.rules_reordered", "company", company.id, rule_ids=rule_ids)
+        return self.rules(company)
+
+    def match(self, ticket: Ticket) -> RoutingRule | None:
+        """The first of the company's rules (in order) that the ticket matches."""
+        customer_text: str | None = None
+        for rule in RoutingRule.select().where(RoutingRule.company == ticket.company_id) \
+                .order_by(RoutingRule.position, RoutingRule.id):
+            wanted = rule.value.casefold()
+            if rule.kind == "intent":
+                hit = (ticket.intent or "").casefold() == wanted
+            elif rule.kind == "channel":
+                hit = ticket.channel == rule.value
+            elif rule.kind == "customer":
+                customer = Customer.get_by_id(ticket.customer_id)
+                hit = wanted in customer.email.casefold() or wanted in customer.name.casefold()
+            else:  # keyword: anywhere in what the customer wrote on this ticket
+                if customer_text is None:
+                    customer_text = "\n".join(m.body for m in Message.select(Message.body).where(
+                        (Message.ticket == ticket.id) & (Message.author_role == "customer"))).casefold()
+                hit = wanted in customer_text
+            if hit:
+                return rule
+        return None
+
+    # ---- agents -----------------------------------------------------------------------------
+    def agents(self, company: Company) -> list[dict[str, Any]]:
+        """Each active person's capacity (own and effective), open tickets and whether they are online."""
+        own = self.teams.capacities(company)
+        online = set(self.online(company.id))
+        load = dict(Ticket.select(Ticket.assignee, fn.COUNT(Ticket.id)).where(
+            (Ticket.company == company) & Ticket.assignee.is_null(False) & Ticket.status.in_(LOAD_STATUSES))
+            .group_by(Ticket.assignee).tuples())
+        return [{"user": u, "capacity": own.get(u.id),
+                 "effective_capacity": self.settings.agent_capacity if own.get(u.id) is None else own[u.id],
+                 "open_tickets": load.get(u.id, 0), "online": u.id in online}
+                for u in User.select().where((User.company == company) & User.active).order_by(User.name)]
+
+    # ---- assignment -------------------------------------------------------------------------
+    def listen(self) -> None:
+        """Route on every ticket change (new, handed over, resolved, reassigned). The composition root
+        calls this after the realtime pushes are wired, so agents see a ticket arrive, then its
+        assignment."""
+        self.bus.subscribe(events.TICKET_CREATED, self._on_ticket)
+        self.bus.subscribe(events.TICKET_UPDATED, self._on_ticket)
+
+    def _on_ticket(self, _name: str, event: dict) -> None:
+        self.assign_waiting(event["company_id"])
+
+    def assign_waiting(self, company_id: int) -> list[Ticket]:
+        """Assign the company's waiting tickets, oldest first, while someone can take them. Called on
+        ticket changes and when an agent comes online; safe to call at any time."""
+        if company_id in self._busy:  # a pass is running (we are inside its publish): it goes again
+            self._again.add(company_id)
+            return []
+        self._busy.add(company_id)
+        assigned: list[Ticket] = []
+        try:
+            while True:
+                self._again.discard(company_id)
+                assigned += self._pass(company_id)
+                if company_id not in self._again:
+                    return assigned
+        finally:
+            self._busy.discard(company_id)
+            self._again.discard(company_id)
+
+    def _waiting(self, company_id: int) -> list[Ticket]:
+        by_hand = TicketRouting.select(TicketRouting.ticket).where(
+            (TicketRouting.company == company_id) & TicketRouting.manual)
+        return list(Ticket.select().where((Ticket.company == company_id) & (Ticket.status == "open")
+                                          & Ticket.assignee.is_null() & Ticket.id.not_in(by_hand))
+                    .order_by(Ticket.created_at, Ticket.id).limit(MAX_WAITING))
+
+    def _pass(self, company_id: int) -> list[Ticket]:
+        waiting = self._waiting(company_id)
+        if not waiting:
+            return []
+        company = Company.get_by_id(company_id)
+        routes = {r.ticket_id: r for r in TicketRouting.select().where(
+            TicketRouting.ticket.in_([t.id for t in waiting]))}
+        for ticket in waiting:  # decided at once, even if nobody can take it yet: its priority counts for SLA
+            if ticket.id not in routes:
+                routes[ticket.id] = self._route_of(company, ticket)
+        pool = _Pool(company, set(self.online(company_id)), self.settings.agent_capacity)
+        members: dict[int | None, set[int] | None] = {}
+        assigned = []
+        for ticket in waiting:
+            if not pool.has_room():
+                break
+            route = routes[ticket.id]
+            if route.team_id not in members:
+                members[route.team_id] = self._team_members(route)
+            agent = pool.pick(members[route.team_id])
+            if agent is None:
+                continue
+            done = self._assign(company, ticket, agent, expected=None, route=route, reason="routing")
+            if done is not None:
+                pool.took(agent, self.clock())
+                assigned.append(done)
+        return assigned
+
+    def _route_of(self, company: Company, ticket: Ticket) -> TicketRouting:
+        """The ticket's routing decision, made once, when it first waits for an agent (the matching
+        rule's team and priority); later passes reuse it."""
+        route = TicketRouting.get_or_none(TicketRouting.ticket == ticket.id)
+        if route is not None:
+            return route
+        rule = self.match(ticket)
+        now = self.clock()
+        with database.atomic():
+            route = TicketRouting.create(company=company, ticket=ticket.id, team=rule.team_id if rule else None,
+                                         rule=rule, manual=False, routed_at=now)
+            changes: dict[str, Any] = {}
+            if rule is not None and rule.priority and rule.priority != ticket.priority:
+                changes["priority"] = [ticket.priority, rule.priority]
+                Ticket.update(priority=rule.priority, updated_at=now).where(Ticket.id == ticket.id).execute()
+            if rule is not None:
+                self.audit(company, None, "ticket.routed", "ticket", ticket.id, rule_id=rule.id, team_id=rule.team_id,
+                           **({"changes": changes} if changes else {}))
+        if changes:
+            fresh = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.id == ticket.id).get()
+            self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh, changes=changes,
+                             routed="rule")
+        return route
+
+    @staticmethod
+    def _team_members(route: TicketRouting) -> set[int] | None:
+        if route.team_id is None:
+            return None  # no rule matched (or its team is gone): every agent
+        return {m.user_id for m in TeamMember.select(TeamMember.user).where(TeamMember.team == route.team_id)}
+
+    def _assign(self, company: Company, ticket: Ticket, agent: User, *, expected: int | None,
+                route: TicketRouting | None, reason: str) -> Ticket | None:
+        """Give the ticket to ``agent`` if it is still as routing saw it (assigned to ``expected``, open)."""
+        now = self.clock()
+        with database.atomic():
+            changed = Ticket.update(assignee=agent, updated_at=now).where(
+                (Ticket.id == ticket.id) & (Ticket.assignee == expected if expected else Ticket.assignee.is_null())
+                & (Ticket.status == "open")).execute()
+            if not changed:
+                return None  # a person got there first
+            (AgentRouting.insert(company=company, user=agent, last_assigned_at=now)
+             .on_conflict(conflict_target=[AgentRouting.user], update={AgentRouting.last_assigned_at: now}).execute())
+            self.audit(company, None, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id, reason=reason,
+                       team_id=route.team_id if route else None, previous_assignee_id=expected)
+        fresh = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.id == ticket.id).get()
+        self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh,
+                         changes={"assignee_id": [expected, agent.id]}, routed=reason)
+        return fresh
+
+    def reassign(self, company: Company, ticket: Ticket, *, reason: str) -> Ticket | None:
+        """Move an open ticket to another free agent of its team (an SLA breach action); a ticket a
+        person assigned by hand stays where it is. Returns the ticket if it moved."""
+        ticket = Ticket.get_or_none((Ticket.id == ticket.id) & (Ticket.company == company))
+        if ticket is None or ticket.status != "open":
+            return None
+        if ticket.assignee_id is None:
+            self.assign_waiting(company.id)
+            return None
+        route = TicketRouting.get_or_none(TicketRouting.ticket == ticket.id)
+        if route is not None and route.manual:
+            return None
+        if route is None:
+            route = self._route_of(company, ticket)
+        pool = _Pool(company, set(self.online(company.id)), self.settings.agent_capacity)
+        agent = pool.pick(self._team_members(route), exclude=ticket.assignee_id)
+        if agent is None:
+            return None
+        return self._assign(company, ticket, agent, expected=ticket.assignee_id, route=route, reason=reason)
+
+
+def mark_manual(ticket: Ticket, now: datetime) -> None:
+    """A person assigned or unassigned the ticket by hand: routing leaves it alone from now on.
+    Call inside the transaction that makes the change."""
+    (TicketRouting.insert(company=ticket.company_id, ticket=ticket.id, manual=True, routed_at=now)
+     .on_conflict(conflict_target=[TicketRouting.ticket], update={TicketRouting.manual: True}).execute())

@@ -1,0 +1,58 @@
+"""In a real browser: an admin makes a team and a routing rule in Settings; a customer's ticket is
+assigned automatically to the agent logged in to another console, and shows there as theirs."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_ticket_is_auto_assigned_to_the_online_agent(server, context_factory):
+    admin_context = context_factory()
+    session = admin_context.request.post(f"{server.url}/api/v1/auth/login",
+                                         data={"email": "owner@corner.test", "password": PASSWORD})
+    assert session.ok, session.text()
+    headers = {"X-CSRF-Token": session.json()["csrf_token"]}
+    assert admin_context.request.patch(f"{server.url}/api/v1/company", headers=headers,
+                                       data={"settings": {"ai_enabled": False}}).ok
+    made = admin_context.request.post(f"{server.url}/api/v1/users", headers=headers, data={
+        "email": "ada@corner.test", "name": "Ada Agent", "password": PASSWORD, "role": "agent"})
+    assert made.ok, made.text()
+    agent_id = made.json()["id"]
+
+    admin = admin_context.new_page()  # already logged in: the context shares the API login's cookie
+    admin.goto(f"{server.url}/console#/settings")
+    card = admin.get_by_test_id("routing-settings")
+    owner_row = card.get_by_test_id("routing-agent-row").filter(has_text="Olive Owner")
+    owner_row.get_by_test_id("routing-capacity-input").fill("0")  # the owner takes none automatically
+    owner_row.get_by_test_id("routing-capacity-save").click()
+    expect(owner_row).to_contain_text("0 / 0")
+    card.get_by_test_id("team-name").fill("Repairs")
+    card.locator("#team-new-members").get_by_label("Ada Agent").check()
+    card.get_by_test_id("team-add").click()
+    expect(card.get_by_test_id("team-row")).to_contain_text("Repairs")
+    card.get_by_test_id("rule-kind").select_option("keyword")
+    card.get_by_test_id("rule-value").fill("brake")
+    card.get_by_test_id("rule-add").click()
+    expect(card.get_by_test_id("rule-row")).to_contain_text("brake")
+    card.get_by_test_id("rule-value").fill("")
+    card.get_by_test_id("rule-add").click()  # empty value: the form says what to fix
+    expect(card.locator('[data-error-for="value"]')).not_to_be_empty()
+
+    agent = context_factory().new_page()
+    login(agent, server.url, "ada@corner.test")
+    expect(card.get_by_test_id("routing-agent-row").filter(has_text="Ada Agent")).to_contain_text("Online")
+
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer.get_by_test_id("widget-input").fill("My front brake is loose")
+    customer.get_by_test_id("widget-send").click()
+
+    row = agent.get_by_test_id("ticket-row").filter(has_text="brake is loose")
+    expect(row.locator(".row-assignee")).to_have_text("Ada Agent", timeout=15_000)
+    agent.locator("#f-assignee").select_option("me")  # the "assigned to me" view lists it
+    expect(row).to_have_count(1)
+    row.click()
+    expect(agent.get_by_test_id("ticket-assignee")).to_have_value(str(agent_id))

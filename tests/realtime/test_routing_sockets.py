@@ -1,0 +1,90 @@
+"""Routing and admin notifications over the real /agent namespace: presence comes from connected
+consoles, assignments are pushed live, and breach notifications reach admins only."""
+from datetime import datetime, timedelta
+
+import pytest
+
+from appliance.app import create_app
+from appliance.db import close_database
+from appliance.domain.models import Ticket
+from appliance.services import run_now
+from tests.conftest import ApiClient, Tenant
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 23, 9, 0)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def app(settings, clock):
+    app = create_app(settings, async_mode="threading", spawn=run_now, clock=clock)
+    yield app
+    close_database()
+
+
+@pytest.fixture
+def hearth(app):
+    return app.extensions["hearth"]
+
+
+@pytest.fixture
+def shop(hearth):
+    return Tenant(hearth, "bikes")
+
+
+def console(app, user):
+    api = ApiClient(app.test_client())
+    assert api.login(user.email).status_code == 200
+    socket = app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=api.client,
+                                                    auth={"csrf_token": api.csrf})
+    assert socket.is_connected("/agent")
+    return socket
+
+
+def received(socket, name):
+    return [e["args"][0] for e in socket.get_received("/agent") if e["name"] == name]
+
+
+def test_a_waiting_ticket_goes_to_the_agent_who_comes_online_and_the_console_hears_it(app, hearth, shop):
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.admin.id, 0)
+    ticket, _ = shop.customer_message("Anyone there?")
+    assert Ticket.get_by_id(ticket.id).assignee_id is None  # nobody online
+    admin = console(app, shop.admin)  # online, but takes nothing automatically
+    assert Ticket.get_by_id(ticket.id).assignee_id is None
+    received(admin, "ticket_updated")
+    agent = console(app, shop.agent)
+    assert Ticket.get_by_id(ticket.id).assignee_id == shop.agent.id
+    pushed = [t for t in received(admin, "ticket_updated") if t["id"] == ticket.id]
+    assert pushed[-1]["assignee"] == {"id": shop.agent.id, "name": shop.agent.name}
+    agent.disconnect(namespace="/agent")
+    second, _ = shop.customer_message("Hello again", customer=None)
+    assert Ticket.get_by_id(second.id).assignee_id is None  # the agent left: it waits
+
+
+def test_breach_notification_reaches_admins_only(app, hearth, shop, clock):
+    hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 30}},
+                          actions={"notify_admins": True})
+    admin, agent = console(app, shop.admin), console(app, shop.agent)
+    ticket, _ = shop.customer_message("Help!")
+    clock.now += timedelta(minutes=31)
+    hearth.sla.check_due()
+    hearth.sla.check_due()
+    notes = received(admin, "notification")
+    assert len(notes) == 1 and notes[0]["kind"] == "sla_breach" and notes[0]["ticket_id"] == ticket.id
+    assert f"#{ticket.number}" in notes[0]["title"]
+    assert received(agent, "notification") == []
+    api = ApiClient(app.test_client())
+    api.login(shop.admin.email)
+    listed = api.get("/api/v1/notifications").get_json()
+    assert listed["unread"] == 1 and listed["items"][0]["id"] == notes[0]["id"]
+    assert api.post("/api/v1/notifications/read").status_code == 204
+    assert api.get("/api/v1/notifications").get_json()["unread"] == 0
