@@ -15,7 +15,7 @@ from .domain.models import utcnow
 from .events import EventBus
 from .services import Services
 from .settings import Settings
-from .web import admin, ai, articles, auth, errors, pages, tickets
+from .web import admin, ai, articles, auth, errors, handling, pages, tickets
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
 
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
-    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp):
+    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, handling.blp):
         api.register_blueprint(blueprint)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)

@@ -58,6 +58,13 @@ def init_app(socketio: SocketIO, services: Services) -> None:
         socketio.emit("sla_alert", {**serializers.sla_event(event["event"]), "ticket": serializers.ticket(event["ticket"])},
                       to=agents_room(event["company_id"]), namespace="/agent")
 
+    def ticket_merged(_name, event):
+        source, target = event["source"], event["target"]
+        socketio.emit("ticket_merged", {"source_id": source.id, "target_id": target.id,
+                                        "source": serializers.ticket(source), "target": serializers.ticket(target),
+                                        "moved_message_ids": event["moved_message_ids"]},
+                      to=agents_room(event["company_id"]), namespace="/agent")
+
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
@@ -70,3 +77,4 @@ def init_app(socketio: SocketIO, services: Services) -> None:
     services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)
+    services.bus.subscribe(events.TICKET_MERGED, ticket_merged)

@@ -9,9 +9,12 @@ from ..domain.models import utcnow
 from ..events import EventBus
 from ..settings import Settings
 from .articles import ArticleService
+from .canned_replies import CannedReplyService
 from .companies import CompanyService
 from .customers import CustomerService
+from .merging import MergeService
 from .sla import SlaService
+from .tags import TagService
 from .tickets import TicketService
 from .users import UserService
 
@@ -42,6 +45,9 @@ class Services:
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
     spawn: Callable[..., Any] = run_now
+    canned: CannedReplyService | None = None
+    tags: TagService | None = None
+    merges: MergeService | None = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
@@ -59,6 +65,9 @@ class Services:
             sla=SlaService(settings, bus, clock),
             spawn=spawn,
         )
+        services.canned = CannedReplyService(settings, bus, clock)
+        services.tags = TagService(settings, bus, clock, services.tickets)
+        services.merges = MergeService(settings, bus, clock, services.tickets)
         if with_ai:
             from ..ai.build import build_ai
 
