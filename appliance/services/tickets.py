@@ -58,7 +58,8 @@ class TicketService(Service):
 
     def list(self, company: Company, *, viewer: User, status: Iterable[str] = (), priority: Iterable[str] = (),
              assignee: str | int | None = None, q: str | None = None, tags: Iterable[str] = (),
-             include_private: bool = True, limit: int = 50, offset: int = 0) -> tuple[list[Ticket], int]:
+             include_private: bool = True, customer_id: int | None = None, limit: int = 50,
+             offset: int = 0) -> tuple[list[Ticket], int]:
         """Tickets of the company matching the filters, most recent activity first, and their count.
 
         ``q`` is full-text search (every word, as a prefix) over subject, customer name and email,
@@ -84,6 +85,8 @@ class TicketService(Service):
             except (TypeError, ValueError):
                 raise BadRequest.field("assignee", "use 'me', 'unassigned' or a user id") from None
             query = query.where(Ticket.assignee == assignee_id)
+        if customer_id is not None:
+            query = query.where(Ticket.customer == customer_id)
         for name in [normalize_tag(t, "tag") for t in tags]:
             query = query.where(Ticket.id.in_(
                 TicketTag.select(TicketTag.ticket).where((TicketTag.company == company) & (TicketTag.name == name))))

@@ -22,7 +22,7 @@ def list_tickets(args):
     hearth = services()
     items, total = hearth.tickets.list(
         g.company, viewer=g.user, status=args.get("status", ()), priority=args.get("priority", ()),
-        assignee=args.get("assignee"), q=args.get("q"), tags=args.get("tag", ()), include_private=True,
+        assignee=args.get("assignee"), q=args.get("q"), tags=args.get("tag", ()), include_private=True, customer_id=args.get("customer"),
         limit=args["limit"], offset=args["offset"])
     hearth.tags.attach(items)
     return {"items": [{**serializers.ticket(t), "sla": serializers.sla_summary(sla_summary(hearth.sla.targets(t)))}

@@ -6,10 +6,11 @@ import * as inbox from './inbox.js';
 import { initKb, showKb, resetKb, onImportProgress } from './kb.js';
 import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admin.js';
 import { initPalette } from './palette.js';
+import { initCanned, showCanned } from './canned.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit'];
-const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', denied: 'Not allowed' };
+const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', canned: 'Canned replies', settings: 'Settings', users: 'Users', audit: 'Audit trail', denied: 'Not allowed' };
 let currentView = null;
 
 // ---------------------------------------------------------------- theme
@@ -39,6 +40,7 @@ function parseRoute() {
   const [a, b] = location.hash.replace(/^#\/?/, '').split('/').map(decode);
   if (a === 'tickets') return { view: 'inbox', id: b || null };
   if (a === 'kb') return { view: 'kb', id: b || null };
+  if (a === 'canned') return { view: 'canned' };
   if (ADMIN_VIEWS.includes(a)) return { view: a };
   return { view: 'inbox', id: null };
 }
@@ -59,6 +61,7 @@ function route() {
   document.title = `${TITLES[r.view]} · Hearth`;
   if (r.view === 'inbox') inbox.showInbox(r.id, previous !== null && previous !== 'inbox');
   else if (r.view === 'kb') showKb(r.id);
+  else if (r.view === 'canned') showCanned();
   else if (r.view === 'settings') showSettings();
   else if (r.view === 'users') showUsers();
   else if (r.view === 'audit') showAudit();
@@ -185,6 +188,7 @@ function connectSocket() {
   socket.on('sla_alert', inbox.onSlaAlert);
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
+  socket.on('ticket_merged', inbox.onTicketMerged);
 }
 
 async function recheckSession(socket) {
@@ -249,6 +253,7 @@ function init() {
 
   inbox.initInbox();
   initKb();
+  initCanned();
   initAdmin({ companyChanged: renderCompany, usersChanged: inbox.renderAssignees });
   initPalette({
     commands,
