@@ -58,14 +58,15 @@ function filters() {
   };
 }
 
-function matches(t) {
+// `listed`: the server already found it for this search (full text reaches messages and notes the row lacks).
+function matches(t, listed = false) {
   const f = filters();
   if (f.status && !f.status.split(',').includes(t.status)) return false;
   if (f.priority && t.priority !== f.priority) return false;
   if (f.assignee === 'me' && !isMine(t)) return false;
   if (f.assignee === 'unassigned' && t.assignee) return false;
   if (f.tag && !(t.tags || []).includes(f.tag.split(/\s+/).join('-'))) return false;
-  if (f.q) {
+  if (f.q && !listed) {
     const hay = [`#${t.number}`, t.subject, t.last_message_preview, t.customer && t.customer.name,
       t.customer && t.customer.email].join(' ').toLowerCase();
     if (!f.q.toLowerCase().split(/\s+/).every((w) => hay.includes(w))) return false;
@@ -166,7 +167,7 @@ function upsert(t, top = false) {
   const i = list.items.findIndex((x) => sameId(x.id, t.id));
   // Socket events carry the plain Ticket: keep the SLA summary we already have.
   if (!('sla' in t) && i >= 0) t = { ...t, sla: list.items[i].sla };
-  const keep = matches(t) || sameId(t.id, open.id);
+  const keep = matches(t, i >= 0) || sameId(t.id, open.id);
   if (i >= 0) {
     if (!keep) { list.items.splice(i, 1); list.total -= 1; }
     else if (top || activity(t) > activity(list.items[i])) { list.items.splice(i, 1); list.items.unshift(t); }
