@@ -71,7 +71,7 @@ async function openMerge() {
   dlg.showModal();
   try {
     const data = await api('GET', `/tickets${qs({ customer: t.customer.id, limit: 100 })}`);
-    const others = (data.items || []).filter((x) => x.id !== t.id && !(x.status === 'closed' && /^Merged into/.test(x.last_message_preview || '')));
+    const others = (data.items || []).filter((x) => x.id !== t.id);
     sel.replaceChildren(...(others.length ? others.map((x) => h('option', { value: String(x.id) },
       `#${x.number} ${x.subject || '(no subject)'} · ${x.status}`)) : [h('option', { value: '' }, 'This customer has no other ticket')]));
     $('#merge-ok').disabled = !others.length;
