@@ -23,6 +23,8 @@ def test_canned_reply_crud_and_rendering(agent_client, admin_client, named_ticke
     assert [r["id"] for r in listing["items"]] == [reply["id"]]
     assert "customer.name" in listing["placeholders"]
     assert admin_client.get("/api/v1/canned-replies").get_json()["items"] == []  # personal: the agent's own
+    assert admin_client.get(f"/api/v1/canned-replies/{reply['id']}").status_code == 404
+    assert admin_client.get(f"/api/v1/canned-replies/{reply['id']}/render?ticket_id={named_ticket.id}").status_code == 404
 
     rendered = agent_client.get(f"/api/v1/canned-replies/{reply['id']}/render?ticket_id={named_ticket.id}")
     assert rendered.status_code == 200
