@@ -8,7 +8,7 @@ from ..db import database
 from ..domain.models import Company, Message, Ticket, TicketMerge, TicketTag, User
 from ..errors import BadRequest, Conflict
 from .base import Service
-from .tickets import TicketService, _preview, _track_pause
+from .tickets import OPEN_STATUSES, TicketService, _preview, _track_pause
 
 
 class MergeService(Service):
@@ -19,7 +19,8 @@ class MergeService(Service):
     def merge(self, company: Company, actor: User, source_id: Any, target_id: Any) -> tuple[Ticket, Ticket]:
         """Move every message of ``source`` into ``target`` (they keep their times, so the target
         reads in time order), carry its tags over, close the source with a note pointing at the
-        target, and audit it: all in one transaction. Returns (source, target)."""
+        target, and audit it: all in one transaction. A finished target is reopened when the
+        source was still open. Returns (source, target)."""
         source = self.tickets.get(company, source_id)
         target = self.tickets.get(company, target_id)  # another company's ticket: NotFound
         if source.id == target.id:
@@ -49,6 +50,17 @@ class MergeService(Service):
                 target.last_message_preview = _preview(latest.body)
             firsts = [t for t in (source.first_response_at, target.first_response_at) if t is not None]
             target.first_response_at = min(firsts) if firsts else None
+            target_changes: dict[str, Any] = {"merged_from": source.id}
+            if source.status in OPEN_STATUSES and target.status not in OPEN_STATUSES:
+                # the customer's live question must not land in a finished ticket nobody looks at
+                target_changes["status"] = [target.status, "open"]
+                target.status, target.resolved_at = "open", None
+            if target.status in OPEN_STATUSES:
+                waits = [w for w in (source.waiting_since, target.waiting_since) if w is not None]
+                target.waiting_since = min(waits) if waits else None
+            if target.assignee_id is None and source.assignee_id is not None:
+                target_changes["assignee_id"] = [None, source.assignee_id]
+                target.assignee = source.assignee_id
             target.updated_at = now
             target.save()
 
@@ -77,7 +89,7 @@ class MergeService(Service):
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=source,
                          changes={"status": [previous, "closed"], "merged_into": target.id})
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=target,
-                         changes={"merged_from": source.id})
+                         changes=target_changes)
         self.bus.publish(events.TICKET_MERGED, company_id=company.id, source=source, target=target,
                          moved_message_ids=[m.id for m in moved])
         return source, target

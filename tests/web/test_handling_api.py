@@ -115,6 +115,8 @@ def test_merge_through_the_api(agent_client, acme, services, named_ticket):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["source"]["status"] == "closed" and body["target"]["id"] == named_ticket.id
+    # the customer's open question now lives in the resolved ticket: it is open again, still waiting
+    assert body["target"]["status"] == "open" and body["target"]["waiting_since"] == body["source"]["created_at"]
 
     target = agent_client.get(f"/api/v1/tickets/{named_ticket.id}").get_json()
     assert [m["body"] for m in target["messages"]][:2] == ["Where is my order?", "Still no parcel"]

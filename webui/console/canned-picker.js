@@ -6,7 +6,7 @@ import { h, showError, announce } from './dom.js';
 
 const TRIGGER = /(^|\s)\/([^\s/]*)$/; // "/word" right before the caret, at the start of a word
 
-const picker = { open: false, items: [], shown: [], active: 0, start: 0, query: '', loading: null, req: 0 };
+const picker = { open: false, items: [], shown: [], active: 0, start: 0, query: '', req: 0 };
 let box = null;
 let list = null;
 let currentTicketId = () => null;
@@ -15,9 +15,6 @@ async function load() {
   const data = await api('GET', '/canned-replies');
   picker.items = (data && data.items) || [];
 }
-
-// Forget the cached replies (they changed on the management page).
-export function invalidateCannedReplies() { picker.items = []; picker.loading = null; }
 
 function filtered(query) {
   const q = query.toLowerCase();
@@ -76,13 +73,11 @@ async function onInput() {
   const m = TRIGGER.exec(before);
   if (!m) { closePicker(); return; }
   const start = before.length - m[2].length - 1;
-  if (!picker.items.length) {
+  if (!picker.open) { // fetched each time the picker opens, so replies added elsewhere show up
     const req = ++picker.req;
     try {
-      picker.loading = picker.loading || load();
-      await picker.loading;
+      await load();
     } catch (err) {
-      picker.loading = null;
       showError(err);
       return;
     }

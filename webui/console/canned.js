@@ -2,7 +2,6 @@
 import { api } from './api.js';
 import { isAdmin } from './state.js';
 import { $, h, showError, clearFieldErrors, announce, confirmDialog, toast } from './dom.js';
-import { invalidateCannedReplies } from './canned-picker.js';
 
 const page = { items: [], editing: null, placeholders: [] };
 
@@ -57,7 +56,6 @@ async function save(e) {
     const saved = page.editing
       ? await api('PATCH', `/canned-replies/${encodeURIComponent(page.editing.id)}`, body)
       : await api('POST', '/canned-replies', body);
-    invalidateCannedReplies();
     announce(`Saved /${saved.shortcut}`);
     toast(`Saved /${saved.shortcut}`, 'info', { testid: 'canned-saved' });
     await showCanned();
@@ -71,7 +69,6 @@ async function remove() {
   if (!reply || !(await confirmDialog(`Delete the canned reply /${reply.shortcut}?`))) return;
   try {
     await api('DELETE', `/canned-replies/${encodeURIComponent(reply.id)}`);
-    invalidateCannedReplies();
     await showCanned();
   } catch (err) {
     showError(err);
