@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from peewee import IntegrityError
+
 from .. import events
 from ..db import database
 from ..domain.models import Company, Message, Ticket, TicketMerge, TicketTag, User
@@ -39,8 +41,12 @@ class MergeService(Service):
             Message.update(ticket=target).where(Message.ticket == source).execute()
             for name in {t.name for t in source.tag_rows} - {t.name for t in target.tag_rows}:
                 TicketTag.create(company=company, ticket=target, name=name, created_at=now)
-            TicketMerge.create(company=company, source=source, target=target, merged_by=actor,
-                               moved_messages=len(moved), created_at=now)
+            try:
+                TicketMerge.create(company=company, source=source, target=target, merged_by=actor,
+                                   moved_messages=len(moved), created_at=now)
+            except IntegrityError:  # merged by someone else a moment ago: undo everything
+                raise Conflict(f"#{source.number} was just merged by someone else; reload it",
+                               fields={"target_id": ["already merged"]}) from None
 
             if moved:
                 target.last_message_at = max(target.last_message_at, max(m.created_at for m in moved))
