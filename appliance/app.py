@@ -16,7 +16,7 @@ from .events import EventBus
 from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
-from .web import admin, ai, articles, auth, errors, ops, pages, routing, tickets, webhooks
+from .web import admin, ai, articles, auth, errors, handling, ops, pages, routing, tickets, webhooks
 from .web import reports as reports_web
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
 
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
-    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, webhooks.blp, ops.blp):
+    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, webhooks.blp, ops.blp, handling.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(reports_web.blp)
     api.register_blueprint(routing.blp)

@@ -41,3 +41,4 @@ class EventBus:
                 listener(name, payload)
             except Exception:  # a broken listener must not undo the publisher's committed work
                 logger.exception("listener %r failed on %s", listener, name)
+TICKET_MERGED = "ticket.merged"        # source, target (tickets after the merge), moved_message_ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from .domain.models import Article, AuditEntry, Company, Customer, Message, Ticket, User
+from .domain.models import Article, AuditEntry, CannedReply, Company, Customer, Message, Ticket, TicketTag, User
 
 
 def iso(value: datetime | None) -> str | None:
@@ -41,7 +41,7 @@ def ticket(t: Ticket) -> dict[str, Any]:
         "first_response_at": iso(t.first_response_at), "waiting_since": iso(t.waiting_since),
         "resolved_at": iso(t.resolved_at), "last_message_at": iso(t.last_message_at),
         "last_message_preview": t.last_message_preview,
-        "resolved_by": t.resolved_by, "csat": csat(t),
+        "resolved_by": t.resolved_by, "csat": csat(t), "tags": tag_names(t),
     }
 
 
@@ -50,6 +50,22 @@ def csat(t: Ticket) -> dict[str, Any] | None:
     if t.csat_score is None:
         return None
     return {"score": t.csat_score, "comment": t.csat_comment, "rated_at": iso(t.csat_at)}
+
+
+def tag_names(t: Ticket) -> list[str]:
+    """The ticket's tags: loaded in bulk by TagService.attach for lists, else read here."""
+    names = getattr(t, "tag_names", None)
+    if names is None:
+        names = [r.name for r in TicketTag.select(TicketTag.name).where(TicketTag.ticket == t.id)
+                 .order_by(TicketTag.name)]
+    return names
+
+
+def canned_reply(r: CannedReply, viewer: User) -> dict[str, Any]:
+    shared = r.owner_id is None
+    return {"id": r.id, "title": r.title, "shortcut": r.shortcut, "body": r.body, "shared": shared,
+            "editable": viewer.is_admin if shared else r.owner_id == viewer.id,
+            "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
 
 
 def message(m: Message) -> dict[str, Any]:

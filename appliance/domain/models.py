@@ -251,6 +251,19 @@ class WebhookDelivery(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+# ---- handling: canned replies, tags, merges ---------------------------------------------------------
+class CannedReply(BaseModel):
+    """A prepared answer with placeholders; shared with the company (owner null) or one agent's own."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    owner = ForeignKeyField(User, null=True, on_delete="CASCADE")
+    title = CharField(max_length=120)
+    shortcut = CharField(max_length=32)
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry, SlaPolicy, TicketPause,
               SlaEvent, WebhookEndpoint, WebhookDelivery]
 
@@ -320,3 +333,29 @@ class Notification(BaseModel):
 
 
 ALL_MODELS += [Team, TeamMember, AgentRouting, RoutingRule, TicketRouting, Notification]
+
+
+class TicketTag(BaseModel):
+    """A label on a ticket; the company's vocabulary is the set of names in use."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, backref="tag_rows", on_delete="CASCADE")
+    name = CharField(max_length=40)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "name"), True), (("company", "name"), False))
+
+
+class TicketMerge(BaseModel):
+    """A ticket (source) whose conversation was moved into another ticket of the same customer."""
+
+    company = ForeignKeyField(Company, on_delete="CASCADE")
+    source = ForeignKeyField(Ticket, unique=True, on_delete="CASCADE")
+    target = ForeignKeyField(Ticket, backref="merged_from", on_delete="CASCADE")
+    merged_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    moved_messages = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS += [CannedReply, TicketTag, TicketMerge]

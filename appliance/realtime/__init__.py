@@ -73,6 +73,12 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence) -> None
         note = event["notification"]
         for sid in presence.sids_of(note.user_id):
             socketio.emit("notification", serializers.notification(note), to=sid, namespace="/agent")
+    def ticket_merged(_name, event):
+        source, target = event["source"], event["target"]
+        socketio.emit("ticket_merged", {"source_id": source.id, "target_id": target.id,
+                                        "source": serializers.ticket(source), "target": serializers.ticket(target),
+                                        "moved_message_ids": event["moved_message_ids"]},
+                      to=agents_room(event["company_id"]), namespace="/agent")
 
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):
@@ -89,3 +95,4 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence) -> None
     services.bus.subscribe(events.HEALTH_ALERT, health_alert)
     services.bus.subscribe(events.TICKET_RATED, ticket_rated)
     services.bus.subscribe(events.NOTIFICATION, notification)
+    services.bus.subscribe(events.TICKET_MERGED, ticket_merged)

@@ -9,6 +9,7 @@ from ..domain.models import utcnow
 from ..events import EventBus
 from ..settings import Settings
 from .articles import ArticleService
+from .canned_replies import CannedReplyService
 from .companies import CompanyService
 from .csat import CsatService
 from .customers import CustomerService
@@ -17,6 +18,9 @@ from .notifications import NotificationService
 from .routing import OnlineLookup, RoutingService, nobody_online
 from .sla import SlaService
 from .teams import TeamService
+from .merging import MergeService
+from .sla import SlaService
+from .tags import TagService
 from .tickets import TicketService
 from .users import UserService
 from .webhooks import WebhookService
@@ -58,6 +62,9 @@ class Services:
     webhooks: "WebhookService | None" = None
     metrics: "Metrics | None" = None
     health: "HealthService | None" = None
+    canned: CannedReplyService | None = None
+    tags: TagService | None = None
+    merges: MergeService | None = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
@@ -85,6 +92,9 @@ class Services:
             notifications=notifications,
             spawn=spawn,
         )
+        services.canned = CannedReplyService(settings, bus, clock)
+        services.tags = TagService(settings, bus, clock, services.tickets)
+        services.merges = MergeService(settings, bus, clock, services.tickets)
         if with_ai:
             from ..ai.build import build_ai
 

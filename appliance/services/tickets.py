@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from peewee import fn
+from peewee import SQL, fn
 
 from .. import events
 from ..db import database
-from ..domain.models import PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketPause, User
+from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketMerge, TicketPause,
+                             TicketTag, User)
 from ..errors import BadRequest, NotFound
+from . import search
 from .base import Service, clean_text
 from .routing import mark_manual
+from .tags import normalize_tag
 
 OPEN_STATUSES = ("bot", "open", "pending")
 PREVIEW_LENGTH = 140
@@ -51,12 +54,18 @@ class TicketService(Service):
         query = Message.select().where(Message.ticket == ticket)
         if not include_private:
             query = query.where(Message.private == False)  # noqa: E712
-        return list(query.order_by(Message.id))
+        # time order: a merge brings older messages into a ticket after newer ones were written
+        return list(query.order_by(Message.created_at, Message.id))
 
     def list(self, company: Company, *, viewer: User, status: Iterable[str] = (), priority: Iterable[str] = (),
-             assignee: str | int | None = None, q: str | None = None, limit: int = 50,
+             assignee: str | int | None = None, q: str | None = None, tags: Iterable[str] = (),
+             include_private: bool = True, customer_id: int | None = None, limit: int = 50,
              offset: int = 0) -> tuple[list[Ticket], int]:
-        """Tickets of the company matching the filters, most recent activity first, and their count."""
+        """Tickets of the company matching the filters, most recent activity first, and their count.
+
+        ``q`` is full-text search (every word, as a prefix) over subject, customer name and email,
+        messages and, with ``include_private``, private notes; ``12`` or ``#12`` also finds ticket 12.
+        ``tags``: tickets carrying every one of them."""
         query = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.company == company)
         status, priority = list(status), list(priority)
         for name, values, allowed in (("status", status, TICKET_STATUSES), ("priority", priority, PRIORITIES)):
@@ -77,23 +86,28 @@ class TicketService(Service):
             except (TypeError, ValueError):
                 raise BadRequest.field("assignee", "use 'me', 'unassigned' or a user id") from None
             query = query.where(Ticket.assignee == assignee_id)
+        if customer_id is not None:
+            query = query.where(Ticket.customer == customer_id)
+        for name in [normalize_tag(t, "tag") for t in tags]:
+            query = query.where(Ticket.id.in_(
+                TicketTag.select(TicketTag.ticket).where((TicketTag.company == company) & (TicketTag.name == name))))
         if q:
             q = clean_text(q, "q", 200, multiline=False)
-            like = f"%{q}%"
-            matching_messages = Message.select(Message.ticket).where(
-                (Message.company == company) & (Message.body ** like))
-            conditions = (Ticket.subject ** like) | Ticket.id.in_(matching_messages) | (Customer.name ** like) \
-                | (Customer.email ** like)
+            matches = search.matching_ticket_ids(company, q, include_private=include_private)
+            conditions = Ticket.id.in_(matches) if matches is not None else None
             if q.lstrip("#").isdigit():
-                conditions |= Ticket.number == int(q.lstrip("#"))
-            query = query.where(conditions)
+                by_number = Ticket.number == int(q.lstrip("#"))
+                conditions = by_number if conditions is None else conditions | by_number
+            query = query.where(conditions if conditions is not None else SQL("0"))
         total = query.count()
         items = list(query.order_by(Ticket.last_message_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
         return items, total
 
     def current_for(self, customer: Customer) -> Ticket | None:
-        """The customer's latest ticket (what the widget shows), if any."""
-        return (Ticket.select().where(Ticket.customer == customer)
+        """The customer's latest ticket (what the widget shows), if any; a ticket merged into
+        another is skipped, its conversation lives on in the other."""
+        merged_away = TicketMerge.select(TicketMerge.source).where(TicketMerge.company == customer.company_id)
+        return (Ticket.select().where((Ticket.customer == customer) & Ticket.id.not_in(merged_away))
                 .order_by(Ticket.id.desc()).first())
 
     # ---- the customer writes -------------------------------------------------------------

@@ -31,6 +31,9 @@ class TicketQuery(Schema):
     assignee = fields.String(validate=validate.Length(max=20),
                              metadata={"description": "'me', 'unassigned' or a user id"})
     q = fields.String(validate=validate.Length(max=200))
+    customer = fields.Integer(metadata={"description": "only this customer's tickets"})
+    tag = DelimitedList(fields.String(validate=validate.Length(min=1, max=40)),
+                        metadata={"description": "comma-separated tags; tickets carrying all of them"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
@@ -174,6 +177,7 @@ class TicketOut(Schema):
     resolved_by = fields.String(allow_none=True, metadata={"description": "agent, ai (the customer said the AI "
                                                                           "answered) or null"})
     csat = fields.Nested(CsatOut, allow_none=True)
+    tags = fields.List(fields.String())
 
 
 class SlaTargetOut(Schema):
@@ -200,9 +204,16 @@ class TicketSlaOut(Schema):
     breaches = fields.List(fields.Nested(SlaEventOut))
 
 
+class TicketRefOut(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+
+
 class TicketDetailOut(TicketOut):
     messages = fields.List(fields.Nested(MessageOut))
     sla = fields.Nested(TicketSlaOut)
+    merged_into = fields.Nested(TicketRefOut, allow_none=True)
+    merged_from = fields.List(fields.Nested(TicketRefOut))
 
 
 class SlaPolicyIn(Schema):
@@ -461,3 +472,72 @@ class NotificationOut(Schema):
 class NotificationListOut(Schema):
     items = fields.List(fields.Nested(NotificationOut))
     unread = fields.Integer()
+# ---- canned replies, tags, merging ----------------------------------------------------------
+
+
+class CannedReplyIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    shortcut = fields.String(required=True, validate=validate.Length(min=1, max=33))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    shared = StrictBoolean(load_default=False, metadata={"description": "whole company (admins only) or personal"})
+
+
+class CannedReplyPatch(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=120))
+    shortcut = fields.String(validate=validate.Length(min=1, max=33))
+    body = fields.String(validate=validate.Length(min=1, max=5000))
+    shared = StrictBoolean()
+
+
+class CannedReplyQuery(Schema):
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class CannedReplyOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    shortcut = fields.String()
+    body = fields.String()
+    shared = fields.Boolean()
+    editable = fields.Boolean(metadata={"description": "whether the logged-in user may change it"})
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class CannedReplyListOut(Schema):
+    items = fields.List(fields.Nested(CannedReplyOut))
+    placeholders = fields.List(fields.String(), metadata={"description": "names usable as {{name}}"})
+
+
+class RenderQuery(Schema):
+    ticket_id = fields.Integer(required=True, strict=False)
+
+
+class RenderedOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    shortcut = fields.String()
+    body = fields.String()
+    fallbacks = fields.List(fields.String(), metadata={"description": "placeholders that had no value"})
+
+
+class TagIn(Schema):
+    tag = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class TagCountOut(Schema):
+    name = fields.String()
+    count = fields.Integer()
+
+
+class TagListOut(Schema):
+    items = fields.List(fields.Nested(TagCountOut))
+
+
+class MergeIn(Schema):
+    target_id = fields.Integer(required=True, strict=True)
+
+
+class MergeOut(Schema):
+    source = fields.Nested(TicketOut)
+    target = fields.Nested(TicketOut)

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from .. import serializers
 from ..services.sla import summary as sla_summary
 from .auth import login_required, services
-from .schemas import MessageIn, MessageOut, TicketDetailOut, TicketListOut, TicketOut, TicketPatch, TicketQuery
+from .schemas import (MergeIn, MergeOut, MessageIn, MessageOut, TagIn, TicketDetailOut, TicketListOut, TicketOut,
+                      TicketPatch, TicketQuery)
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets and their messages")
 
@@ -21,7 +22,9 @@ def list_tickets(args):
     hearth = services()
     items, total = hearth.tickets.list(
         g.company, viewer=g.user, status=args.get("status", ()), priority=args.get("priority", ()),
-        assignee=args.get("assignee"), q=args.get("q"), limit=args["limit"], offset=args["offset"])
+        assignee=args.get("assignee"), q=args.get("q"), tags=args.get("tag", ()), include_private=True, customer_id=args.get("customer"),
+        limit=args["limit"], offset=args["offset"])
+    hearth.tags.attach(items)
     return {"items": [{**serializers.ticket(t), "sla": serializers.sla_summary(sla_summary(hearth.sla.targets(t)))}
                       for t in items], "total": total}
 
@@ -36,7 +39,11 @@ def get_ticket(ticket_id):
     messages = hearth.tickets.messages(ticket, include_private=True)
     sla = {"targets": [serializers.sla_target(t) for t in hearth.sla.targets(ticket)],
            "breaches": [serializers.sla_event(e) for e in ticket.sla_events if e.kind == "breach"]}
-    return {**serializers.ticket(ticket), "messages": [serializers.message(m) for m in messages], "sla": sla}
+    merge = hearth.merges.merged_into(ticket)
+    merged_into = {"id": merge.target_id, "number": merge.target.number} if merge else None
+    merged_from = [{"id": m.source_id, "number": m.source.number} for m in ticket.merged_from]
+    return {**serializers.ticket(ticket), "messages": [serializers.message(m) for m in messages], "sla": sla,
+            "merged_into": merged_into, "merged_from": merged_from}
 
 
 @blp.route("/<int:ticket_id>", methods=["PATCH"])
@@ -57,3 +64,30 @@ def post_message(payload, ticket_id):
     message = services().tickets.reply(g.company, g.user, ticket_id, body=payload["body"],
                                        private=payload["private"])
     return serializers.message(message)
+
+
+@blp.route("/<int:ticket_id>/tags", methods=["POST"])
+@blp.arguments(TagIn)
+@blp.response(200, TicketOut)
+@login_required
+def add_tag(payload, ticket_id):
+    """Put a tag on the ticket (normalised: lower case, spaces as '-')."""
+    return serializers.ticket(services().tags.add(g.company, g.user, ticket_id, payload["tag"]))
+
+
+@blp.route("/<int:ticket_id>/tags/<path:tag>", methods=["DELETE"])
+@blp.response(200, TicketOut)
+@login_required
+def remove_tag(ticket_id, tag):
+    """Take a tag off the ticket."""
+    return serializers.ticket(services().tags.remove(g.company, g.user, ticket_id, tag))
+
+
+@blp.route("/<int:ticket_id>/merge", methods=["POST"])
+@blp.arguments(MergeIn)
+@blp.response(200, MergeOut)
+@login_required
+def merge_ticket(payload, ticket_id):
+    """Merge this ticket into target_id (same customer): its messages move there and it is closed."""
+    source, target = services().merges.merge(g.company, g.user, ticket_id, payload["target_id"])
+    return {"source": serializers.ticket(source), "target": serializers.ticket(target)}

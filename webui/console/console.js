@@ -8,14 +8,14 @@ import { initAdmin, showSettings, showUsers, showAudit, loadUsers } from './admi
 import { initPalette } from './palette.js';
 import { initHealth, showHealth, onHealthAlert } from './health.js';
 import { initWebhooks, showWebhooks } from './webhooks.js';
-
-
 import { initReports, showReports } from './reports.js';
 import { onNotification, onPresence, showUnreadNotifications } from './routing.js';
+import { initCanned, showCanned } from './canned.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports', 'health', 'webhooks'];
-const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', settings: 'Settings', users: 'Users', audit: 'Audit trail', reports: 'Reports', health: 'Health', webhooks: 'Webhooks', denied: 'Not allowed' };
+const TITLES = { inbox: 'Inbox', kb: 'Knowledge base', canned: 'Canned replies', settings: 'Settings', users: 'Users', audit: 'Audit trail', reports: 'Reports', health: 'Health', webhooks: 'Webhooks', denied: 'Not allowed' };
+
 let currentView = null;
 
 // ---------------------------------------------------------------- theme
@@ -45,6 +45,7 @@ function parseRoute() {
   const [a, b] = location.hash.replace(/^#\/?/, '').split('/').map(decode);
   if (a === 'tickets') return { view: 'inbox', id: b || null };
   if (a === 'kb') return { view: 'kb', id: b || null };
+  if (a === 'canned') return { view: 'canned' };
   if (ADMIN_VIEWS.includes(a)) return { view: a };
   return { view: 'inbox', id: null };
 }
@@ -65,6 +66,7 @@ function route() {
   document.title = `${TITLES[r.view]} · Hearth`;
   if (r.view === 'inbox') inbox.showInbox(r.id, previous !== null && previous !== 'inbox');
   else if (r.view === 'kb') showKb(r.id);
+  else if (r.view === 'canned') showCanned();
   else if (r.view === 'settings') showSettings();
   else if (r.view === 'users') showUsers();
   else if (r.view === 'audit') showAudit();
@@ -198,6 +200,7 @@ function connectSocket() {
   socket.on('health_alert', onHealthAlert);
   socket.on('notification', onNotification);
   socket.on('presence', onPresence);
+  socket.on('ticket_merged', inbox.onTicketMerged);
 }
 
 async function recheckSession(socket) {
@@ -268,6 +271,7 @@ function init() {
   initHealth();
   initWebhooks();
   initReports();
+  initCanned();
   initAdmin({ companyChanged: renderCompany, usersChanged: inbox.renderAssignees });
   initPalette({
     commands,

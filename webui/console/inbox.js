@@ -3,6 +3,8 @@ import { api, qs } from './api.js';
 import { state } from './state.js';
 import { $, $$, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials, confirmDialog } from './dom.js';
 import { badgeEl, tickBadges, compareUrgency, summarize, renderStrip, targetName, span } from './sla.js';
+import { initCannedPicker, closePicker } from './canned-picker.js';
+import { initTicketTools, renderTags, tagBadges, loadTagVocabulary } from './ticket-tools.js';
 
 const STATUS = { bot: 'AI handling', open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 const DRAFT_MARK = /AI draft:\r?\n/; // a hand-over note's body: "Handed over by the AI: …\n\nAI draft:\n<draft>"
@@ -52,17 +54,19 @@ const isMine = (t) => !!(t.assignee && state.user && sameId(t.assignee.id, state
 function filters() {
   return {
     status: $('#f-status').value, assignee: $('#f-assignee').value,
-    priority: $('#f-priority').value, q: $('#f-q').value.trim(),
+    priority: $('#f-priority').value, q: $('#f-q').value.trim(), tag: $('#f-tag').value.trim().toLowerCase(),
   };
 }
 
-function matches(t) {
+// `listed`: the server already found it for this search (full text reaches messages and notes the row lacks).
+function matches(t, listed = false) {
   const f = filters();
   if (f.status && !f.status.split(',').includes(t.status)) return false;
   if (f.priority && t.priority !== f.priority) return false;
   if (f.assignee === 'me' && !isMine(t)) return false;
   if (f.assignee === 'unassigned' && t.assignee) return false;
-  if (f.q) {
+  if (f.tag && !(t.tags || []).includes(f.tag.split(/\s+/).join('-'))) return false;
+  if (f.q && !listed) {
     const hay = [`#${t.number}`, t.subject, t.last_message_preview, t.customer && t.customer.name,
       t.customer && t.customer.email].join(' ').toLowerCase();
     if (!f.q.toLowerCase().split(/\s+/).every((w) => hay.includes(w))) return false;
@@ -149,6 +153,7 @@ function rowEl(t) {
       badge(`status-${t.status}`, STATUS[t.status] || t.status),
       t.priority && t.priority !== 'normal' ? badge(`prio-${t.priority}`, t.priority) : null,
       t.waiting_since && needsPerson(t) ? badge('waiting', 'waiting') : null,
+      ...tagBadges(t),
       badgeEl(t.sla),
       h('span.row-assignee', { class: t.assignee ? null : 'muted' }, t.assignee ? t.assignee.name : 'Unassigned'),
       viewers.length ? h('span.row-viewers', { title: `Viewing: ${viewers.map((a) => a.name).join(', ')}` },
@@ -162,7 +167,7 @@ function upsert(t, top = false) {
   const i = list.items.findIndex((x) => sameId(x.id, t.id));
   // Socket events carry the plain Ticket: keep the SLA summary we already have.
   if (!('sla' in t) && i >= 0) t = { ...t, sla: list.items[i].sla };
-  const keep = matches(t) || sameId(t.id, open.id);
+  const keep = matches(t, i >= 0) || sameId(t.id, open.id);
   if (i >= 0) {
     if (!keep) { list.items.splice(i, 1); list.total -= 1; }
     else if (top || activity(t) > activity(list.items[i])) { list.items.splice(i, 1); list.items.unshift(t); }
@@ -194,6 +199,18 @@ export function onTicketUpdated(t) {
   const inList = list.items.some((x) => sameId(x.id, t.id));
   if (isOpen || (inList && (!before || !('sla' in before) || SLA_FIELDS.some((k) => before[k] !== t[k])))) {
     scheduleSlaRefresh(t.id);
+  }
+}
+
+// A merge moved the source's messages into the target: follow the conversation there.
+export function onTicketMerged(ev) {
+  upsert(ev.source);
+  upsert(ev.target);
+  if (sameId(open.id, ev.source_id)) {
+    toast(`#${ev.source.number} was merged into #${ev.target.number}.`, 'info', { testid: 'merge-toast' });
+    location.hash = `#/tickets/${encodeURIComponent(ev.target_id)}`;
+  } else if (sameId(open.id, ev.target_id)) {
+    loadTicket(open.id, true);
   }
 }
 
@@ -390,6 +407,7 @@ async function loadTicket(id, keepScroll) {
 function closeTicket() {
   if (open.id === null) return;
   saveDraft();
+  closePicker();
   stopTyping();
   emit('leave_ticket', { ticket_id: open.wireId });
   Object.assign(open, { id: null, wireId: null, ticket: null, msgIds: new Set(), pending: [] });
@@ -418,6 +436,7 @@ function renderHead() {
   $('#t-bot-banner').hidden = t.status !== 'bot';
   renderCsat(t);
   $('#t-priority').value = t.priority;
+  renderTags(t);
   renderAssignees();
   renderSlaStrip();
 }
@@ -812,6 +831,7 @@ export function initInbox() {
   }, 30000);
   renderQuickFilters();
   $('#f-q').addEventListener('input', debounce(refilter, 300));
+  $('#f-tag').addEventListener('change', refilter);
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
 
   $('#t-status').addEventListener('change', (e) => patchTicket({ status: e.target.value }, `Status: ${e.target.value}`));
@@ -833,6 +853,8 @@ export function initInbox() {
   }
 
   const box = $('#reply-box');
+  initCannedPicker(box, $('#canned-picker'), () => (open.ticket ? open.ticket.id : null));
+  initTicketTools({ current: () => open.ticket, updated: (t) => onTicketUpdated(t) });
   $('#composer').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });
   box.addEventListener('input', onReplyInput);
   box.addEventListener('blur', stopTyping);
@@ -855,6 +877,7 @@ let draftOwner = null;
 export function startInbox(userId) {
   if (draftOwner !== null && !sameId(draftOwner, userId)) drafts.clear();
   draftOwner = userId;
+  loadTagVocabulary();
 }
 
 // Forget the session's data on logout (keepDrafts when the session merely expired).

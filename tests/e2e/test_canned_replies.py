@@ -1,0 +1,85 @@
+"""In a real browser: an admin adds a shared canned reply on its page; an agent types "/" in the
+reply box, picks it with the keyboard, and the reply rendered with the customer's name is sent."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_slash_picker_inserts_the_rendered_canned_reply(server, context_factory):
+    admin = context_factory().new_page()
+    login(admin, server.url, "owner@corner.test")
+    csrf = admin.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
+    assert admin.request.patch(f"{server.url}/api/v1/company", headers={"X-CSRF-Token": csrf},
+                               data={"settings": {"ai_enabled": False}}).ok
+
+    # the management page: a shared reply with placeholders, and a clear error for an unknown one
+    admin.get_by_test_id("nav-canned").click()
+    admin.get_by_test_id("canned-title").fill("Wheel repair")
+    admin.get_by_test_id("canned-shortcut").fill("wheel")
+    admin.get_by_test_id("canned-body").fill("Hi {{customer.name}}, bring it in: {{customer.age}}")
+    admin.get_by_test_id("canned-shared-toggle").check()
+    admin.get_by_test_id("canned-save").click()
+    expect(admin.get_by_test_id("canned-form").locator('[data-error-for="body"]')).to_contain_text("{{customer.age}}")
+    admin.get_by_test_id("canned-body").fill("Hi {{customer.name}}, bring the wheel in and we fix it today. {{agent.name}}")
+    admin.get_by_test_id("canned-save").click()
+    expect(admin.get_by_test_id("canned-shared").get_by_test_id("canned-row")).to_contain_text("/wheel")
+    admin.get_by_test_id("canned-title").fill("Thanks")
+    admin.get_by_test_id("canned-shortcut").fill("thanks")
+    admin.get_by_test_id("canned-body").fill("Thanks for writing!")
+    admin.get_by_test_id("canned-save").click()
+    expect(admin.get_by_test_id("canned-mine").get_by_test_id("canned-row")).to_contain_text("/thanks")
+
+    # a customer writes and tells us their name (the widget's identify event)
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer.get_by_test_id("widget-input").fill("My front wheel is bent")
+    customer.get_by_test_id("widget-send").click()
+    expect(customer.get_by_test_id("widget-message").filter(has_text="wheel is bent")).to_have_count(1)
+    acked = customer.evaluate("""() => new Promise((resolve, reject) => {
+        const s = io('/widget', {auth: {company: 'corner', token: localStorage.getItem('hearth:visitor:corner')}});
+        s.on('session', () => s.emit('identify', {name: 'Maria López'}, (ack) => { s.close(); resolve(ack); }));
+        setTimeout(() => reject(new Error('no session')), 10000);
+    })""")
+    assert acked == {"ok": True}
+
+    # the agent answers with "/" in the reply box
+    admin.get_by_test_id("nav-inbox").click()
+    admin.get_by_test_id("ticket-row").filter(has_text="wheel is bent").click()
+    box = admin.get_by_test_id("reply-box")
+    picker = admin.get_by_test_id("canned-picker")
+    box.click()
+    box.press_sequentially("/")
+    expect(picker).to_be_visible()
+    expect(picker.get_by_role("option")).to_have_count(2)
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press_sequentially("wh")
+    expect(picker.get_by_role("option")).to_have_count(1)
+    option = picker.get_by_role("option").first
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", option.get_attribute("id"))
+    box.press("Escape")  # closes the picker, keeps the text
+    expect(picker).to_be_hidden()
+    expect(box).to_have_value("/wh")
+    box.press("Backspace")
+    box.press("Backspace")
+    expect(picker).to_be_visible()
+    box.press("ArrowDown")
+    box.press("ArrowUp")
+    selected = picker.locator('[aria-selected="true"]')
+    expect(selected).to_have_attribute("data-shortcut", "thanks")  # sorted by shortcut; Up wraps back
+    box.press("ArrowDown")
+    expect(selected).to_have_attribute("data-shortcut", "wheel")
+    box.press("Enter")
+    expected = "Hi Maria López, bring the wheel in and we fix it today. Olive Owner"
+    expect(box).to_have_value(expected)
+    expect(picker).to_be_hidden()
+    box.press("Enter")  # the picker is closed: Enter sends
+
+    expect(admin.get_by_test_id("message").filter(has_text=expected)).to_have_count(1)
+    expect(customer.get_by_test_id("widget-message").filter(has_text=expected)).to_have_count(1)
+    for page in (admin, customer):
+        assert page.context.errors == []

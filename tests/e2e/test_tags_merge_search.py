@@ -1,0 +1,73 @@
+"""In a real browser: tag a ticket and filter by the tag, change its priority, find it by a word
+of a private note, and merge a customer's second ticket into the first."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def customer_says(page, text):
+    page.get_by_test_id("widget-input").fill(text)
+    page.get_by_test_id("widget-send").click()
+    expect(page.get_by_test_id("widget-message").filter(has_text=text)).to_have_count(1)
+
+
+def test_tags_priority_search_and_merge(server, context_factory):
+    agent = context_factory().new_page()
+    login(agent, server.url, "owner@corner.test")
+    csrf = agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
+    assert agent.request.patch(f"{server.url}/api/v1/company", headers={"X-CSRF-Token": csrf},
+                               data={"settings": {"ai_enabled": False}}).ok
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer_says(customer, "My saddle squeaks")
+
+    first = agent.get_by_test_id("ticket-row").filter(has_text="saddle squeaks")
+    first.click()
+    agent.get_by_test_id("tag-input").fill("Noise Issue")
+    agent.get_by_test_id("tag-add").click()
+    expect(agent.get_by_test_id("ticket-tag")).to_have_attribute("data-tag", "noise-issue")
+    expect(first.get_by_test_id("row-tag")).to_have_text("noise-issue")
+    agent.get_by_test_id("tag-input").fill("bad/tag")
+    agent.get_by_test_id("tag-add").click()
+    expect(agent.locator('#t-tag-form [data-error-for="tag"]')).to_contain_text("not a tag")
+
+    agent.get_by_test_id("ticket-priority").select_option("urgent")
+    expect(first.locator(".badge-prio-urgent")).to_have_text("urgent")
+    agent.get_by_test_id("reply-private").check()
+    agent.get_by_test_id("reply-box").fill("Suspect the seatpost clamp")
+    agent.get_by_test_id("reply-send").click()
+    expect(agent.get_by_test_id("message").filter(has_text="seatpost")).to_have_count(1)
+    agent.get_by_test_id("ticket-status").select_option("resolved")
+    expect(first).to_have_attribute("data-status", "resolved")
+
+    # the same customer writes again: a second ticket, merged into the first from the console
+    customer_says(customer, "Also the bell is broken")
+    second = agent.get_by_test_id("ticket-row").filter(has_text="bell is broken")
+    expect(second).to_have_count(1, timeout=10_000)
+    second.click()
+    expect(agent.locator("#t-title")).to_contain_text("bell")
+    agent.get_by_test_id("merge-open").click()
+    expect(agent.get_by_test_id("merge-target").locator("option")).to_have_count(1)
+    agent.get_by_test_id("merge-ok").click()
+    expect(agent.get_by_test_id("merge-toast").first).to_contain_text("was merged into")
+    expect(agent.locator("#t-title")).to_contain_text("saddle")
+    conversation = agent.get_by_test_id("message")
+    expect(conversation.filter(has_text="bell is broken")).to_have_count(1)
+    expect(conversation.filter(has_text="was merged into this one")).to_have_count(1)
+
+    # full-text search reaches the private note; the tag filter narrows the list
+    agent.locator("#f-q").fill("seatpo")
+    expect(agent.get_by_test_id("ticket-row")).to_have_count(1)
+    expect(agent.get_by_test_id("ticket-row")).to_contain_text("saddle")
+    agent.locator("#f-q").fill('"clamp*')
+    expect(agent.get_by_test_id("ticket-row")).to_have_count(1)
+    agent.locator("#f-q").fill("")
+    agent.get_by_test_id("filter-status").select_option("")
+    agent.get_by_test_id("filter-tag").fill("noise-issue")
+    agent.get_by_test_id("filter-tag").press("Enter")
+    expect(agent.get_by_test_id("ticket-row")).to_have_count(1)
+    expect(agent.get_by_test_id("ticket-row").get_by_test_id("row-tag")).to_have_text("noise-issue")
+    assert agent.context.errors == [] and customer.context.errors == []

@@ -1,0 +1,34 @@
+"""A merge reaches every agent of the company live, and no one else."""
+
+
+def test_merge_is_pushed_to_the_companys_agents(socketio, app, make_client, acme, globex, services):
+    customer, token = services.customers.start_visit(acme.company)
+    target, _ = acme.customer_message("first", customer=customer)
+    services.tickets.update(acme.company, acme.agent, target.id, status="resolved")
+    source, _ = acme.customer_message("second", customer=customer)
+    api, other = make_client(acme.agent), make_client(globex.agent)
+    mine = socketio.test_client(app, namespace="/agent", flask_test_client=api.client, auth={"csrf_token": api.csrf})
+    theirs = socketio.test_client(app, namespace="/agent", flask_test_client=other.client,
+                                  auth={"csrf_token": other.csrf})
+    visitor = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
+    mine.get_received("/agent")
+    theirs.get_received("/agent")
+    visitor.get_received("/widget")
+
+    assert api.post(f"/api/v1/tickets/{source.id}/merge", json={"target_id": target.id}).status_code == 200
+    received = mine.get_received("/agent")
+    merged = [e["args"][0] for e in received if e["name"] == "ticket_merged"]
+    assert len(merged) == 1
+    assert merged[0]["source_id"] == source.id and merged[0]["target_id"] == target.id
+    assert merged[0]["source"]["status"] == "closed" and len(merged[0]["moved_message_ids"]) == 1
+    updated = {e["args"][0]["id"] for e in received if e["name"] == "ticket_updated"}
+    assert updated == {source.id, target.id}
+    assert [e for e in theirs.get_received("/agent") if e["name"] in ("ticket_merged", "ticket_updated", "message")] == []
+    # the customer hears that the emptied ticket closed, and never sees the agents' merge notes
+    widget = visitor.get_received("/widget")
+    assert {"ticket_id": source.id, "status": "closed"} in [e["args"][0] for e in widget if e["name"] == "ticket_status"]
+    assert [e for e in widget if e["name"] == "message"] == []
+    reconnected = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
+    session = [e["args"][0] for e in reconnected.get_received("/widget") if e["name"] == "session"][0]
+    assert session["ticket_id"] == target.id  # the conversation that lives on
+    assert [m["body"] for m in session["messages"]] == ["first", "second"]

@@ -1,0 +1,119 @@
+"""Full-text search over tickets (SQLite FTS5), kept in step by triggers."""
+import sqlite3
+
+import pytest
+
+from appliance.db import close_database, open_database
+from appliance.domain.models import Message, Ticket
+from appliance.services.search import fts_query
+
+
+def found(services, tenant, q, **kw):
+    items, total = services.tickets.list(tenant.company, viewer=tenant.agent, q=q, **kw)
+    assert total == len(items)
+    return {t.id for t in items}
+
+
+def test_search_finds_subject_messages_customer_and_notes_for_agents_only(acme, services):
+    customer, _ = services.customers.start_visit(acme.company)
+    services.customers.identify(customer, name="Zoë Quinn", email="zoe@example.org")
+    ticket, _ = acme.customer_message("Parcel never arrived", customer=customer)
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="We re-sent the shipment today")
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="suspect fraudulent chargeback", private=True)
+    other, _ = acme.customer_message("Unrelated question about colours")
+
+    assert found(services, acme, "parcel") == {ticket.id}
+    assert found(services, acme, "ship") == {ticket.id}            # a word prefix
+    assert found(services, acme, "zoe") == {ticket.id}             # diacritics folded, customer name
+    assert found(services, acme, "zoe@example.org") == {ticket.id}
+    assert found(services, acme, "parcel shipment") == {ticket.id}  # words from subject and a reply
+    assert found(services, acme, "parcel colours") == set()         # every word must match
+    assert found(services, acme, "chargeback") == {ticket.id}
+    assert found(services, acme, "chargeback", include_private=False) == set()  # the customer's view
+    assert found(services, acme, f"#{other.number}") == {other.id}
+
+
+@pytest.mark.parametrize("q", ['"', '""', "*", "***", "parcel*", '"parcel', "parcel\"", "NEAR(parcel", "a OR",
+                               "-parcel", "parcel AND", "^parcel", "{subject}:x", "(", ")", "'; DROP TABLE ticket;--",
+                               "🙂", "パーセル", "\\", "%", "_", "col:umn"])
+def test_odd_input_never_breaks_search(acme, services, q):
+    acme.customer_message("Parcel never arrived")
+    items, total = services.tickets.list(acme.company, viewer=acme.agent, q=q)
+    assert total == len(items)
+    assert Ticket.select().count() == 1
+
+
+def test_quotes_asterisks_and_unicode_are_searched_as_text(acme, services):
+    t1, _ = acme.customer_message('The "Deluxe*" plan costs 5€')
+    t2, _ = acme.customer_message("Größe 42 passt nicht, 配送が遅い")
+    assert found(services, acme, '"deluxe*"') == {t1.id}
+    assert found(services, acme, "größe") == {t2.id} and found(services, acme, "PASST") == {t2.id}
+    assert found(services, acme, "配送が遅い") == {t2.id}
+    assert found(services, acme, "***") == set()
+    assert fts_query('say "hi"') == '"say"* """hi"""*'
+    assert fts_query("*** -- !!") is None
+
+
+def test_index_follows_updates_deletes_and_merges(acme, services):
+    customer, _ = services.customers.start_visit(acme.company)
+    a, _ = acme.customer_message("alpha request", customer=customer)
+    services.tickets.update(acme.company, acme.agent, a.id, status="resolved")
+    b, _ = acme.customer_message("bravo request", customer=customer)
+    services.tickets.reply(acme.company, acme.agent, b.id, body="foxtrot answer")
+    assert found(services, acme, "foxtrot") == {b.id}
+
+    Ticket.update(subject="charlie").where(Ticket.id == a.id).execute()
+    assert found(services, acme, "charlie") == {a.id}
+    services.customers.identify(customer, name="Delta Person")
+    assert found(services, acme, "delta") == {a.id, b.id}
+
+    services.merges.merge(acme.company, acme.agent, b.id, a.id)
+    assert found(services, acme, "foxtrot") == {a.id}  # the message moved, and its words with it
+
+    message = Message.get(Message.body == "alpha request")
+    message.body = "echo"
+    message.save()
+    assert found(services, acme, "echo") == {a.id} and found(services, acme, "alpha") == set()
+    message.delete_instance()
+    assert found(services, acme, "echo") == set()
+    Ticket.get_by_id(a.id).delete_instance(recursive=True)
+    assert found(services, acme, "foxtrot") == set() and found(services, acme, "charlie") == set()
+
+
+def test_search_is_scoped_to_the_company(acme, globex, services):
+    mine, _ = acme.customer_message("shared word zebra")
+    globex.customer_message("shared word zebra")
+    assert found(services, acme, "zebra") == {mine.id}
+
+
+def test_migration_backfills_existing_tickets(tmp_path):
+    """A database from before full-text search gets every ticket indexed when it is upgraded."""
+    from appliance import migrations
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    earlier = [m for m in migrations.MIGRATIONS if m.name < "0004"]
+    for number, file in enumerate(earlier, start=1):
+        for statement in migrations._statements(file.read_text(encoding="utf-8")):
+            db.execute(statement)
+        db.execute("INSERT INTO schema_version VALUES (?)", (number,))
+    db.execute("INSERT INTO company VALUES (1, 'A', 'a', '{}', 2, '2026-01-01')")
+    db.execute("INSERT INTO customer VALUES (1, 1, 'h', 'Old Customer', 'old@example.com', '2026-01-01', '2026-01-01')")
+    db.execute("INSERT INTO ticket (id, company_id, number, customer_id, subject, status, priority, channel, created_at, "
+               "updated_at, last_message_at, last_message_preview, entities) VALUES (1, 1, 1, 1, 'Legacy subject', "
+               "'open', 'normal', 'widget', '2026-01-01', '2026-01-01', '2026-01-01', '', '{}')")
+    db.execute("INSERT INTO message (company_id, ticket_id, author_role, body, private, metadata, created_at) "
+               "VALUES (1, 1, 'customer', 'kumquat delivery', 0, '{}', '2026-01-01')")
+    db.execute("INSERT INTO message (company_id, ticket_id, author_role, body, private, metadata, created_at) "
+               "VALUES (1, 1, 'agent', 'internal persimmon', 1, '{}', '2026-01-01')")
+    db.commit()
+    db.close()
+    open_database(path)
+    close_database()
+    db = sqlite3.connect(path)
+    match = "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?"
+    assert db.execute(match, ("kumquat",)).fetchall() == [(1,)]
+    assert db.execute(match, ("{private_text}: persimmon",)).fetchall() == [(1,)]
+    assert db.execute(match, ("{public_text}: persimmon",)).fetchall() == []
+    assert db.execute(match, ("legacy old",)).fetchall() == [(1,)]
