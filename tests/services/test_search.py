@@ -93,8 +93,8 @@ def test_migration_backfills_existing_tickets(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    earlier = [m for m in migrations.MIGRATIONS if m.name < "0004"]
-    for number, file in enumerate(earlier, start=1):
+    earlier = [(number, file) for number, file in sorted(migrations.MIGRATIONS.items()) if number < 4]
+    for number, file in earlier:
         for statement in migrations._statements(file.read_text(encoding="utf-8")):
             db.execute(statement)
         db.execute("INSERT INTO schema_version VALUES (?)", (number,))
