@@ -16,17 +16,19 @@ from .events import EventBus
 from .services import Services
 from .settings import Settings
 from .web import admin, ai, articles, auth, errors, pages, tickets
+from .web import installation as installation_api
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callable[[], datetime] = utcnow,
-               spawn: Callable[..., Any] | None = None) -> Flask:
+               spawn: Callable[..., Any] | None = None, network=None) -> Flask:
     """Build the Flask app, its Socket.IO server and its services on ``settings.data_dir``.
 
     ``async_mode`` is "gevent" in the server and "threading" in tests (Flask-SocketIO would pick
     gevent whenever it is importable, so it is always set explicitly). ``spawn`` runs background
     work such as AI answers (default: a Socket.IO background task; tests pass a synchronous one).
+    ``network`` is the offline-only switch the entry point handed to the process guard.
     """
     app = Flask(__name__, static_folder=None)
     app.config.update(
@@ -51,7 +53,8 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
                         max_http_buffer_size=settings.max_request_bytes)
     bus = EventBus()
-    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task)
+    services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task,
+                              network=network)
     app.extensions["hearth"] = services
     with database.connection_context():
         services.knowledge.repair()
@@ -60,6 +63,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     api = errors.HearthApi(app)
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(installation_api.blp)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)

@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("offline_only", bool, True, "Never send anything beyond this machine and the LAN (no cloud model)."),
     Setting("openai_base_url", str, "", "OpenAI-compatible API for the optional cloud fallback (empty: OpenAI's default)."),
     Setting("openai_model", str, "gpt-4o-mini", "Cloud model for the optional fallback."),
+    Setting("backup_dir", str, "", "Folder for scheduled and console backups (default: backups/ in the data dir)."),
+    Setting("backup_keep", int, 7, "How many daily backups to keep; older ones are deleted."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -98,6 +100,8 @@ class Settings:
     offline_only: bool
     openai_base_url: str
     openai_model: str
+    backup_dir: str = ""
+    backup_keep: int = 7
     secret_key: str = dataclasses.field(repr=False, default="")
 
     @property
@@ -115,6 +119,10 @@ class Settings:
     @property
     def chroma_path(self) -> Path:
         return self.path / "chroma"
+
+    @property
+    def backups_path(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.path / "backups"
 
     @property
     def cloud_key_path(self) -> Path:
@@ -162,6 +170,8 @@ class Settings:
             raise SettingsError(f"port must be between 1 and 65535, got {values['port']}")
         if values["llm_timeout"] <= 0:
             raise SettingsError(f"llm_timeout must be a positive number of seconds, got {values['llm_timeout']}")
+        if values["backup_keep"] < 1:
+            raise SettingsError(f"backup_keep must be at least 1, got {values['backup_keep']}")
         if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
         return cls(**values, secret_key=_secret_key(data_path))

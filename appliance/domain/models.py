@@ -31,6 +31,8 @@ DEFAULT_COMPANY_SETTINGS = {
     "ai_confidence_threshold": 0.5,
     "ai_enabled": True,
     "ai_cloud_fallback": False,
+    "retention_days": 0,            # 0: keep conversations forever
+    "retention_action": "delete",   # or "anonymise"
 }
 
 
@@ -115,6 +117,7 @@ class Ticket(BaseModel):
     last_message_preview = CharField(max_length=200, default="")
     intent = CharField(max_length=200, null=True)
     entities = JSONField(default=dict)
+    anonymised_at = DateTimeField(null=True)  # set by the data-retention job
 
     class Meta:
         indexes = (

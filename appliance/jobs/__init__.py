@@ -17,6 +17,18 @@ def check_sla(services: Services) -> None:
         services.sla.check_due()
 
 
+def daily_backup(services: Services) -> None:
+    """The daily backup of the whole installation, keeping the newest ``backup_keep``."""
+    with database.connection_context():
+        services.backups.scheduled()
+
+
+def apply_retention(services: Services) -> None:
+    """Delete or anonymise conversations past each company's retention period."""
+    with database.connection_context():
+        services.retention.apply_all()
+
+
 def start_scheduler(services: Services):
     """Start the gevent scheduler: SLA checks now (catching up on anything missed while Hearth was
     down) and every 30 seconds."""
@@ -25,6 +37,13 @@ def start_scheduler(services: Services):
     scheduler = GeventScheduler(timezone="UTC")
     scheduler.add_job(check_sla, "interval", seconds=SLA_CHECK_SECONDS, args=[services], id="sla",
                       replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
+    # Daily at night (UTC); retention also once at start, catching up on days Hearth was off.
+    scheduler.add_job(daily_backup, "cron", hour=2, minute=30, args=[services], id="backup",
+                      replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(apply_retention, "cron", hour=3, minute=0, args=[services], id="retention",
+                      replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(apply_retention, "date", run_date=_now(), args=[services], id="retention-at-start",
+                      replace_existing=True)
     scheduler.start()
     return scheduler
 

@@ -18,7 +18,10 @@ from .users import UserService
 if TYPE_CHECKING:
     from ..ai.responder import AIResponder
     from .importing import ImportService
+    from .backups import BackupService
+    from .installation import InstallationService
     from .knowledge import KnowledgeService
+    from .retention import RetentionService
 
 
 def run_now(fn: Callable[..., Any], *args: Any) -> None:
@@ -42,12 +45,22 @@ class Services:
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
     spawn: Callable[..., Any] = run_now
+    installation: "InstallationService | None" = None
+    backups: "BackupService | None" = None
+    retention: "RetentionService | None" = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
-              with_ai: bool = True, spawn: Callable[..., Any] = run_now) -> "Services":
+              with_ai: bool = True, spawn: Callable[..., Any] = run_now, network=None) -> "Services":
         """The services; ``with_ai`` adds the knowledge indexes and the AI responder (loading the
-        embedding model and the vector store), which account-management commands don't need."""
+        embedding model and the vector store), which account-management commands don't need.
+        ``network`` is the offline-only switch the process guard enforces (default: as recorded)."""
+        from ..installation import load_policy
+        from .backups import BackupService
+        from .installation import InstallationService
+        from .retention import RetentionService
+
+        network = network or load_policy(settings)
         services = cls(
             settings=settings,
             bus=bus,
@@ -64,6 +77,10 @@ class Services:
 
             from .importing import ImportService
 
-            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn)
+            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn, network)
             services.importer = ImportService(services.articles, services.knowledge)
+        services.installation = InstallationService(settings, bus, clock, network)
+        services.backups = BackupService(settings, bus, clock, knowledge=services.knowledge,
+                                         installation=services.installation)
+        services.retention = RetentionService(settings, bus, clock)
         return services

@@ -30,6 +30,6 @@ def ai_status():
     hearth = services()
     chains = hearth.responder.chains
     statuses = chains.statuses(g.company)
-    return {"providers": [s.__dict__ for s in statuses], "offline_only": hearth.settings.offline_only,
+    return {"providers": [s.__dict__ for s in statuses], "offline_only": chains.network.offline_only,
             "cloud_allowed": chains.cloud_allowed(g.company), "cache": hearth.responder.cache.stats(),
             "embedder": hearth.settings.embedder}
