@@ -221,7 +221,7 @@ def restore_backup(backup: Path, data_dir: Path, passphrase: str, *, force: bool
     if data_dir.exists() and any(data_dir.iterdir()) and not force:
         raise BackupError(f"{data_dir} is not empty; restore into an empty folder, or pass --force to replace "
                           "the installation there")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=data_dir.parent, prefix=f".{data_dir.name}-restore-"))
     try:
         with open(backup, "rb") as fh:
@@ -244,6 +244,7 @@ def restore_backup(backup: Path, data_dir: Path, passphrase: str, *, force: bool
         for name in KEY_FILES:
             if (scratch / name).exists():
                 os.chmod(scratch / name, 0o600)
+        data_dir.mkdir(parents=True, exist_ok=True)
         for child in list(data_dir.iterdir()):
             if child.name in {p.name for p in scratch.iterdir()} or child.name in ("hearth.db-wal", "hearth.db-shm"):
                 shutil.rmtree(child) if child.is_dir() else child.unlink()

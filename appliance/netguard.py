@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import sys
 import threading
 import traceback
@@ -95,7 +96,29 @@ def install(policy: NetworkPolicy) -> None:
     _policy = policy
     if not _installed:
         sys.addaudithook(_hook)
+        _check_names_in_the_calling_greenlet()
         _installed = True
+
+
+def _check_names_in_the_calling_greenlet() -> None:
+    """Under gevent, name lookups run in a native thread pool, where the audit hook would still
+    refuse them but could not say which code asked. Check them in the asking greenlet first."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return
+    if not monkey.is_module_patched("socket"):
+        return
+    from gevent.hub import Hub
+
+    Hub.NOT_ERROR = Hub.NOT_ERROR + (OfflineRefused,)  # refused and logged here; gevent need not print it again
+    resolver = type(get_hub().resolver)
+    original = resolver.getaddrinfo
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        _hook("socket.getaddrinfo", (host, port, *args))
+        return original(self, host, port, *args, **kwargs)
+    resolver.getaddrinfo = getaddrinfo
 
 
 def current() -> NetworkPolicy | None:
@@ -146,7 +169,11 @@ def _calling_code() -> str:
 
 
 def _short(filename: str) -> str:
-    for marker in ("/site-packages/", "/appliance/", "/lib/python"):
+    """A file name without the installation's folders: site-packages/…, appliance/…, stdlib."""
+    for marker in ("/site-packages/", "/appliance/"):
         if marker in filename:
             return ("appliance/" if marker == "/appliance/" else "") + filename.split(marker, 1)[1]
+    stdlib = re.search(r"/lib/python\d+\.\d+/(.*)$", filename)
+    if stdlib:
+        return stdlib.group(1)
     return filename.rsplit("/", 2)[-1] if "/" in filename else filename
