@@ -1,6 +1,6 @@
 """One encrypted file holding a whole installation, and bringing it back.
 
-File format (``HEARTHBK1``): a header (magic, scrypt salt and cost), then the payload — a tar
+File format (``HEARTHBK1``): a header (magic, scrypt salt and cost, a passphrase check value), then the payload — a tar
 stream of the files below — in authenticated chunks: AES-256-GCM with a key derived from the
 passphrase by scrypt; each chunk's nonce is a per-file random prefix plus the chunk's number, and
 its associated data binds the header, the number and a "last chunk" flag, so a chunk that is
@@ -16,6 +16,7 @@ restored Hearth rebuilds that company's index from SQLite at its first start.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import io
 import json
 import os
@@ -35,7 +36,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 MAGIC = b"HEARTHBK1"
 CHUNK = 1024 * 1024
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 15, 8, 1
-_HEADER = struct.Struct(">9s16sIBB4s")  # magic, salt, n, r, p, nonce prefix
+_HEADER = struct.Struct(">9s16sIBB4s16s")  # magic, salt, n, r, p, nonce prefix, passphrase check
 _LENGTH = struct.Struct(">I")
 KEY_FILES = ("secret.key", "cloud-api.key", "installation.json")
 PLAIN_FILES = ("settings.json",)
@@ -50,8 +51,10 @@ class BackupError(Exception):
         self.message = message
 
 
-def _key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+def _key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, bytes]:
+    """The AES key and a check value that tells a wrong passphrase from a changed file."""
+    derived = Scrypt(salt=salt, length=48, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    return derived[:32], derived[32:]
 
 
 class EncryptingWriter(io.RawIOBase):
@@ -59,8 +62,9 @@ class EncryptingWriter(io.RawIOBase):
 
     def __init__(self, out: BinaryIO, passphrase: str):
         salt, prefix = os.urandom(16), os.urandom(4)
-        self._header = _HEADER.pack(MAGIC, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, prefix)
-        self._aead = AESGCM(_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+        key, check = _key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        self._header = _HEADER.pack(MAGIC, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, prefix, check)
+        self._aead = AESGCM(key)
         self._prefix, self._out, self._buffer, self._number = prefix, out, bytearray(), 0
         out.write(self._header)
 
@@ -94,10 +98,13 @@ class DecryptingReader(io.RawIOBase):
         header = source.read(_HEADER.size)
         if len(header) < _HEADER.size or not header.startswith(MAGIC):
             raise BackupError("this is not a Hearth backup file (or its start is damaged)")
-        _magic, salt, n, r, p, prefix = _HEADER.unpack(header)
-        if n > 2 ** 20 or r > 16 or p > 4:
+        _magic, salt, n, r, p, prefix, check = _HEADER.unpack(header)
+        if n > 2 ** 20 or r > 16 or p > 4 or n < 2 or n & (n - 1):
             raise BackupError("the backup file's header is damaged (impossible key-derivation cost)")
-        self._aead = AESGCM(_key(passphrase, salt, n, r, p))
+        key, expected = _key(passphrase, salt, n, r, p)
+        if not hmac.compare_digest(expected, check):
+            raise BackupError("wrong passphrase (or the backup file's header was changed)")
+        self._aead = AESGCM(key)
         self._header, self._prefix, self._source = header, prefix, source
         self._number, self._plain, self._done = 0, b"", False
 
@@ -121,8 +128,6 @@ class DecryptingReader(io.RawIOBase):
             self._done = last
             break
         else:
-            if self._number == 0:
-                raise BackupError("wrong passphrase, or the backup file was changed")
             raise BackupError(f"the backup file was changed or damaged (part {self._number + 1} fails its check)")
         self._number += 1
         if self._done and self._source.read(1):
