@@ -42,7 +42,7 @@ class RetentionService(Service):
         if any(counts.values()):
             with database.atomic():
                 self.audit(company, None, "retention.applied", "company", company.id, days=days,
-                           action=company.setting("retention_action"), **counts)
+                           mode=company.setting("retention_action"), **counts)
             logger.info("data retention in %s: %s", company.slug, counts)
         return counts
 
