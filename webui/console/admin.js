@@ -3,6 +3,7 @@ import { api, qs } from './api.js';
 import { state } from './state.js';
 import { $, h, sameId, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
 import { initSlaPolicy, showSlaPolicy } from './sla-policy.js';
+import { initSafety, showSafety } from './safety.js';
 
 let onCompanyChanged = () => {};
 let onUsersChanged = () => {};
@@ -18,6 +19,8 @@ function fillSettings(c) {
   $('#s-threshold').value = s.ai_confidence_threshold ?? 0.5;
   $('#s-ai-enabled').checked = s.ai_enabled === true;
   $('#s-ai-cloud').checked = s.ai_cloud_fallback === true;
+  $('#s-retention-days').value = s.retention_days ?? 0;
+  $('#s-retention-action').value = s.retention_action === 'anonymise' ? 'anonymise' : 'delete';
   const snippet = `<script src="${location.origin}/widget.js" data-company="${c.slug}" async></script>`;
   $('#embed-snippet').textContent = snippet;
   const link = $('#chat-link');
@@ -30,6 +33,7 @@ export async function showSettings() {
   if (state.company) fillSettings(state.company);
   loadAiStatus();
   showSlaPolicy();
+  showSafety();
   try {
     state.company = await api('GET', '/company');
     fillSettings(state.company);
@@ -57,6 +61,8 @@ async function saveSettings(e) {
     ai_confidence_threshold: threshold,
     ai_enabled: $('#s-ai-enabled').checked,
     ai_cloud_fallback: $('#s-ai-cloud').checked,
+    retention_days: Number($('#s-retention-days').value || 0),
+    retention_action: $('#s-retention-action').value,
   };
   const body = {};
   const name = $('#s-name').value.trim();
@@ -270,6 +276,7 @@ export function initAdmin(hooks) {
   onUsersChanged = hooks.usersChanged;
   $('#settings-form').addEventListener('submit', saveSettings);
   initSlaPolicy();
+  initSafety({ aiChanged: loadAiStatus });
   $('#copy-embed').addEventListener('click', copySnippet);
   $('#ai-status-refresh').addEventListener('click', loadAiStatus);
   $('#user-form').addEventListener('submit', addUser);
