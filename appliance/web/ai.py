@@ -19,7 +19,8 @@ def suggest_reply(ticket_id):
     ticket = hearth.tickets.get(g.company, ticket_id)
     result, decision = hearth.responder.suggest(g.company, ticket)
     return {"body": result.text, "provider": result.provider, "model": result.model,
-            "confidence": decision.confidence, "would_answer": decision.answer, "sources": decision.sources}
+            "confidence": decision.confidence, "would_answer": decision.answer, "sources": decision.sources,
+            "cloud_sent": result.cloud_sent}
 
 
 @blp.route("/ai/status", methods=["GET"])

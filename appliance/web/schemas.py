@@ -277,6 +277,7 @@ class SuggestionOut(Schema):
     confidence = fields.Float()
     would_answer = fields.Boolean(metadata={"description": "whether the AI would answer this on its own"})
     sources = fields.List(fields.Nested(SourceOut))
+    cloud_sent = fields.Dict(allow_none=True, metadata={"description": "what was sent to the cloud model, redacted"})
 
 
 class ProviderOut(Schema):

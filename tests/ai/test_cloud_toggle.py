@@ -87,6 +87,10 @@ def test_the_cloud_stays_off_until_offline_only_is_off_a_key_is_stored_and_the_c
     shown = admin.get(f"/api/v1/tickets/{ticket.id}").get_json()
     ai_messages = [m for m in shown["messages"] if m["author_role"] == "ai"]
     assert ai_messages[-1]["metadata"]["cloud_sent"]["messages"] == sent["messages"]
+    suggestion = admin.post(f"/api/v1/tickets/{ticket.id}/suggest").get_json()  # agent assist: redacted too
+    assert suggestion["provider"] == "openai"
+    assert "kari@example.com" not in json.dumps(fake_cloud.chat_requests()[-1]["messages"])
+    assert suggestion["cloud_sent"]["messages"] == fake_cloud.chat_requests()[-1]["messages"]
 
     # The key: owner-only file, never shown again, never logged, never in the audit trail.
     mode = stat.S_IMODE(hearth.settings.cloud_key_path.stat().st_mode)
