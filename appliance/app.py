@@ -13,6 +13,7 @@ from . import __version__, realtime
 from .db import database, open_database
 from .domain.models import utcnow
 from .events import EventBus
+from .netguard import NetworkPolicy
 from .services import Services
 from .settings import Settings
 from .web import admin, ai, articles, auth, errors, pages, tickets
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callable[[], datetime] = utcnow,
-               spawn: Callable[..., Any] | None = None, network=None) -> Flask:
+               spawn: Callable[..., Any] | None = None, network: NetworkPolicy | None = None) -> Flask:
     """Build the Flask app, its Socket.IO server and its services on ``settings.data_dir``.
 
     ``async_mode`` is "gevent" in the server and "threading" in tests (Flask-SocketIO would pick

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..events import EventBus
+from ..netguard import NetworkPolicy
 from ..rag.embedder import create_embedder
 from ..rag.keyword import KeywordIndex
 from ..rag.retrieval import Retriever
@@ -19,7 +20,7 @@ from .responder import AIResponder
 
 
 def build_ai(settings: Settings, bus: EventBus, clock: Callable[[], datetime], tickets: TicketService,
-             spawn: Callable[..., Any], network=None) -> tuple[KnowledgeService, AIResponder]:
+             spawn: Callable[..., Any], network: NetworkPolicy | None = None) -> tuple[KnowledgeService, AIResponder]:
     embedder = create_embedder(settings.embedder, cache_dir=settings.models_path)
     vectors = VectorStore(settings.chroma_path)
     keywords = KeywordIndex()

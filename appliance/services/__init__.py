@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.models import utcnow
 from ..events import EventBus
+from ..installation import load_policy
+from ..netguard import NetworkPolicy
 from ..settings import Settings
 from .articles import ArticleService
+from .backups import BackupService
 from .companies import CompanyService
 from .customers import CustomerService
+from .installation import InstallationService
+from .retention import RetentionService
 from .sla import SlaService
 from .tickets import TicketService
 from .users import UserService
@@ -18,10 +23,7 @@ from .users import UserService
 if TYPE_CHECKING:
     from ..ai.responder import AIResponder
     from .importing import ImportService
-    from .backups import BackupService
-    from .installation import InstallationService
     from .knowledge import KnowledgeService
-    from .retention import RetentionService
 
 
 def run_now(fn: Callable[..., Any], *args: Any) -> None:
@@ -45,21 +47,17 @@ class Services:
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
     spawn: Callable[..., Any] = run_now
-    installation: "InstallationService | None" = None
-    backups: "BackupService | None" = None
-    retention: "RetentionService | None" = None
+    installation: InstallationService | None = None
+    backups: BackupService | None = None
+    retention: RetentionService | None = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
-              with_ai: bool = True, spawn: Callable[..., Any] = run_now, network=None) -> "Services":
+              with_ai: bool = True, spawn: Callable[..., Any] = run_now,
+              network: NetworkPolicy | None = None) -> "Services":
         """The services; ``with_ai`` adds the knowledge indexes and the AI responder (loading the
         embedding model and the vector store), which account-management commands don't need.
         ``network`` is the offline-only switch the process guard enforces (default: as recorded)."""
-        from ..installation import load_policy
-        from .backups import BackupService
-        from .installation import InstallationService
-        from .retention import RetentionService
-
         network = network or load_policy(settings)
         services = cls(
             settings=settings,
