@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance import jobs
 from appliance.app import create_app
 from appliance.backup import MAGIC, BackupError, restore_backup, write_backup
 from appliance.db import close_database
@@ -169,3 +170,6 @@ def test_console_backup_download_and_daily_backups_with_retention(app, services,
     assert remaining == sorted([name] + written[1:])  # the oldest daily one went; the manual one stays
     actions = [e["action"] for e in admin.get("/api/v1/audit").get_json()["items"]]
     assert "backup.created" in actions and "backup.schedule_passphrase_set" in actions
+    jobs.daily_backup(services)  # the scheduler's job is one call into the service
+    dailies = [b for b in admin.get("/api/v1/backups").get_json()["items"] if b["kind"] == "daily"]
+    assert len(dailies) == 3 and dailies[0]["name"] not in written
