@@ -91,3 +91,33 @@ def test_the_openai_provider_is_refused_by_the_guard_even_if_code_tried(guard):
     with pytest.raises(ProviderError, match="not reachable"):
         list(provider.stream(make_request()))
     assert guard.refused >= 1 and guard.recent[-1].host == "api.openai.com"
+
+
+def test_the_server_process_refuses_a_model_host_beyond_the_lan_and_shows_it(tmp_path):
+    """A real server (gevent) configured with a public Ollama address: the status check is refused
+    by the guard, counted and shown to the owner, and logged with the code that tried."""
+    import requests
+
+    from tests.conftest import PASSWORD
+    from tests.live import LiveServer, cli
+
+    data = tmp_path / "data"
+    assert cli(data, "create-company", "--name", "Shop", "--slug", "shop", "--admin-email", "a@shop.test",
+               "--admin-password", PASSWORD).returncode == 0
+    (data / "settings.json").write_text(json.dumps({"embedder": "hashing", "llm_timeout": 2.0,
+                                                    "ollama_host": "http://203.0.113.10:11434"}))
+    server = LiveServer(data).start()
+    try:
+        session = requests.Session()
+        session.post(f"{server.url}/api/v1/auth/login", json={"email": "a@shop.test", "password": PASSWORD})
+        status = session.get(f"{server.url}/api/v1/ai/status").json()
+        ollama = next(p for p in status["providers"] if p["name"] == "ollama")
+        assert ollama["available"] is False
+        state = session.get(f"{server.url}/api/v1/installation").json()
+        assert state["offline_only"] is True and state["refused_connections"] >= 1
+        refusal = state["recent_refusals"][-1]
+        assert refusal["host"] == "203.0.113.10" and refusal["port"] == 11434
+        assert "appliance/llm/ollama_provider.py" in refusal["code"]
+    finally:
+        server.stop()
+    assert "offline-only: refused socket.getaddrinfo to 203.0.113.10:11434" in server.log.read_text()
