@@ -13,22 +13,25 @@ from . import __version__, realtime
 from .db import database, open_database
 from .domain.models import utcnow
 from .events import EventBus
+from .netguard import NetworkPolicy
 from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
 from .web import admin, ai, articles, auth, errors, handling, ops, pages, routing, tickets, webhooks
+from .web import installation as installation_api
 from .web import reports as reports_web
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callable[[], datetime] = utcnow,
-               spawn: Callable[..., Any] | None = None) -> Flask:
+               spawn: Callable[..., Any] | None = None, network: NetworkPolicy | None = None) -> Flask:
     """Build the Flask app, its Socket.IO server and its services on ``settings.data_dir``.
 
     ``async_mode`` is "gevent" in the server and "threading" in tests (Flask-SocketIO would pick
     gevent whenever it is importable, so it is always set explicitly). ``spawn`` runs background
     work such as AI answers (default: a Socket.IO background task; tests pass a synchronous one).
+    ``network`` is the offline-only switch the entry point handed to the process guard.
     """
     app = Flask(__name__, static_folder=None)
     app.config.update(
@@ -55,7 +58,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     bus = EventBus()
     presence = Presence()  # who is in the console: realtime keeps it, routing reads it
     services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task,
-                              online=presence.online_ids)
+                              online=presence.online_ids, network=network)
     app.extensions["hearth"] = services
     with database.connection_context():
         services.knowledge.repair()
@@ -66,6 +69,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         api.register_blueprint(blueprint)
     api.register_blueprint(reports_web.blp)
     api.register_blueprint(routing.blp)
+    api.register_blueprint(installation_api.blp)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)

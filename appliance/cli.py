@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .backup import BackupError
 from .errors import HearthError
 from .kb_import import KBImportError
 from .settings import SettingsError
@@ -55,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--data-dir")
     reindex.add_argument("--company", required=True, help="the company's slug")
 
+    backup = commands.add_parser("backup", help="write the whole installation to one encrypted file")
+    backup.add_argument("--data-dir")
+    backup.add_argument("--out", required=True, help="the backup file to write, e.g. hearth.hearthbak")
+    _add_passphrase_flag(backup)
+
+    restore = commands.add_parser("restore", help="bring a backup back into a data folder (e.g. on a new PC)")
+    restore.add_argument("--in", dest="source", required=True, type=_existing_file, help="the backup file")
+    restore.add_argument("--data-dir", required=True, help="the data folder to restore into (empty, or --force)")
+    restore.add_argument("--force", action="store_true", help="replace the installation in a non-empty data folder")
+    _add_passphrase_flag(restore)
+
     evaluate = commands.add_parser("eval", help="measure retrieval and answer-or-escalate on labelled questions")
     evaluate.add_argument("--kb", required=True, type=_existing_file, help="knowledge base (kb.jsonl)")
     evaluate.add_argument("--questions", required=True, type=_existing_file, help="questions (questions.jsonl)")
@@ -64,6 +76,31 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--generate", action="store_true", help="also generate the answers (slow)")
     evaluate.add_argument("--embedder", default="minilm", help=argparse.SUPPRESS)
     return parser
+
+
+def _add_passphrase_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--passphrase-file", type=_existing_file,
+                        help=f"read the passphrase from this file (else ${PASSPHRASE_ENV}, else a prompt)")
+
+
+PASSPHRASE_ENV = "HEARTH_BACKUP_PASSPHRASE"
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    """The backup passphrase: --passphrase-file, the environment variable, or asked twice."""
+    import getpass
+    import os
+
+    if args.passphrase_file:
+        return args.passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if not sys.stdin.isatty():
+        raise HearthError(f"no passphrase: pass --passphrase-file FILE or set {PASSPHRASE_ENV}")
+    passphrase = getpass.getpass("Backup passphrase: ")
+    if confirm and getpass.getpass("Again, to be sure: ") != passphrase:
+        raise HearthError("the two passphrases differ; nothing was written")
+    return passphrase
 
 
 def _existing_file(value: str) -> Path:
@@ -77,8 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except (HearthError, SettingsError, KBImportError) as exc:
-        message = exc.message if isinstance(exc, (HearthError, KBImportError)) else str(exc)
+    except (HearthError, SettingsError, KBImportError, BackupError) as exc:
+        message = exc.message if isinstance(exc, (HearthError, KBImportError, BackupError)) else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -86,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from . import netguard
+    from .installation import load_policy
+    from .netguard import NetworkPolicy
     from .settings import Settings
 
     if args.command == "serve":
@@ -94,7 +134,12 @@ def _run(args: argparse.Namespace) -> int:
         serve(Settings.load({"data_dir": args.data_dir, "host": args.host, "port": args.port}))
         return 0
 
+    if args.command == "restore":
+        netguard.install(NetworkPolicy(offline_only=True))  # restoring needs no network at all
+        return _restore(args)
+
     if args.command == "eval":
+        netguard.install(NetworkPolicy(offline_only=True))
         return _eval(args)
 
     from .db import close_database, open_database
@@ -102,8 +147,13 @@ def _run(args: argparse.Namespace) -> int:
     from .services import Services
 
     settings = Settings.load({"data_dir": args.data_dir})
+    network = load_policy(settings)
+    netguard.install(network)  # offline-only holds for commands too
+    if args.command == "backup":
+        return _backup(settings, args)
     open_database(settings.database_path)
-    services = Services.build(settings, EventBus(), with_ai=args.command in ("import-kb", "reindex"))
+    services = Services.build(settings, EventBus(), with_ai=args.command in ("import-kb", "reindex"),
+                              network=network)
     try:
         if args.command == "create-company":
             company, admin = services.companies.create(name=args.name, slug=args.slug, admin_email=args.admin_email,
@@ -129,6 +179,30 @@ def _run(args: argparse.Namespace) -> int:
             print(f"rebuilt the indexes of {company.slug!r}: {chunks} chunks")
     finally:
         close_database()
+    return 0
+
+
+def _backup(settings, args: argparse.Namespace) -> int:
+    from . import __version__
+    from .backup import write_backup
+    from .migrations import SCHEMA_VERSION
+
+    out = Path(args.out).expanduser().resolve()
+    passphrase = _passphrase(args, confirm=True)
+    write_backup(settings.path, out, passphrase,
+                 manifest={"hearth_version": __version__, "schema_version": SCHEMA_VERSION})
+    print(f"backup written to {out} ({out.stat().st_size:,} bytes); keep the passphrase: without it the file "
+          "cannot be opened")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .backup import restore_backup
+
+    target = Path(args.data_dir).expanduser().resolve()
+    manifest = restore_backup(args.source, target, _passphrase(args, confirm=False), force=args.force)
+    print(f"restored the backup of {manifest.get('created_at', '?')} into {target}; start Hearth with "
+          f"--data-dir {target}")
     return 0
 
 

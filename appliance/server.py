@@ -17,8 +17,14 @@ def serve(settings: Settings) -> None:
     from .app import create_app
     from .db import close_database
 
+    from . import netguard
+    from .installation import load_policy
+
     configure_logging(settings)
-    app = create_app(settings, async_mode="gevent")
+    network = load_policy(settings)
+    netguard.install(network)  # offline-only, enforced for every socket of the process from here on
+    logger.info("offline-only is %s", "on" if network.offline_only else "off")
+    app = create_app(settings, async_mode="gevent", network=network)
     socketio = app.extensions["socketio"]
     from .jobs import start_scheduler
 

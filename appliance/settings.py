@@ -62,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("health_max_cache_miss_rate", float, 0.4, "Alert when more than this share of knowledge-base questions miss the answer cache (0.4 = 40%)."),
     Setting("reports_max_days", int, 366, "Longest date range a report may cover, in days."),
     Setting("agent_capacity", int, 5, "Open tickets automatic assignment gives one agent at most, unless an admin sets theirs."),
+    Setting("backup_dir", str, "", "Folder for scheduled and console backups (default: backups/ in the data dir)."),
+    Setting("backup_keep", int, 7, "How many daily backups to keep; older ones are deleted."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -125,6 +127,8 @@ class Settings:
     health_max_cache_miss_rate: float
     reports_max_days: int
     agent_capacity: int = 5
+    backup_dir: str = ""
+    backup_keep: int = 7
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
@@ -147,6 +151,10 @@ class Settings:
     @property
     def chroma_path(self) -> Path:
         return self.path / "chroma"
+
+    @property
+    def backups_path(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.path / "backups"
 
     @property
     def cloud_key_path(self) -> Path:
@@ -194,6 +202,8 @@ class Settings:
             raise SettingsError(f"port must be between 1 and 65535, got {values['port']}")
         if values["llm_timeout"] <= 0:
             raise SettingsError(f"llm_timeout must be a positive number of seconds, got {values['llm_timeout']}")
+        if values["backup_keep"] < 1:
+            raise SettingsError(f"backup_keep must be at least 1, got {values['backup_keep']}")
         if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
         for name in ("webhook_timeout", "webhook_max_attempts", "webhook_retry_seconds", "log_max_bytes",

@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..domain.models import Company
+from ..installation import read_cloud_key
 from ..llm.base import GenerationRequest, Provider, ProviderStatus
 from ..llm.chain import ProviderChain, Reset
 from ..llm.extractive import ExtractiveProvider
+from ..llm.prompt import build_messages
+from ..netguard import NetworkPolicy
+from ..redaction import redact
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -20,6 +24,36 @@ class GenerationResult:
     provider: str
     model: str
     failures: list[str] = field(default_factory=list)
+    cloud_sent: dict | None = None  # exactly what went to the cloud model, when it was asked
+
+
+class RedactingProvider:
+    """The cloud provider for one answer: personal data is redacted from the conversation before
+    it leaves, and what was sent is kept for the agents to see. (The company's own articles in the
+    passages are sent as they are.)"""
+
+    def __init__(self, inner: Provider, names: list[str]):
+        self.inner, self.names = inner, names
+        self.name, self.model = inner.name, inner.model
+        self.sent: dict | None = None
+
+    def stream(self, request: GenerationRequest):
+        counts: dict[str, int] = {}
+
+        def clean(text: str) -> str:
+            result = redact(text, self.names)
+            for kind, n in result.counts.items():
+                counts[kind] = counts.get(kind, 0) + n
+            return result.text
+        redacted = GenerationRequest(system_prompt=request.system_prompt, question=clean(request.question),
+                                     passages=request.passages, max_tokens=request.max_tokens,
+                                     history=[(role, clean(text)) for role, text in request.history])
+        self.sent = {"provider": self.inner.name, "model": self.inner.model, "redacted": counts,
+                     "messages": build_messages(redacted)}
+        return self.inner.stream(redacted)
+
+    def status(self) -> ProviderStatus:
+        return self.inner.status()
 
 
 class ChainFactory:
@@ -27,10 +61,12 @@ class ChainFactory:
     when the company enabled it and the installation is not offline-only, then the extractive answer.
     Providers are created once and reused (no client is created at import time)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, network: NetworkPolicy | None = None):
         self.settings = settings
+        self.network = network or NetworkPolicy(offline_only=settings.offline_only)
         self._ollama: Provider | None = None
         self._cloud: Provider | None = None
+        self._cloud_key: str | None = None
         self._extractive = ExtractiveProvider()
 
     def local(self) -> Provider:
@@ -42,25 +78,29 @@ class ChainFactory:
         return self._ollama
 
     def cloud_allowed(self, company: Company) -> bool:
-        return (not self.settings.offline_only and bool(company.setting("ai_cloud_fallback"))
+        return (not self.network.offline_only and bool(company.setting("ai_cloud_fallback"))
                 and self.settings.cloud_key_path.exists())
 
     def cloud(self) -> Provider:
-        if self._cloud is None:
+        """The cloud provider with the current key (rebuilt when an admin replaces the key)."""
+        key = read_cloud_key(self.settings)
+        if self._cloud is None or key != self._cloud_key:
             from ..llm.openai_provider import OpenAIProvider
 
-            key = self.settings.cloud_key_path.read_text(encoding="utf-8").strip()
             self._cloud = OpenAIProvider(key, self.settings.openai_model,
                                          base_url=self.settings.openai_base_url or None,
                                          timeout=self.settings.llm_timeout)
+            self._cloud_key = key
         return self._cloud
 
-    def for_company(self, company: Company, *, extractive_only: bool = False) -> ProviderChain:
+    def for_company(self, company: Company, *, extractive_only: bool = False,
+                    names: list[str] = ()) -> ProviderChain:
+        """The chain for one answer; ``names`` are the people the ticket knows (redacted for the cloud)."""
         providers: list[Provider] = []
         if not extractive_only:
             providers.append(self.local())
             if self.cloud_allowed(company):
-                providers.append(self.cloud())
+                providers.append(RedactingProvider(self.cloud(), list(names)))
         providers.append(self._extractive)
         return ProviderChain(providers)
 
@@ -78,5 +118,6 @@ def generate(chain: ProviderChain, request: GenerationRequest, *, on_token: Call
                 on_reset()
         elif on_token:
             on_token(event.text)
+    sent = next((p.sent for p in chain.providers if isinstance(p, RedactingProvider) and p.sent), None)
     return GenerationResult(answer.text.strip(), answer.provider or "", answer.model or "",
-                            [f"{f.provider}: {f.reason}" for f in answer.failures])
+                            [f"{f.provider}: {f.reason}" for f in answer.failures], sent)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from .. import events
 from ..db import database
-from ..domain.models import Article, Company, Message, Ticket
+from ..domain.models import Article, Company, Customer, Message, Ticket, User
 from ..events import EventBus
 from ..llm.base import GenerationRequest, Passage
 from ..rag.chunking import passage_around
@@ -119,10 +119,12 @@ class AIResponder:
                                                                      PASSAGE_CHARS), h.score) for h in hits])
 
     def draft(self, company: Company, question: str, decision: Decision,
-              history: list[tuple[str, str]] = (), *, extractive_only: bool = False) -> GenerationResult:
+              history: list[tuple[str, str]] = (), *, extractive_only: bool = False,
+              ticket: Ticket | None = None) -> GenerationResult:
         """A complete (not streamed) answer for a decided question: agent assist, drafts, evaluation."""
         request = self.request_for(company, question, decision, history)
-        return generate(self.chains.for_company(company, extractive_only=extractive_only), request)
+        chain = self.chains.for_company(company, extractive_only=extractive_only, names=known_names(company, ticket))
+        return generate(chain, request)
 
     def suggest(self, company: Company, ticket: Ticket) -> tuple[GenerationResult, Decision]:
         """Agent assist: a reply drafted from the KB for the ticket's latest customer message."""
@@ -132,7 +134,7 @@ class AIResponder:
             raise BadRequest("this ticket has no customer message to answer yet")
         history = self._history(ticket, before=last.id)
         decision = self.decide(company, last.body, history=history)
-        return self.draft(company, last.body, decision, history), decision
+        return self.draft(company, last.body, decision, history, ticket=ticket), decision
 
     # ---- answering ------------------------------------------------------------------------
     def _respond_safely(self, company_id: int, ticket_id: int, message_id: int) -> None:
@@ -197,17 +199,20 @@ class AIResponder:
         def on_reset() -> None:
             self.bus.publish(events.AI_RESET, company_id=company.id, ticket=ticket, stream_id=stream_id)
 
-        result = generate(self.chains.for_company(company), request, on_token=on_token, on_reset=on_reset)
+        result = generate(self.chains.for_company(company, names=known_names(company, ticket)), request,
+                          on_token=on_token, on_reset=on_reset)
         base_meta["sources"] = cited_sources(result.text, decision.sources)
         metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
                     "cached": False, "latency_ms": _ms(started),
                     "first_token_ms": round((first_token[0] - started) * 1000) if first_token else None,
                     "fallbacks": result.failures}
+        if result.cloud_sent:
+            metadata["cloud_sent"] = result.cloud_sent  # shown to the agents: exactly what left the machine
         self.tickets.post_ai_message(company, ticket, body=result.text, metadata=metadata)
         self.timings.append(time.perf_counter() - started)
         if result.provider != "extractive":
             self.cache.put(company.id, question, CachedAnswer(result.text, {k: v for k, v in metadata.items()
-                                                                            if k != "stream_id"}))
+                                                                            if k not in ("stream_id", "cloud_sent")}))
 
     @staticmethod
     def _history(ticket: Ticket, *, before: int) -> list[tuple[str, str]]:
@@ -216,6 +221,16 @@ class AIResponder:
                        & Message.author_role.in_(["customer", "agent", "ai"]))
                 .order_by(Message.id.desc()).limit(CONTEXT_TURNS))
         return [("user" if r.author_role == "customer" else "assistant", r.body) for r in reversed(list(rows))]
+
+
+def known_names(company: Company, ticket: Ticket | None) -> list[str]:
+    """The people a ticket knows by name: its customer and the company's agents (redacted for the cloud)."""
+    names = [u.name for u in User.select(User.name).where(User.company == company)]
+    if ticket is not None:
+        customer = Customer.get_or_none(Customer.id == ticket.customer_id)
+        if customer is not None and customer.name:
+            names.append(customer.name)
+    return names
 
 
 def _ms(started: float) -> int:

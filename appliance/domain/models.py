@@ -31,6 +31,8 @@ DEFAULT_COMPANY_SETTINGS = {
     "ai_confidence_threshold": 0.5,
     "ai_enabled": True,
     "ai_cloud_fallback": False,
+    "retention_days": 0,            # 0: keep conversations forever
+    "retention_action": "delete",   # or "anonymise"
 }
 
 
@@ -122,6 +124,7 @@ class Ticket(BaseModel):
     csat_score = IntegerField(null=True)
     csat_comment = TextField(null=True)
     csat_at = DateTimeField(null=True)
+    anonymised_at = DateTimeField(null=True)  # set by the data-retention job
 
     class Meta:
         indexes = (

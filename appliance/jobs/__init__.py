@@ -29,6 +29,16 @@ def check_health(services: Services) -> None:
     """Ask the local model whether it answers and raise or clear the AI health alerts."""
     with database.connection_context():
         services.health.check()
+def daily_backup(services: Services) -> None:
+    """The daily backup of the whole installation, keeping the newest ``backup_keep``."""
+    with database.connection_context():
+        services.backups.scheduled()
+
+
+def apply_retention(services: Services) -> None:
+    """Delete or anonymise conversations past each company's retention period."""
+    with database.connection_context():
+        services.retention.apply_all()
 
 
 def start_scheduler(services: Services):
@@ -43,6 +53,13 @@ def start_scheduler(services: Services):
                       replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
     scheduler.add_job(check_health, "interval", seconds=HEALTH_CHECK_SECONDS, args=[services], id="health",
                       replace_existing=True, max_instances=1, coalesce=True, next_run_time=_now())
+    # Daily at night (UTC); retention also once at start, catching up on days Hearth was off.
+    scheduler.add_job(daily_backup, "cron", hour=2, minute=30, args=[services], id="backup",
+                      replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(apply_retention, "cron", hour=3, minute=0, args=[services], id="retention",
+                      replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(apply_retention, "date", run_date=_now(), args=[services], id="retention-at-start",
+                      replace_existing=True)
     scheduler.start()
     return scheduler
 

@@ -7,15 +7,20 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.models import utcnow
 from ..events import EventBus
+from ..installation import load_policy
+from ..netguard import NetworkPolicy
 from ..settings import Settings
 from .articles import ArticleService
 from .canned_replies import CannedReplyService
+from .backups import BackupService
 from .companies import CompanyService
 from .csat import CsatService
 from .customers import CustomerService
 from .reports import ReportService
 from .notifications import NotificationService
 from .routing import OnlineLookup, RoutingService, nobody_online
+from .installation import InstallationService
+from .retention import RetentionService
 from .sla import SlaService
 from .teams import TeamService
 from .merging import MergeService
@@ -65,14 +70,19 @@ class Services:
     canned: CannedReplyService | None = None
     tags: TagService | None = None
     merges: MergeService | None = None
+    installation: InstallationService | None = None
+    backups: BackupService | None = None
+    retention: RetentionService | None = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
               with_ai: bool = True, spawn: Callable[..., Any] = run_now,
-              online: OnlineLookup = nobody_online) -> "Services":
+              online: OnlineLookup = nobody_online, network: NetworkPolicy | None = None) -> "Services":
         """The services; ``with_ai`` adds the knowledge indexes and the AI responder (loading the
         embedding model and the vector store), which account-management commands don't need.
-        ``online`` tells routing which of a company's people are in the console now."""
+        ``online`` tells routing which of a company's people are in the console now; ``network`` is
+        the offline-only switch the process guard enforces (default: as recorded)."""
+        network = network or load_policy(settings)
         teams = TeamService(settings, bus, clock)
         routing = RoutingService(settings, bus, clock, teams=teams, online=online)
         notifications = NotificationService(settings, bus, clock)
@@ -100,10 +110,14 @@ class Services:
 
             from .importing import ImportService
 
-            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn)
+            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn, network)
             services.importer = ImportService(services.articles, services.knowledge)
         services.webhooks = WebhookService(settings, bus, clock, spawn=spawn)
         services._add_observability(clock)
+        services.installation = InstallationService(settings, bus, clock, network)
+        services.backups = BackupService(settings, bus, clock, knowledge=services.knowledge,
+                                         installation=services.installation)
+        services.retention = RetentionService(settings, bus, clock)
         return services
 
     def _add_observability(self, clock: Callable[[], datetime]) -> None:

@@ -96,6 +96,14 @@ class CompanyService(Service):
             if not isinstance(value, bool):
                 raise BadRequest.field(field, "must be true or false")
             return value
+        if key == "retention_days":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36500:
+                raise BadRequest.field(field, "must be a whole number of days from 0 (keep forever) to 36500")
+            return value
+        if key == "retention_action":
+            if value not in ("delete", "anonymise"):
+                raise BadRequest.field(field, "must be 'delete' or 'anonymise'")
+            return value
         if key == "ai_confidence_threshold":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise BadRequest.field(field, "must be a number from 0 to 1")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Callable
 
@@ -33,6 +34,7 @@ class KnowledgeService(Service):
         self.embedder = embedder
         self.vectors = vectors
         self.keywords = keywords
+        self.index_lock = threading.RLock()  # held while the vector files change; a backup copies them under it
         bus.subscribe(events.ARTICLE_CHANGED, self._on_article_changed)
 
     def _on_article_changed(self, _name: str, event: dict) -> None:
@@ -74,8 +76,9 @@ class KnowledgeService(Service):
                     chunk_ids.append(row.id)
                     article_ids.append(article.id)
                 self.keywords.replace_article(company_id, article.id, article.title, rows)
-        self.vectors.remove_ids(company_id, old_ids)
-        self.vectors.upsert(company_id, chunk_ids, article_ids, vectors)
+        with self.index_lock:
+            self.vectors.remove_ids(company_id, old_ids)
+            self.vectors.upsert(company_id, chunk_ids, article_ids, vectors)
         return len(chunk_ids)
 
     def _embed(self, texts: list[str]):
@@ -90,7 +93,8 @@ class KnowledgeService(Service):
         with database.atomic():
             ArticleChunk.delete().where(ArticleChunk.article == article_id).execute()
             self.keywords.remove_article(company_id, article_id)
-        self.vectors.remove_article(company_id, article_id)
+        with self.index_lock:
+            self.vectors.remove_article(company_id, article_id)
 
     def reindex(self, company: Company, progress: Callable[[int, int], None] | None = None,
                 batch: int = 32) -> int:
@@ -98,7 +102,8 @@ class KnowledgeService(Service):
         with database.atomic():
             ArticleChunk.delete().where(ArticleChunk.company == company).execute()
             self.keywords.remove_company(company.id)
-        self.vectors.remove_company(company.id)
+        with self.index_lock:
+            self.vectors.remove_company(company.id)
         ids = [a.id for a in Article.select(Article.id).where(Article.company == company).order_by(Article.id)]
         written = 0
         for start in range(0, len(ids), batch):

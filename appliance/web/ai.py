@@ -19,7 +19,8 @@ def suggest_reply(ticket_id):
     ticket = hearth.tickets.get(g.company, ticket_id)
     result, decision = hearth.responder.suggest(g.company, ticket)
     return {"body": result.text, "provider": result.provider, "model": result.model,
-            "confidence": decision.confidence, "would_answer": decision.answer, "sources": decision.sources}
+            "confidence": decision.confidence, "would_answer": decision.answer, "sources": decision.sources,
+            "cloud_sent": result.cloud_sent}
 
 
 @blp.route("/ai/status", methods=["GET"])
@@ -30,6 +31,6 @@ def ai_status():
     hearth = services()
     chains = hearth.responder.chains
     statuses = chains.statuses(g.company)
-    return {"providers": [s.__dict__ for s in statuses], "offline_only": hearth.settings.offline_only,
+    return {"providers": [s.__dict__ for s in statuses], "offline_only": chains.network.offline_only,
             "cloud_allowed": chains.cloud_allowed(g.company), "cache": hearth.responder.cache.stats(g.company.id),
             "embedder": hearth.settings.embedder}

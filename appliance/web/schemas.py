@@ -84,6 +84,8 @@ class CompanySettingsIn(Schema):
     ai_confidence_threshold = fields.Float(validate=validate.Range(min=0, max=1), allow_nan=False)
     ai_enabled = StrictBoolean()
     ai_cloud_fallback = StrictBoolean()
+    retention_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=36500))
+    retention_action = fields.String(validate=validate.OneOf(("delete", "anonymise")))
 
 
 class CompanyPatch(Schema):
@@ -120,6 +122,8 @@ class CompanySettingsOut(Schema):
     ai_confidence_threshold = fields.Float()
     ai_enabled = fields.Boolean()
     ai_cloud_fallback = fields.Boolean()
+    retention_days = fields.Integer()
+    retention_action = fields.String()
 
 
 class CompanyOut(Schema):
@@ -293,6 +297,7 @@ class SuggestionOut(Schema):
     confidence = fields.Float()
     would_answer = fields.Boolean(metadata={"description": "whether the AI would answer this on its own"})
     sources = fields.List(fields.Nested(SourceOut))
+    cloud_sent = fields.Dict(allow_none=True, metadata={"description": "what was sent to the cloud model, redacted"})
 
 
 class ProviderOut(Schema):
@@ -541,3 +546,46 @@ class MergeIn(Schema):
 class MergeOut(Schema):
     source = fields.Nested(TicketOut)
     target = fields.Nested(TicketOut)
+# ---- installation: offline-only, cloud key, backups ------------------------------------------
+
+
+class InstallationPatch(Schema):
+    offline_only = StrictBoolean(required=True)
+
+
+class CloudKeyIn(Schema):
+    api_key = fields.String(required=True, validate=validate.Length(min=1, max=500), load_only=True)
+
+
+class PassphraseIn(Schema):
+    passphrase = fields.String(required=True, validate=validate.Length(min=8, max=1024), load_only=True)
+
+
+class RefusalOut(Schema):
+    at = fields.String()
+    event = fields.String()
+    host = fields.String()
+    port = fields.Integer(allow_none=True)
+    code = fields.String()
+
+
+class InstallationOut(Schema):
+    offline_only = fields.Boolean()
+    refused_connections = fields.Integer()
+    recent_refusals = fields.List(fields.Nested(RefusalOut))
+    cloud_key_set = fields.Boolean()
+    cloud_key_hint = fields.String(allow_none=True, metadata={"description": "the key's last 4 characters only"})
+    can_manage = fields.Boolean()
+
+
+class BackupOut(Schema):
+    name = fields.String()
+    bytes = fields.Integer()
+    kind = fields.String()
+
+
+class BackupsOut(Schema):
+    scheduled = fields.Boolean(metadata={"description": "whether a passphrase for daily backups is set"})
+    keep = fields.Integer()
+    folder = fields.String()
+    items = fields.List(fields.Nested(BackupOut))

@@ -4,6 +4,7 @@ import { state } from './state.js';
 import { $, h, sameId, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
 import { initSlaPolicy, showSlaPolicy } from './sla-policy.js';
 import { initRouting, showRouting } from './routing.js';
+import { initSafety, showSafety } from './safety.js';
 
 let onCompanyChanged = () => {};
 let onUsersChanged = () => {};
@@ -19,6 +20,8 @@ function fillSettings(c) {
   $('#s-threshold').value = s.ai_confidence_threshold ?? 0.5;
   $('#s-ai-enabled').checked = s.ai_enabled === true;
   $('#s-ai-cloud').checked = s.ai_cloud_fallback === true;
+  $('#s-retention-days').value = s.retention_days ?? 0;
+  $('#s-retention-action').value = s.retention_action === 'anonymise' ? 'anonymise' : 'delete';
   const snippet = `<script src="${location.origin}/widget.js" data-company="${c.slug}" async></script>`;
   $('#embed-snippet').textContent = snippet;
   const link = $('#chat-link');
@@ -32,6 +35,7 @@ export async function showSettings() {
   loadAiStatus();
   showSlaPolicy();
   showRouting();
+  showSafety();
   try {
     state.company = await api('GET', '/company');
     fillSettings(state.company);
@@ -59,6 +63,8 @@ async function saveSettings(e) {
     ai_confidence_threshold: threshold,
     ai_enabled: $('#s-ai-enabled').checked,
     ai_cloud_fallback: $('#s-ai-cloud').checked,
+    retention_days: Number($('#s-retention-days').value || 0),
+    retention_action: $('#s-retention-action').value,
   };
   const body = {};
   const name = $('#s-name').value.trim();
@@ -273,6 +279,7 @@ export function initAdmin(hooks) {
   $('#settings-form').addEventListener('submit', saveSettings);
   initSlaPolicy();
   initRouting();
+  initSafety({ aiChanged: loadAiStatus });
   $('#copy-embed').addEventListener('click', copySnippet);
   $('#ai-status-refresh').addEventListener('click', loadAiStatus);
   $('#user-form').addEventListener('submit', addUser);

@@ -579,7 +579,18 @@ function messageEl(m) {
       timeEl(m.created_at)),
     h('div.msg-body', {}, m.body),
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
-    role === 'ai' ? sourcesEl(meta.sources, 'message-sources') : null);
+    role === 'ai' ? sourcesEl(meta.sources, 'message-sources') : null,
+    role === 'ai' ? cloudSentEl(meta.cloud_sent) : null);
+}
+
+// Exactly what left the machine when the cloud model was asked (personal data already redacted).
+function cloudSentEl(sent) {
+  if (!sent || !Array.isArray(sent.messages)) return null;
+  const counts = Object.entries(sent.redacted || {}).map(([kind, n]) => `${n} ${kind.toLowerCase()}`).join(', ');
+  return h('details.msg-cloud-sent', { dataset: { testid: 'cloud-sent' } },
+    h('summary', {}, `Sent to the cloud (${sent.model || 'cloud model'}) — redacted: ${counts || 'nothing'}`),
+    ...sent.messages.map((msg) => h('div.cloud-sent-part', {},
+      h('strong', {}, `${msg.role}: `), h('pre.cloud-sent-text', {}, String(msg.content || '')))));
 }
 
 // The AI's private note when it hands a conversation over: stands out, with its draft ready to use.
