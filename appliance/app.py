@@ -16,6 +16,7 @@ from .events import EventBus
 from .services import Services
 from .settings import Settings
 from .web import admin, ai, articles, auth, errors, pages, tickets
+from .web import access, lan, model_manager, setup
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)
+    for blueprint in (setup.blp, model_manager.blp, lan.blp):
+        api.register_blueprint(blueprint)
+    access.init_app(app)
 
     @app.before_request
     def _connect_db():

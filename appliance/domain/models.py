@@ -218,3 +218,14 @@ class AuditEntry(BaseModel):
 
 ALL_MODELS = [Company, User, Customer, Ticket, Message, Article, ArticleChunk, AuditEntry, SlaPolicy, TicketPause,
               SlaEvent]
+
+
+class InstallationSetting(BaseModel):
+    """An installation-wide choice made in the console (the answering model, LAN serving…)."""
+
+    name = CharField(max_length=64, primary_key=True)
+    value = JSONField()
+    updated_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS.append(InstallationSetting)

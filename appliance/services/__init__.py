@@ -11,6 +11,9 @@ from ..settings import Settings
 from .articles import ArticleService
 from .companies import CompanyService
 from .customers import CustomerService
+from .installation import InstallationService
+from .lan import LanService
+from .setup import SetupService
 from .sla import SlaService
 from .tickets import TicketService
 from .users import UserService
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from ..ai.responder import AIResponder
     from .importing import ImportService
     from .knowledge import KnowledgeService
+    from .models import ModelService
 
 
 def run_now(fn: Callable[..., Any], *args: Any) -> None:
@@ -42,6 +46,10 @@ class Services:
     responder: "AIResponder | None" = None
     importer: "ImportService | None" = None
     spawn: Callable[..., Any] = run_now
+    installation: "InstallationService | None" = None
+    setup: "SetupService | None" = None
+    lan: "LanService | None" = None
+    models: "ModelService | None" = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
@@ -59,11 +67,18 @@ class Services:
             sla=SlaService(settings, bus, clock),
             spawn=spawn,
         )
+        services.installation = InstallationService(settings, bus, clock)
+        services.setup = SetupService(settings, bus, clock)
+        services.lan = LanService(settings, services.installation)
         if with_ai:
             from ..ai.build import build_ai
 
             from .importing import ImportService
 
-            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn)
+            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn,
+                                                              model_choice=services.installation.ollama_model)
             services.importer = ImportService(services.articles, services.knowledge)
+            from .models import ModelService
+
+            services.models = ModelService(settings, bus, services.installation, services.responder.chains.local, clock)
         return services
