@@ -124,7 +124,7 @@ class ModelService:
             for part in self.client().pull(model, stream=True):
                 status, total, completed = part.status or "", part.total or 0, part.completed or 0
                 step = completed * PULL_STEPS // total if total else -1
-                if (status, step) != last:
+                if (status, step) != last and status != "success":  # success is reported as "done" below
                     last = (status, step)
                     report("running", status, completed, total)
             report("done", "success", message=f"{model} is ready")
