@@ -7,8 +7,8 @@ from typing import Any
 
 from ..db import database
 from ..domain.models import Company, User
-from ..errors import Conflict
-from .base import Service
+from ..errors import BadRequest, Conflict
+from .base import Service, clean_text
 from .companies import CompanyService
 
 
@@ -18,6 +18,9 @@ def slug_from_name(name: Any) -> str:
         return ""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+
+
+_ADMIN_FIELDS = {"name": "admin_name", "email": "admin_email", "password": "admin_password"}
 
 
 class SetupService(Service):
@@ -33,10 +36,19 @@ class SetupService(Service):
         once are serialised: the second sees the first's company and is refused.
         """
         companies = CompanyService(self.settings, self.bus, self.clock)
+        company_name = clean_text(company_name, "company_name", 120, multiline=False)
         with database.atomic(lock_type="IMMEDIATE"):
             if Company.select().exists():
                 raise Conflict("Hearth is already set up: a company exists. Sign in instead; an admin can add "
                                "more accounts under Users.", fields={"company": ["already set up"]})
-            return companies.create(name=company_name, slug=slug or slug_from_name(company_name),
-                                    admin_email=admin_email, admin_password=admin_password,
-                                    admin_name=admin_name or "Admin")
+            try:
+                return companies.create(name=company_name, slug=slug or slug_from_name(company_name),
+                                        admin_email=admin_email, admin_password=admin_password,
+                                        admin_name=admin_name or "Admin")
+            except BadRequest as exc:  # name the wizard's fields: the admin's name, email and password
+                fields = {_ADMIN_FIELDS.get(k, k): v for k, v in (exc.fields or {}).items()}
+                message = exc.message
+                for old, new in _ADMIN_FIELDS.items():
+                    if message.startswith(f"{old}:"):
+                        message = new + message[len(old):]
+                raise BadRequest(message, fields=fields or None) from None

@@ -58,9 +58,11 @@ def test_bad_input_names_the_field_and_creates_nothing(app):
     client, state = start(app)
     response = submit(client, state["csrf_token"], {**FIRST, "admin_password": "short"})
     assert response.status_code == 422
-    assert "password" in response.get_json()["error"]["fields"]
+    assert response.get_json()["error"]["fields"] == {"admin_password": ["must be at least 10 characters"]}
     response = submit(client, state["csrf_token"], {**FIRST, "admin_email": "not-an-email"})
-    assert response.status_code == 422 and "email" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422 and "admin_email" in response.get_json()["error"]["fields"]
+    response = submit(client, state["csrf_token"], {**FIRST, "company_name": "   "})
+    assert response.status_code == 422 and "company_name" in response.get_json()["error"]["fields"]
     response = submit(client, state["csrf_token"], {"admin_email": "a@b.test", "admin_password": PASSWORD})
     assert response.status_code == 422 and "company_name" in response.get_json()["error"]["fields"]
     assert Company.select().count() == 0 and User.select().count() == 0
