@@ -104,7 +104,8 @@ async function testModel(e) {
     const question = $('#models-test-question').value.trim();
     const r = await api('POST', '/models/test', question ? { question } : {});
     out.dataset.state = 'done';
-    out.replaceChildren(h('strong', {}, `${r.model} answered in ${(r.latency_ms / 1000).toFixed(1)} s: `),
+    const took = r.latency_ms < 1000 ? `${r.latency_ms} ms` : `${(r.latency_ms / 1000).toFixed(1)} s`;
+    out.replaceChildren(h('strong', {}, `${r.model} answered in ${took}: `),
       h('span', { dataset: { testid: 'model-test-answer' } }, r.answer));
   } catch (err) {
     out.dataset.state = 'failed';
