@@ -23,6 +23,7 @@ AI_RESET = "ai.reset"                  # ticket, stream_id (discard the streamed
 IMPORT_PROGRESS = "import.progress"    # job_id, done, total, state ("running"|"done"|"failed"), message
 SLA_EVENT = "sla.event"                # ticket, event (SlaEvent: warning or breach), notify_admins
 KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: caches must forget)
+MODEL_CHOSEN = "model.chosen"          # model (installation-wide: another model answers from now on)
 MODEL_PULL = "model.pull"              # pull_id, model, state ("running"|"done"|"failed"), status, completed,
                                        # total, message (installation-wide; sent to the admin's company)
 

@@ -55,6 +55,11 @@ class AnswerCache:
         with self._lock:
             self._entries.pop(company_id, None)
 
+    def clear(self) -> None:
+        """Forget every company's answers (another model answers from now on)."""
+        with self._lock:
+            self._entries.clear()
+
     def stats(self) -> dict[str, float]:
         total = self.hits + self.misses
         return {"hits": self.hits, "misses": self.misses, "hit_rate": self.hits / total if total else 0.0}

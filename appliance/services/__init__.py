@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.models import utcnow
+from .. import events
 from ..events import EventBus
 from ..settings import Settings
 from .articles import ArticleService
@@ -81,4 +82,6 @@ class Services:
             from .models import ModelService
 
             services.models = ModelService(settings, bus, services.installation, services.responder.chains.local, clock)
+            # answers cached from the previous model must not outlive the choice of another
+            bus.subscribe(events.MODEL_CHOSEN, lambda _name, _event: services.responder.cache.clear())
         return services

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from peewee import fn
+
 from ..db import database
 from ..domain.models import Company, InstallationSetting, User
 from .base import Service
@@ -37,6 +39,11 @@ class InstallationService(Service):
             (InstallationSetting.insert(name=name, value=value, updated_at=self.clock())
              .on_conflict_replace().execute())
             self.audit(company, actor, "installation.updated", "installation", None, name=name, value=value)
+
+    def is_owner(self, company: Company) -> bool:
+        """Is this the company that set the installation up (the first one)? Its admins make the
+        installation-wide choices; other companies' admins cannot change them."""
+        return company.id == Company.select(fn.MIN(Company.id)).scalar()
 
     def ollama_model(self) -> str:
         """The Ollama model that answers now."""

@@ -94,7 +94,8 @@ class LanService:
     def check_networks(value: Any) -> list[str]:
         field = "agent_networks"
         if not isinstance(value, list):
-            raise BadRequest.field(field, "must be a list of addresses or networks, e.g. 192.168.1.20 or 192.168.1.0/24")
+            raise BadRequest.field(field, "must be a list of addresses or networks, "
+                                          "e.g. 192.168.1.20 or 192.168.1.0/24")
         if len(value) > MAX_NETWORKS:
             raise BadRequest.field(field, f"list at most {MAX_NETWORKS} addresses or networks")
         cleaned: list[str] = []

@@ -143,9 +143,11 @@ class ModelService:
         names = {full_name(m["name"]): m["name"] for m in overview["models"]}
         if full_name(model) not in names:
             installed = ", ".join(names.values()) or "none"
-            raise BadRequest.field("model", f"{model} is not installed in Ollama (installed: {installed}); pull it first")
+            raise BadRequest.field("model",
+                                   f"{model} is not installed in Ollama (installed: {installed}); pull it first")
         chosen = names[full_name(model)]
         self.installation.set(company, actor, "ollama_model", chosen)
+        self.bus.publish(events.MODEL_CHOSEN, company_id=company.id, model=chosen)
         return chosen
 
     def test(self, company: Company, question: Any = None) -> dict[str, Any]:

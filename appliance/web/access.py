@@ -2,9 +2,14 @@
 the agents' PCs an admin listed (an agent login is needed on top, as everywhere)."""
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Callable
 
 from flask import Flask, current_app, jsonify, request
+
+from ..errors import Forbidden, Unauthorized
+from .auth import load_session_user
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +50,18 @@ def init_app(app: Flask) -> None:
         from html import escape
 
         return REFUSED_PAGE.format(message=escape(message)), 403, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def installation_admin_required(view: Callable) -> Callable:
+    """Models and the local network belong to the whole installation: only admins of the company
+    that set it up may see or change them."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = load_session_user()
+        if user is None:
+            raise Unauthorized("log in first: POST /api/v1/auth/login")
+        if not user.is_admin or not current_app.extensions["hearth"].installation.is_owner(user.company):
+            raise Forbidden("models and the local network are shared by every company on this Hearth; only an "
+                            "admin of the company that set it up can manage them")
+        return view(*args, **kwargs)
+    return wrapper

@@ -1,10 +1,12 @@
-"""HTTP API for LAN serving (admins): on/off, the widget's LAN address and QR code, the agents' PCs."""
+"""HTTP API for LAN serving (the installation's admins): on/off, the widget's LAN address and QR
+code, the agents' PCs."""
 from __future__ import annotations
 
 from flask import Response, g
 from flask_smorest import Blueprint
 
-from .auth import admin_required, services
+from .access import installation_admin_required
+from .auth import services
 from .schemas import LanIn, LanOut
 
 blp = Blueprint("lan", __name__, url_prefix="/api/v1/lan", description="Serving the widget on the local network")
@@ -17,7 +19,7 @@ def _status():
 
 @blp.route("", methods=["GET"])
 @blp.response(200, LanOut)
-@admin_required
+@installation_admin_required
 def lan_status():
     """Whether LAN serving is on (and active, or waiting for a restart), the widget URL, the embed
     snippet with this machine's LAN address, and the agents' PCs allowed into the console."""
@@ -27,7 +29,7 @@ def lan_status():
 @blp.route("", methods=["PUT"])
 @blp.arguments(LanIn)
 @blp.response(200, LanOut)
-@admin_required
+@installation_admin_required
 def update_lan(payload):
     """Turn LAN serving on or off (applies at the next start) and set the agents' PCs (applies at once)."""
     services().lan.update(g.company, g.user, enabled=payload.get("enabled"),
@@ -36,7 +38,7 @@ def update_lan(payload):
 
 
 @blp.route("/qr.svg", methods=["GET"])
-@admin_required
+@installation_admin_required
 def lan_qr():
     """A QR code (SVG) of the widget URL, for a phone on the same Wi-Fi."""
     svg = services().lan.qr_svg(services().lan.status(g.company)["widget_url"])

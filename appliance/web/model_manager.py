@@ -1,4 +1,5 @@
-"""HTTP API of the model manager (admins): the Ollama host, pulling, choosing and testing a model.
+"""HTTP API of the model manager (the installation's admins): the Ollama host, pulling, choosing
+and testing a model.
 
 Models are installation-wide: the chosen model answers for every company on this Hearth."""
 from __future__ import annotations
@@ -6,7 +7,8 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from .auth import admin_required, services
+from .access import installation_admin_required
+from .auth import services
 from .schemas import ActiveModelOut, ModelNameIn, ModelsOut, ModelTestIn, ModelTestOut, PullOut
 
 blp = Blueprint("models", __name__, url_prefix="/api/v1/models", description="The local AI models")
@@ -14,7 +16,7 @@ blp = Blueprint("models", __name__, url_prefix="/api/v1/models", description="Th
 
 @blp.route("", methods=["GET"])
 @blp.response(200, ModelsOut)
-@admin_required
+@installation_admin_required
 def models_overview():
     """The Ollama host's state, its models, the model that answers, recommended models, and how to
     install Ollama when it is absent."""
@@ -24,7 +26,7 @@ def models_overview():
 @blp.route("/pull", methods=["POST"])
 @blp.arguments(ModelNameIn)
 @blp.response(202, PullOut)
-@admin_required
+@installation_admin_required
 def pull_model(payload):
     """Start pulling a model in the background; progress arrives on /agent as `model_pull` events."""
     hearth = services()
@@ -36,7 +38,7 @@ def pull_model(payload):
 @blp.route("/active", methods=["PUT"])
 @blp.arguments(ModelNameIn)
 @blp.response(200, ActiveModelOut)
-@admin_required
+@installation_admin_required
 def choose_model(payload):
     """Choose which installed model answers, from the next answer on (no restart)."""
     return {"active_model": services().models.choose(g.company, g.user, payload["model"])}
@@ -45,7 +47,7 @@ def choose_model(payload):
 @blp.route("/test", methods=["POST"])
 @blp.arguments(ModelTestIn)
 @blp.response(200, ModelTestOut)
-@admin_required
+@installation_admin_required
 def test_model(payload):
     """Ask the chosen model one question; the answer and how long it took."""
     return services().models.test(g.company, payload.get("question"))

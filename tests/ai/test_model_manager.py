@@ -50,8 +50,8 @@ def test_pull_relays_progress_to_the_admins_console_and_installs_the_model(admin
     layer = [e for e in events if e["total"]]
     assert [e["completed"] for e in layer] == [0, 1_000_000, 2_000_000, 3_000_000, 4_000_000]
     assert {e["total"] for e in layer} == {4_000_000}
-    assert [e["status"] for e in events if not e["total"]] == ["starting", "pulling manifest", "verifying sha256 digest",
-                                                               "writing manifest", "success"]
+    assert [e["status"] for e in events if not e["total"]] == [
+        "starting", "pulling manifest", "verifying sha256 digest", "writing manifest", "success"]
     names = [m["name"] for m in admin.get("/api/v1/models").get_json()["models"]]
     assert "qwen2.5:3b" in names
 
@@ -62,7 +62,16 @@ def test_a_failed_pull_says_why(admin, admin_socket, fake_ollama):
     assert last["state"] == "failed" and "file does not exist" in last["message"]
 
 
+def ask(app, text, client_id):
+    visitor = app.extensions["socketio"].test_client(app, namespace="/widget", auth={"company": "bikes"})
+    ack = visitor.emit("customer_message", {"text": text, "client_id": client_id}, namespace="/widget", callback=True)
+    assert ack["ok"], ack
+    return Message.select().where(Message.author_role == "ai").order_by(Message.id.desc()).get()
+
+
 def test_choosing_a_model_makes_the_next_answer_use_it(ai_app, admin, fake_ollama, shop):
+    before = ask(ai_app, "How long until I get my refund?", "m0")  # answered, and cached
+    assert before.metadata["model"] == "llama3.2:3b"
     refused = admin.put("/api/v1/models/active", json={"model": "qwen2.5:3b"})
     assert refused.status_code == 422 and "pull it first" in refused.get_json()["error"]["fields"]["model"][0]
     fake_ollama.add_model("qwen2.5:3b")
@@ -70,13 +79,10 @@ def test_choosing_a_model_makes_the_next_answer_use_it(ai_app, admin, fake_ollam
     assert chosen.status_code == 200 and chosen.get_json() == {"active_model": "qwen2.5:3b"}
     assert admin.get("/api/v1/models").get_json()["active_model"] == "qwen2.5:3b"
 
-    visitor = ai_app.extensions["socketio"].test_client(ai_app, namespace="/widget", auth={"company": "bikes"})
-    ack = visitor.emit("customer_message", {"text": "How long until I get my refund?", "client_id": "m1"},
-                       namespace="/widget", callback=True)
-    assert ack["ok"], ack
+    answer = ask(ai_app, "How long until I get my refund?", "m1")  # the same question: not from the cache
     assert fake_ollama.chat_requests()[-1]["model"] == "qwen2.5:3b"
-    answer = Message.select().where(Message.author_role == "ai").get()
     assert answer.metadata["model"] == "qwen2.5:3b" and answer.metadata["provider"] == "ollama"
+    assert not answer.metadata.get("cached")
     audit = admin.get("/api/v1/audit").get_json()["items"][0]
     assert audit["action"] == "installation.updated"
 

@@ -102,6 +102,7 @@ def test_wizard_then_model_manager_and_lan_card(fresh_server, model_server, cont
     expect(page.get_by_test_id("lan-restart-notice")).to_contain_text("Restart Hearth")
     url = page.get_by_test_id("lan-widget-url").text_content()
     assert url.startswith("http://") and url.endswith(f":{fresh_server.port}/chat/corner-bikes")
-    expect(page.get_by_test_id("lan-embed-snippet")).to_contain_text(url.removesuffix("/chat/corner-bikes") + "/widget.js")
+    base = url.removesuffix("/chat/corner-bikes")
+    expect(page.get_by_test_id("lan-embed-snippet")).to_contain_text(f'<script src="{base}/widget.js" data-company="corner-bikes"')
     expect(page.get_by_test_id("lan-qr")).to_have_js_property("naturalWidth", 222)
     assert context.errors == []

@@ -111,7 +111,8 @@ def test_this_machine_and_listed_agent_pcs_may_use_the_console(app, acme, admin_
     assert saved.get_json()["agent_networks"] == [f"{AGENT_PC}/32", "10.0.0.0/8"]
     agent_pc = from_address(app, AGENT_PC)
     assert agent_pc.get("/console").status_code == 200
-    assert agent_pc.post("/api/v1/auth/login", json={"email": acme.agent.email, "password": PASSWORD}).status_code == 200
+    login = agent_pc.post("/api/v1/auth/login", json={"email": acme.agent.email, "password": PASSWORD})
+    assert login.status_code == 200
     assert agent_pc.get("/api/v1/tickets").status_code == 200
     assert from_address(app, "10.20.30.40").get("/console").status_code == 200
     assert from_address(app, PHONE).get("/console").status_code == 403
@@ -134,6 +135,20 @@ def test_only_admins_change_lan_serving(agent_client):
     assert agent_client.get("/api/v1/lan").status_code == 403
     assert agent_client.put("/api/v1/lan", json={"enabled": True}).status_code == 403
     assert InstallationSetting.select().count() == 0
+
+
+def test_another_companys_admin_cannot_manage_the_installation(acme, globex, make_client):
+    """acme set Hearth up; globex's admin runs their own desk but not the shared machine."""
+    other = make_client(globex.admin)
+    for method, path, body in [("get", "/api/v1/lan", None), ("put", "/api/v1/lan", {"agent_networks": ["0.0.0.0/0"]}),
+                               ("get", "/api/v1/lan/qr.svg", None), ("get", "/api/v1/models", None),
+                               ("put", "/api/v1/models/active", {"model": "x:1b"}),
+                               ("post", "/api/v1/models/pull", {"model": "x:1b"})]:
+        response = getattr(other, method)(path, **({"json": body} if body else {}))
+        assert response.status_code == 403, path
+        assert "company that set it up" in response.get_json()["error"]["message"]
+    assert InstallationSetting.select().count() == 0
+    assert make_client(acme.admin).get("/api/v1/lan").status_code == 200
 
 
 def test_agent_socket_from_a_lan_address_is_refused_and_the_widget_socket_is_not(app, socketio, acme, agent_client):

@@ -24,9 +24,12 @@ export async function showLan() {
   const mine = ++req;
   try {
     const st = await api('GET', '/lan');
+    $('#lan-card').hidden = false;
     if (mine === req) render(st);
   } catch (err) {
-    if (mine === req) showError(err);
+    if (mine !== req) return;
+    if (err.status === 403) $('#lan-card').hidden = true; // another company's admin: the installation is not theirs
+    else showError(err);
   }
 }
 

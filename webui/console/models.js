@@ -41,9 +41,12 @@ export async function showModels() {
   card.setAttribute('aria-busy', 'true');
   try {
     const m = await api('GET', '/models');
+    card.hidden = false;
     if (req === mm.req) render(m);
   } catch (err) {
-    if (req === mm.req) showError(err);
+    if (req !== mm.req) return;
+    if (err.status === 403) card.hidden = true; // another company's admin: the installation is not theirs
+    else showError(err);
   } finally {
     if (req === mm.req) card.removeAttribute('aria-busy');
   }
