@@ -28,15 +28,23 @@ MAX_NETWORKS = 50
 def detect_lan_address() -> str:
     """This machine's address on the local network (the interface of its default route).
 
-    Connecting a UDP socket only picks a route; no packet is sent. Falls back to loopback on a
-    machine with no network at all.
+    Connecting a UDP socket only picks a route; no packet is sent. Without a route, the host
+    name's addresses are tried; a machine with no network at all gets loopback.
     """
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("10.255.255.255", 1))
             return probe.getsockname()[0]
         except OSError:
-            return "127.0.0.1"
+            pass
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        infos = []
+    for *_, sockaddr in infos:
+        if not sockaddr[0].startswith("127."):
+            return sockaddr[0]
+    return "127.0.0.1"
 
 
 def _ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
