@@ -17,7 +17,8 @@ from .netguard import NetworkPolicy
 from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
-from .web import admin, ai, articles, auth, errors, handling, ops, pages, routing, tickets, webhooks
+from .web import (access, admin, ai, articles, auth, errors, handling, lan, model_manager, ops, pages, routing,
+                  setup, tickets, webhooks)
 from .web import installation as installation_api
 from .web import reports as reports_web
 
@@ -65,15 +66,15 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
 
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
-    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, webhooks.blp, ops.blp, handling.blp):
+    for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, handling.blp, routing.blp,
+                      reports_web.blp, webhooks.blp, ops.blp, installation_api.blp, setup.blp, model_manager.blp,
+                      lan.blp):
         api.register_blueprint(blueprint)
-    api.register_blueprint(reports_web.blp)
-    api.register_blueprint(routing.blp)
-    api.register_blueprint(installation_api.blp)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
     pages.init_app(app)
     ops.init_app(app)
+    access.init_app(app)
 
     @app.before_request
     def _connect_db():

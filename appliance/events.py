@@ -26,6 +26,9 @@ KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: cache
 HEALTH_ALERT = "health.alert"          # alert (services.health.Alert: raised or cleared)
 TICKET_RATED = "ticket.rated"          # ticket (its csat_score, csat_comment, csat_at are set)
 NOTIFICATION = "notification"          # notification (a Notification row for one person)
+MODEL_CHOSEN = "model.chosen"          # model (installation-wide: another model answers from now on)
+MODEL_PULL = "model.pull"              # pull_id, model, state ("running"|"done"|"failed"), status, completed,
+                                       # total, message (installation-wide; sent to the admin's company)
 
 
 class EventBus:

@@ -29,12 +29,16 @@ def serve(settings: Settings) -> None:
     from .jobs import start_scheduler
 
     scheduler = start_scheduler(app.extensions["hearth"])
-    host = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
+    lan = app.extensions["hearth"].lan
+    bind = lan.serving_host()  # every interface when an admin turned LAN serving on, else the host setting
+    host = "localhost" if bind in ("127.0.0.1", "::1", "0.0.0.0") else bind
     url = f"http://{host}:{settings.port}"
 
     def announce():
         # Printed once the server is listening; the console is at /console, the widget at /chat/<slug>.
         print(f"Hearth is running at {url}/console  (data: {settings.data_dir})", flush=True)
+        if lan.listening_on_lan():
+            print(f"Customers on the local network: http://{lan.lan_address()}:{settings.port}/chat/<company>", flush=True)
 
     def stop(*_):
         logger.info("stopping")
@@ -43,9 +47,9 @@ def serve(settings: Settings) -> None:
     gevent.signal_handler(signal.SIGTERM, stop)
     gevent.spawn_later(0.2, announce)
     try:
-        socketio.run(app, host=settings.host, port=settings.port, log_output=False, use_reloader=False)
+        socketio.run(app, host=bind, port=settings.port, log_output=False, use_reloader=False)
     except OSError as exc:
-        print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror}; "
+        print(f"error: cannot listen on {bind}:{settings.port}: {exc.strerror}; "
               "choose another --port or stop the program using it", file=sys.stderr)
         raise SystemExit(1) from None
     finally:

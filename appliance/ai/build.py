@@ -20,12 +20,14 @@ from .responder import AIResponder
 
 
 def build_ai(settings: Settings, bus: EventBus, clock: Callable[[], datetime], tickets: TicketService,
-             spawn: Callable[..., Any], network: NetworkPolicy | None = None) -> tuple[KnowledgeService, AIResponder]:
+             spawn: Callable[..., Any], network: NetworkPolicy | None = None,
+             model_choice: Callable[[], str] | None = None) -> tuple[KnowledgeService, AIResponder]:
     embedder = create_embedder(settings.embedder, cache_dir=settings.models_path)
     vectors = VectorStore(settings.chroma_path)
     keywords = KeywordIndex()
     knowledge = KnowledgeService(settings, bus, clock, embedder=embedder, vectors=vectors, keywords=keywords)
     retriever = Retriever(embedder, vectors, keywords)
     responder = AIResponder(bus=bus, tickets=tickets, retriever=retriever, confidence=ConfidenceModel.load(),
-                            chains=ChainFactory(settings, network), cache=AnswerCache(), spawn=spawn)
+                            chains=ChainFactory(settings, network, model_choice), cache=AnswerCache(),
+                            spawn=spawn)
     return knowledge, responder

@@ -69,3 +69,8 @@ class AnswerCache:
         """Every company's lookups since start together (for /metrics)."""
         with self._lock:
             return {"hits": sum(self._hits.values()), "misses": sum(self._misses.values())}
+
+    def clear(self) -> None:
+        """Forget every company's answers (another model answers from now on)."""
+        with self._lock:
+            self._entries.clear()

@@ -59,22 +59,25 @@ class RedactingProvider:
 class ChainFactory:
     """Builds each company's provider chain: the local Ollama model, then the cloud model only
     when the company enabled it and the installation is not offline-only, then the extractive answer.
-    Providers are created once and reused (no client is created at import time)."""
+    Providers are created once and reused (no client is created at import time); the local one is
+    made anew when an admin chooses another model (``model_choice`` names the current one)."""
 
-    def __init__(self, settings: Settings, network: NetworkPolicy | None = None):
+    def __init__(self, settings: Settings, network: NetworkPolicy | None = None,
+                 model_choice: Callable[[], str] | None = None):
         self.settings = settings
         self.network = network or NetworkPolicy(offline_only=settings.offline_only)
+        self.model_choice = model_choice or (lambda: settings.ollama_model)
         self._ollama: Provider | None = None
         self._cloud: Provider | None = None
         self._cloud_key: str | None = None
         self._extractive = ExtractiveProvider()
 
     def local(self) -> Provider:
-        if self._ollama is None:
+        model = self.model_choice()
+        if self._ollama is None or self._ollama.model != model:
             from ..llm.ollama_provider import OllamaProvider
 
-            self._ollama = OllamaProvider(self.settings.ollama_host, self.settings.ollama_model,
-                                          timeout=self.settings.llm_timeout)
+            self._ollama = OllamaProvider(self.settings.ollama_host, model, timeout=self.settings.llm_timeout)
         return self._ollama
 
     def cloud_allowed(self, company: Company) -> bool:

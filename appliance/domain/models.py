@@ -362,3 +362,14 @@ class TicketMerge(BaseModel):
 
 
 ALL_MODELS += [CannedReply, TicketTag, TicketMerge]
+
+
+class InstallationSetting(BaseModel):
+    """An installation-wide choice made in the console (the answering model, LAN serving…)."""
+
+    name = CharField(max_length=64, primary_key=True)
+    value = JSONField()
+    updated_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS.append(InstallationSetting)

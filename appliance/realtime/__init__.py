@@ -84,6 +84,11 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence) -> None
         for sid in presence.sids_of(event["user_id"]):
             socketio.server.disconnect(sid, namespace="/agent")
 
+    def model_pull(_name, event):
+        payload = {k: event[k] for k in ("pull_id", "model", "state", "status", "completed", "total", "message")}
+        socketio.emit("model_pull", payload, to=agents_room(event["company_id"]), namespace="/agent")
+
+    services.bus.subscribe(events.MODEL_PULL, model_pull)
     services.bus.subscribe(events.TICKET_CREATED, ticket_created)
     services.bus.subscribe(events.USER_DEACTIVATED, user_deactivated)
     services.bus.subscribe(events.AI_TOKEN, ai_token)

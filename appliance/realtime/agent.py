@@ -27,6 +27,9 @@ class AgentNamespace(Namespace):
     @correlated
     def on_connect(self, auth=None):
         try:
+            if not self.services.lan.console_allowed(request.remote_addr):
+                raise ConnectionRefusedError("the agent console only opens on this machine and the agents' PCs "
+                                             "an admin has listed")
             user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"))
             if user is None:
                 raise ConnectionRefusedError("log in first")

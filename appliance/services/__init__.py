@@ -6,26 +6,28 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.models import utcnow
+from .. import events
 from ..events import EventBus
 from ..installation import load_policy
 from ..netguard import NetworkPolicy
 from ..settings import Settings
 from .articles import ArticleService
-from .canned_replies import CannedReplyService
 from .backups import BackupService
+from .canned_replies import CannedReplyService
 from .companies import CompanyService
 from .csat import CsatService
 from .customers import CustomerService
-from .reports import ReportService
-from .notifications import NotificationService
-from .routing import OnlineLookup, RoutingService, nobody_online
 from .installation import InstallationService
-from .retention import RetentionService
-from .sla import SlaService
-from .teams import TeamService
+from .lan import LanService
 from .merging import MergeService
+from .notifications import NotificationService
+from .reports import ReportService
+from .retention import RetentionService
+from .routing import OnlineLookup, RoutingService, nobody_online
+from .setup import SetupService
 from .sla import SlaService
 from .tags import TagService
+from .teams import TeamService
 from .tickets import TicketService
 from .users import UserService
 from .webhooks import WebhookService
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from .health import HealthService
     from .importing import ImportService
     from .knowledge import KnowledgeService
+    from .models import ModelService
 
 
 def run_now(fn: Callable[..., Any], *args: Any) -> None:
@@ -73,6 +76,9 @@ class Services:
     installation: InstallationService | None = None
     backups: BackupService | None = None
     retention: RetentionService | None = None
+    setup: "SetupService | None" = None
+    lan: "LanService | None" = None
+    models: "ModelService | None" = None
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, clock: Callable[[], datetime] = utcnow, *,
@@ -105,16 +111,24 @@ class Services:
         services.canned = CannedReplyService(settings, bus, clock)
         services.tags = TagService(settings, bus, clock, services.tickets)
         services.merges = MergeService(settings, bus, clock, services.tickets)
+        services.installation = InstallationService(settings, bus, clock, network)
+        services.setup = SetupService(settings, bus, clock)
+        services.lan = LanService(settings, services.installation)
         if with_ai:
             from ..ai.build import build_ai
 
             from .importing import ImportService
+            from .models import ModelService
 
-            services.knowledge, services.responder = build_ai(settings, bus, clock, services.tickets, spawn, network)
+            services.knowledge, services.responder = build_ai(
+                settings, bus, clock, services.tickets, spawn, network,
+                model_choice=services.installation.ollama_model)
             services.importer = ImportService(services.articles, services.knowledge)
+            services.models = ModelService(settings, bus, services.installation, services.responder.chains.local, clock)
+            # answers cached from the previous model must not outlive the choice of another
+            bus.subscribe(events.MODEL_CHOSEN, lambda _name, _event: services.responder.cache.clear())
         services.webhooks = WebhookService(settings, bus, clock, spawn=spawn)
         services._add_observability(clock)
-        services.installation = InstallationService(settings, bus, clock, network)
         services.backups = BackupService(settings, bus, clock, knowledge=services.knowledge,
                                          installation=services.installation)
         services.retention = RetentionService(settings, bus, clock)

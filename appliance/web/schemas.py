@@ -589,3 +589,84 @@ class BackupsOut(Schema):
     keep = fields.Integer()
     folder = fields.String()
     items = fields.List(fields.Nested(BackupOut))
+# ---- first run, model manager, LAN serving ---------------------------------------------------
+
+
+class SetupStateOut(Schema):
+    needed = fields.Boolean(metadata={"description": "true while no company exists: the console shows the wizard"})
+    csrf_token = fields.String()
+
+
+class SetupIn(Schema):
+    company_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    slug = fields.String(validate=validate.Length(max=64),
+                         metadata={"description": "short id used in URLs (default: made from the company name)"})
+    admin_name = fields.String(validate=validate.Length(max=120))
+    admin_email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    admin_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class RecommendedModelOut(Schema):
+    name = fields.String()
+    size = fields.String()
+    about = fields.String()
+    installed = fields.Boolean()
+
+
+class InstalledModelOut(Schema):
+    name = fields.String()
+    size = fields.Integer()
+    parameter_size = fields.String(allow_none=True)
+    quantization = fields.String(allow_none=True)
+
+
+class ModelsOut(Schema):
+    host = fields.String()
+    reachable = fields.Boolean()
+    detail = fields.String()
+    models = fields.List(fields.Nested(InstalledModelOut))
+    active_model = fields.String()
+    active_installed = fields.Boolean()
+    recommended = fields.List(fields.Nested(RecommendedModelOut))
+    install_help = fields.String(allow_none=True)
+
+
+class ModelNameIn(Schema):
+    model = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class PullOut(Schema):
+    pull_id = fields.String()
+    model = fields.String()
+
+
+class ActiveModelOut(Schema):
+    active_model = fields.String()
+
+
+class ModelTestIn(Schema):
+    question = fields.String(validate=validate.Length(max=5000))
+
+
+class ModelTestOut(Schema):
+    model = fields.String()
+    question = fields.String()
+    answer = fields.String()
+    latency_ms = fields.Integer()
+
+
+class LanIn(Schema):
+    enabled = StrictBoolean()
+    agent_networks = fields.List(fields.String(), metadata={"description": "addresses or CIDRs of agents' PCs"})
+
+
+class LanOut(Schema):
+    enabled = fields.Boolean()
+    listening_on_lan = fields.Boolean()
+    restart_needed = fields.Boolean()
+    address = fields.String()
+    port = fields.Integer()
+    widget_url = fields.String()
+    embed_snippet = fields.String()
+    agent_networks = fields.List(fields.String())
+    qr_svg_url = fields.String()

@@ -11,6 +11,9 @@ import { initWebhooks, showWebhooks } from './webhooks.js';
 import { initReports, showReports } from './reports.js';
 import { onNotification, onPresence, showUnreadNotifications } from './routing.js';
 import { initCanned, showCanned } from './canned.js';
+import { setupNeeded, showWizard, hideWizard, initWizard, onSetupImportProgress } from './wizard.js';
+import { initModels, showModels, onModelPull } from './models.js';
+import { initLan, showLan } from './lan.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports', 'health', 'webhooks'];
@@ -67,7 +70,7 @@ function route() {
   if (r.view === 'inbox') inbox.showInbox(r.id, previous !== null && previous !== 'inbox');
   else if (r.view === 'kb') showKb(r.id);
   else if (r.view === 'canned') showCanned();
-  else if (r.view === 'settings') showSettings();
+  else if (r.view === 'settings') { showSettings(); showModels(); showLan(); }
   else if (r.view === 'users') showUsers();
   else if (r.view === 'audit') showAudit();
   else if (r.view === 'health') showHealth();
@@ -91,19 +94,26 @@ function renderCompany() {
   $('#company-name').textContent = state.company ? state.company.name : '';
 }
 
-function startSession(data) {
+// `reveal: false` keeps the app hidden (the first-run wizard is still on screen; showApp() ends it).
+function startSession(data, { reveal = true } = {}) {
   state.user = data.user;
   state.company = data.company;
   state.csrf = data.csrf_token;
-  $('#login-screen').hidden = true;
-  $('#app').hidden = false;
+  if (reveal) showApp(false);
   for (const el of $$('.admin-only')) el.hidden = !isAdmin();
   $('#me-name').textContent = state.user.name;
   renderCompany();
   inbox.startInbox(state.user.id);
   loadUsers().catch((err) => showError(err));
   connectSocket();
-  route();
+  if (reveal) route();
+}
+
+function showApp(andRoute = true) {
+  hideWizard();
+  $('#login-screen').hidden = true;
+  $('#app').hidden = false;
+  if (andRoute) route();
 }
 
 function endSession(message, keepDrafts = false) {
@@ -201,6 +211,8 @@ function connectSocket() {
   socket.on('notification', onNotification);
   socket.on('presence', onPresence);
   socket.on('ticket_merged', inbox.onTicketMerged);
+  socket.on('import_progress', onSetupImportProgress);
+  socket.on('model_pull', onModelPull);
 }
 
 async function recheckSession(socket) {
@@ -272,6 +284,9 @@ function init() {
   initWebhooks();
   initReports();
   initCanned();
+  initWizard();
+  initModels();
+  initLan();
   initAdmin({ companyChanged: renderCompany, usersChanged: inbox.renderAssignees });
   initPalette({
     commands,
@@ -295,6 +310,13 @@ async function boot() {
   try {
     startSession(await api('GET', '/auth/me'));
   } catch (err) {
+    if (err.status === 401 && await setupNeeded()) {
+      showWizard({
+        onAccount: (data) => startSession(data, { reveal: false }),
+        onDone: () => { history.replaceState(null, '', '#/inbox'); showApp(); },
+      });
+      return;
+    }
     showLogin(err.status === 401 ? '' : err.message);
   }
 }

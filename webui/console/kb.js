@@ -133,19 +133,24 @@ function showImport(text, done, total, state) {
   $('#kb-import-text').textContent = text;
 }
 
+// Upload files to import in the background; resolves to the job id that `import_progress` events carry.
+export async function startImport(files) {
+  const form = new FormData();
+  for (const file of files) form.append('files', file, file.name);
+  const res = await fetch('/api/v1/articles/import', {
+    method: 'POST', body: form, credentials: 'same-origin', headers: { 'X-CSRF-Token': state.csrf || '' },
+  });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new Error((data && data.error && data.error.message) || `Upload failed (${res.status}).`);
+  return data.job_id;
+}
+
 async function uploadFiles() {
   const input = $('#kb-files');
   if (!input.files.length) return;
-  const form = new FormData();
-  for (const file of input.files) form.append('files', file, file.name);
   showImport(`Uploading ${input.files.length} file(s)…`, 0, 1, 'running');
   try {
-    const res = await fetch('/api/v1/articles/import', {
-      method: 'POST', body: form, credentials: 'same-origin', headers: { 'X-CSRF-Token': state.csrf || '' },
-    });
-    const data = await res.json().catch(() => null);
-    if (!res.ok) throw new Error((data && data.error && data.error.message) || `Upload failed (${res.status}).`);
-    imports.job = data.job_id;
+    imports.job = await startImport(input.files);
     showImport('Reading files…', 0, 1, 'running');
   } catch (err) {
     showImport(err.message, 0, 1, 'failed');

@@ -1,0 +1,156 @@
+"""Serving the widget on the local network, and who may reach the agent console.
+
+LAN serving is a stored choice that decides the address the server binds at start: this machine
+only (the ``host`` setting, 127.0.0.1 by default) or every interface (0.0.0.0). Changing it takes
+effect at the next start; the console says so. Whatever the server binds, the agent side (console,
+agent API, the /agent socket) answers only this machine and the agents' PCs an admin lists.
+"""
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+import socket
+from typing import Any, Callable
+
+from ..db import database
+from ..domain.models import Company, User
+from ..errors import BadRequest
+from ..settings import Settings
+from .installation import InstallationService
+
+logger = logging.getLogger(__name__)
+
+ALL_INTERFACES = "0.0.0.0"
+MAX_NETWORKS = 50
+
+
+def detect_lan_address() -> str:
+    """This machine's address on the local network (the interface of its default route).
+
+    Connecting a UDP socket only picks a route; no packet is sent. Without a route, the host
+    name's addresses are tried; a machine with no network at all gets loopback.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            pass
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        infos = []
+    for *_, sockaddr in infos:
+        if not sockaddr[0].startswith("127."):
+            return sockaddr[0]
+    return "127.0.0.1"
+
+
+def _ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(str(value).split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def is_loopback_host(host: str) -> bool:
+    ip = _ip(host)
+    return host == "localhost" or (ip is not None and ip.is_loopback)
+
+
+class LanService:
+    def __init__(self, settings: Settings, installation: InstallationService,
+                 lan_address: Callable[[], str] = detect_lan_address):
+        self.settings = settings
+        self.installation = installation
+        self.lan_address = lan_address
+        self.started_host: str | None = None  # what the running server bound, recorded by serving_host()
+
+    # ---- binding --------------------------------------------------------------------------------
+    def serving_host(self) -> str:
+        """The address to bind now (called once by the server at start, and recorded)."""
+        with database.connection_context():
+            enabled = self.installation.get("lan_enabled")
+        self.started_host = ALL_INTERFACES if enabled else self.settings.host
+        return self.started_host
+
+    def listening_on_lan(self) -> bool:
+        return not is_loopback_host(self.started_host or self.settings.host)
+
+    # ---- who may use the console ----------------------------------------------------------------
+    def agent_networks(self) -> list[str]:
+        return list(self.installation.get("agent_networks") or [])
+
+    def console_allowed(self, remote_addr: Any) -> bool:
+        """This machine always; otherwise only addresses inside the listed agents' networks."""
+        ip = _ip(remote_addr)
+        if ip is None:
+            return False
+        if ip.is_loopback:
+            return True
+        for text in self.agent_networks():
+            network = ipaddress.ip_network(text, strict=False)
+            if ip.version == network.version and ip in network:
+                return True
+        return False
+
+    @staticmethod
+    def check_networks(value: Any) -> list[str]:
+        field = "agent_networks"
+        if not isinstance(value, list):
+            raise BadRequest.field(field, "must be a list of addresses or networks, "
+                                          "e.g. 192.168.1.20 or 192.168.1.0/24")
+        if len(value) > MAX_NETWORKS:
+            raise BadRequest.field(field, f"list at most {MAX_NETWORKS} addresses or networks")
+        cleaned: list[str] = []
+        for item in value:
+            text = item.strip() if isinstance(item, str) else ""
+            try:
+                network = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise BadRequest.field(field, f"{item!r} is not an IP address or network like 192.168.1.0/24") from None
+            if str(network) not in cleaned:
+                cleaned.append(str(network))
+        return cleaned
+
+    def update(self, company: Company, actor: User, *, enabled: Any = None, agent_networks: Any = None) -> None:
+        """Turn LAN serving on or off and/or replace the agents' PCs list (all checked before anything is stored)."""
+        if enabled is not None and not isinstance(enabled, bool):
+            raise BadRequest.field("enabled", "must be true or false")
+        networks = self.check_networks(agent_networks) if agent_networks is not None else None
+        if enabled is not None:
+            self.installation.set(company, actor, "lan_enabled", enabled)
+        if networks is not None:
+            self.installation.set(company, actor, "agent_networks", networks)
+
+    # ---- what to show ---------------------------------------------------------------------------
+    def status(self, company: Company) -> dict[str, Any]:
+        """LAN serving's state, the widget's address on the LAN, its embed snippet and the agents' PCs."""
+        enabled = bool(self.installation.get("lan_enabled"))
+        listening = self.listening_on_lan()
+        address = self.lan_address() if enabled or listening else "127.0.0.1"
+        base = f"http://{address}:{self.settings.port}"
+        return {
+            "enabled": enabled,
+            "listening_on_lan": listening,
+            "restart_needed": enabled != listening,
+            "address": address,
+            "port": self.settings.port,
+            "widget_url": f"{base}/chat/{company.slug}",
+            "embed_snippet": f'<script src="{base}/widget.js" data-company="{company.slug}" async></script>',
+            "agent_networks": self.agent_networks(),
+        }
+
+    @staticmethod
+    def qr_svg(url: str) -> bytes:
+        """A QR code for ``url`` as a standalone SVG document."""
+        import segno
+
+        out = io.BytesIO()
+        segno.make(url, error="m", micro=False).save(out, kind="svg", scale=6, border=4,
+                                                     title=url, dark="#000", light="#fff")
+        return out.getvalue()

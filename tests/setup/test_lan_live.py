@@ -1,0 +1,66 @@
+"""A real server process: LAN serving turned on in the console binds the LAN address at the next
+start, where the widget answers and the agent side refuses (this machine's own LAN address is not
+loopback, so it stands in for a phone on the Wi-Fi)."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from appliance.services.lan import detect_lan_address
+from tests.conftest import PASSWORD
+from tests.live import LiveServer, cli
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "settings.json").write_text('{"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}')
+    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
+               "owner@corner.test", "--admin-password", PASSWORD)
+    assert made.returncode == 0, made.stderr
+    return data
+
+
+def admin_session(url: str) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=url, timeout=10)
+    login = client.post("/api/v1/auth/login", json={"email": "owner@corner.test", "password": PASSWORD})
+    assert login.status_code == 200
+    return client, login.json()["csrf_token"]
+
+
+def test_lan_serving_after_a_restart_exposes_only_the_widget(data_dir):
+    lan_ip = detect_lan_address()
+    if lan_ip.startswith("127."):
+        pytest.skip("this machine has no network interface besides loopback")
+
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        with httpx.Client(timeout=3) as probe:
+            with pytest.raises(httpx.ConnectError):  # LAN serving off: nothing listens on the LAN address
+                probe.get(f"http://{lan_ip}:{server.port}/healthz")
+        admin, csrf = admin_session(server.url)
+        status = admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).json()
+        assert status["enabled"] and status["restart_needed"] and not status["listening_on_lan"]
+        admin.close()
+    finally:
+        server.stop()
+
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        admin, _ = admin_session(server.url)
+        status = admin.get("/api/v1/lan").json()
+        assert status["listening_on_lan"] and not status["restart_needed"]
+        assert status["widget_url"] == f"http://{lan_ip}:{server.port}/chat/corner"
+        admin.close()
+
+        with httpx.Client(base_url=f"http://{lan_ip}:{server.port}", timeout=10) as phone:
+            assert phone.get("/chat/corner").status_code == 200
+            assert phone.get("/widget.js").status_code == 200
+            assert phone.get("/socket.io/", params={"EIO": "4", "transport": "polling"}).status_code == 200
+            page = phone.get("/console", headers={"Accept": "text/html"})
+            assert page.status_code == 403 and "Not available from this computer" in page.text
+            login = phone.post("/api/v1/auth/login", json={"email": "owner@corner.test", "password": PASSWORD})
+            assert login.status_code == 403 and login.json()["error"]["code"] == "not_from_this_address"
+    finally:
+        server.stop()

@@ -1,0 +1,147 @@
+// First run: create the company and its admin, import help articles, check Ollama, explain privacy.
+import { api } from './api.js';
+import { state } from './state.js';
+import { $, $$, h, showError, clearFieldErrors } from './dom.js';
+import { startImport } from './kb.js';
+
+const wizard = { importJob: null, slugEdited: false, hooks: null };
+
+// Is this a fresh installation? (Also fetches the CSRF token the wizard's POST needs.)
+export async function setupNeeded() {
+  try {
+    const data = await api('GET', '/setup');
+    state.csrf = data.csrf_token;
+    return !!data.needed;
+  } catch {
+    return false;
+  }
+}
+
+function slugify(text) {
+  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+}
+
+function showStep(step) {
+  for (const el of $$('.setup-step', $('#setup-screen'))) el.hidden = el.dataset.step !== step;
+  for (const li of $$('.setup-steps li')) {
+    if (li.dataset.step === step) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+  }
+  const first = $(`.setup-step[data-step="${step}"] input, .setup-step[data-step="${step}"] button`, $('#setup-screen'));
+  if (first) first.focus();
+  if (step === 'model') checkOllama();
+  if (step === 'cloud') loadPrivacy();
+}
+
+async function createAccount(e) {
+  e.preventDefault();
+  const form = $('#setup-account');
+  clearFieldErrors(form);
+  $('#setup-error').textContent = '';
+  const payload = {
+    company_name: $('#setup-company-name').value.trim(),
+    slug: $('#setup-slug').value.trim() || slugify($('#setup-company-name').value),
+    admin_name: $('#setup-admin-name').value.trim(),
+    admin_email: $('#setup-admin-email').value.trim(),
+    admin_password: $('#setup-admin-password').value,
+  };
+  const btn = $('[data-testid="setup-submit"]');
+  btn.disabled = true;
+  try {
+    const data = await api('POST', '/setup', payload);
+    $('#setup-admin-password').value = '';
+    wizard.hooks.onAccount(data);
+    showStep('kb');
+  } catch (err) {
+    $('#setup-error').textContent = showError(err, form, { quiet: true });
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function showImport(text, done, total, st) {
+  const box = $('#setup-import-status');
+  box.hidden = false;
+  box.dataset.state = st;
+  const bar = $('#setup-import-progress');
+  bar.max = Math.max(total, 1);
+  bar.value = st === 'done' ? bar.max : done;
+  $('#setup-import-text').textContent = text;
+}
+
+async function importFiles() {
+  const input = $('#setup-import-files');
+  if (!input.files.length) return;
+  showImport(`Uploading ${input.files.length} file(s)…`, 0, 1, 'running');
+  try {
+    wizard.importJob = await startImport(input.files);
+    showImport('Reading files…', 0, 1, 'running');
+  } catch (err) {
+    showImport(err.message, 0, 1, 'failed');
+  } finally {
+    input.value = '';
+  }
+}
+
+// `import_progress` from the /agent socket (the console's importer sends it).
+export function onSetupImportProgress(ev) {
+  if (!ev || !wizard.importJob || ev.job_id !== wizard.importJob) return;
+  if (ev.state === 'running') showImport(`Importing… ${ev.done} of ${ev.total} articles`, ev.done, ev.total, 'running');
+  else if (ev.state === 'done') showImport(`Done: ${ev.message}.`, ev.done, ev.total, 'done');
+  else showImport(`Import failed: ${ev.message}`, 0, 1, 'failed');
+}
+
+async function checkOllama() {
+  const status = $('#setup-ollama-status');
+  status.textContent = 'Checking for Ollama…';
+  $('#setup-models').replaceChildren();
+  $('#setup-install-help').hidden = true;
+  try {
+    const m = await api('GET', '/models');
+    status.dataset.reachable = String(!!m.reachable);
+    if (m.reachable) {
+      status.textContent = m.models.length
+        ? `Ollama is running on this computer with ${m.models.length} model(s).`
+        : 'Ollama is running, but has no models yet. Pull a recommended one under Settings → AI models.';
+      $('#setup-models').replaceChildren(...m.models.map((x) => h('li', { dataset: { testid: 'setup-model' } },
+        x.name, x.name === m.active_model ? h('span.badge', {}, ' answers customers') : null)));
+    } else {
+      status.textContent = 'Ollama was not found on this computer.';
+      $('#setup-install-help').textContent = m.install_help || '';
+      $('#setup-install-help').hidden = false;
+    }
+  } catch (err) {
+    status.textContent = showError(err, null, { quiet: true });
+  }
+}
+
+async function loadPrivacy() {
+  try {
+    const st = await api('GET', '/ai/status');
+    $('#setup-offline-state').textContent = st.offline_only ? 'on' : 'off';
+  } catch { /* the explanation stands without the live state */ }
+}
+
+export function showWizard(hooks) {
+  wizard.hooks = hooks;
+  $('#login-screen').hidden = true;
+  $('#app').hidden = true;
+  $('#setup-screen').hidden = false;
+  document.title = 'Set up · Hearth';
+  showStep('account');
+}
+
+export function hideWizard() {
+  $('#setup-screen').hidden = true;
+}
+
+export function initWizard() {
+  $('#setup-account').addEventListener('submit', createAccount);
+  $('#setup-slug').addEventListener('input', () => { wizard.slugEdited = true; });
+  $('#setup-company-name').addEventListener('input', () => {
+    if (!wizard.slugEdited) $('#setup-slug').value = slugify($('#setup-company-name').value);
+  });
+  $('#setup-import-files').addEventListener('change', importFiles);
+  for (const btn of $$('[data-next]', $('#setup-screen'))) btn.addEventListener('click', () => showStep(btn.dataset.next));
+  $('[data-testid="setup-finish"]').addEventListener('click', () => wizard.hooks.onDone());
+}
