@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 # Paths customers' browsers use (the chat page, the embed script, its assets, Socket.IO's transport,
 # whose /agent namespace checks the address itself). Everything else is the agent side.
 WIDGET_PATHS = ("/chat/", "/widget.js", "/ui/widget/", "/ui/vendor/", "/socket.io/", "/favicon.ico", "/healthz")
+# Paths with an access rule of their own: /metrics answers this machine, or a scraper with metrics_token.
+OWN_RULE_PATHS = ("/metrics",)
 
 REFUSED_MESSAGE = ("The agent console of this Hearth only opens on the computer it runs on and on the agents' PCs "
                    "an admin has listed (Settings → Local network). Your address is {addr}.")
@@ -34,10 +36,14 @@ def is_widget_path(path: str) -> bool:
     return any(path == p.rstrip("/") or path.startswith(p) for p in WIDGET_PATHS)
 
 
+def has_own_rule(path: str) -> bool:
+    return path in OWN_RULE_PATHS
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def agent_side_only_from_agents_pcs():
-        if is_widget_path(request.path):
+        if is_widget_path(request.path) or has_own_rule(request.path):
             return None
         addr = request.remote_addr or "unknown"
         if current_app.extensions["hearth"].lan.console_allowed(addr):
