@@ -15,7 +15,9 @@ from .domain.models import utcnow
 from .events import EventBus
 from .services import Services
 from .settings import Settings
-from .web import admin, ai, articles, auth, errors, pages, tickets
+from .ratelimit import ConnectionGate, RateLimiter
+from .web import admin, ai, articles, auth, errors, limits, pages, tickets
+from .web.cookies import SecureWhenTlsSessionInterface
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
 
     app.json.sort_keys = False
     open_database(settings.database_path)
-    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
+    # Any site may embed the widget (no cookies cross-origin: the widget's token travels in `auth`);
+    # /agent refuses foreign origins itself (realtime/agent.py).
+    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*", cors_credentials=False,
                         max_http_buffer_size=settings.max_request_bytes)
     bus = EventBus()
     services = Services.build(settings, bus, clock, spawn=spawn or socketio.start_background_task)
@@ -73,6 +77,10 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         if not database.is_closed():
             database.close()
 
-    realtime.init_app(socketio, services)
+    app.config["SESSION_COOKIE_SECURE"] = settings.secure_cookies
+    app.session_interface = SecureWhenTlsSessionInterface()
+    limits.init_app(app, settings)
+    rate_limiter = app.extensions["hearth_limits"] = RateLimiter(settings)
+    realtime.init_app(socketio, services, rate_limiter, ConnectionGate(settings.max_socket_connections))
     logger.info("Hearth %s ready on data dir %s", __version__, settings.data_dir)
     return app

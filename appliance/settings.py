@@ -48,6 +48,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("offline_only", bool, True, "Never send anything beyond this machine and the LAN (no cloud model)."),
     Setting("openai_base_url", str, "", "OpenAI-compatible API for the optional cloud fallback (empty: OpenAI's default)."),
     Setting("openai_model", str, "gpt-4o-mini", "Cloud model for the optional fallback."),
+    # Abuse limits. A rate is "N/second|minute|hour", several joined with ";"; "" turns a tier off.
+    Setting("rate_limit_ip", str, "600/minute", "HTTP requests per client address (all routes together)."),
+    Setting("rate_limit_company", str, "6000/minute", "HTTP API requests and Socket.IO events per company (all its agents and visitors)."),
+    Setting("rate_limit_socket_ip", str, "600/minute", "Socket.IO events per client address (/agent and /widget)."),
+    Setting("rate_limit_visitor", str, "5/second;30/minute", "Socket.IO events per widget visitor (their conversation, across reconnects)."),
+    Setting("rate_limit_connect_ip", str, "120/minute", "New Socket.IO connections per client address."),
+    Setting("max_socket_connections", int, 3000, "Most Socket.IO connections open at once (both namespaces); more are refused. 0: no cap."),
+    Setting("rate_limit_login_ip", str, "20/minute", "Login attempts per client address."),
+    Setting("rate_limit_login_account", str, "10/minute", "Login attempts per account (email), from anywhere."),
+    Setting("login_lockout_failures", int, 10, "Failed logins in a row that lock an account (0: never lock)."),
+    Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
+    Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -98,6 +110,17 @@ class Settings:
     offline_only: bool
     openai_base_url: str
     openai_model: str
+    rate_limit_ip: str
+    rate_limit_company: str
+    rate_limit_socket_ip: str
+    rate_limit_visitor: str
+    rate_limit_connect_ip: str
+    max_socket_connections: int
+    rate_limit_login_ip: str
+    rate_limit_login_account: str
+    login_lockout_failures: int
+    login_lockout_minutes: int
+    secure_cookies: bool
     secret_key: str = dataclasses.field(repr=False, default="")
 
     @property
@@ -164,7 +187,23 @@ class Settings:
             raise SettingsError(f"llm_timeout must be a positive number of seconds, got {values['llm_timeout']}")
         if values["log_level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {values['log_level']!r}")
+        _check_limits(values)
         return cls(**values, secret_key=_secret_key(data_path))
+
+
+def _check_limits(values: dict[str, Any]) -> None:
+    """Every rate-limit setting parses, and the counts are not negative."""
+    from limits import parse_many
+
+    for name, value in values.items():
+        if name.startswith("rate_limit_") and value:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise SettingsError(f"{name} must look like 30/minute (several joined with ;), got {value!r}") from None
+    for name in ("max_socket_connections", "login_lockout_failures", "login_lockout_minutes"):
+        if values[name] < 0:
+            raise SettingsError(f"{name} must be 0 or more, got {values[name]}")
 
 
 def _secret_key(data_path: Path) -> str:

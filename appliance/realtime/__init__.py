@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_socketio import SocketIO
 
 from .. import events, serializers
+from ..ratelimit import ConnectionGate, RateLimiter
 from ..services import Services
 from .agent import AgentNamespace
 from .presence import Presence
@@ -12,10 +13,10 @@ from .rooms import agents_room, visitor_room
 from .widget import WidgetNamespace
 
 
-def init_app(socketio: SocketIO, services: Services) -> None:
+def init_app(socketio: SocketIO, services: Services, limiter: RateLimiter, gate: ConnectionGate) -> None:
     presence = Presence()
-    socketio.on_namespace(AgentNamespace("/agent", services, presence))
-    socketio.on_namespace(WidgetNamespace("/widget", services))
+    socketio.on_namespace(AgentNamespace("/agent", services, presence, limiter, gate))
+    socketio.on_namespace(WidgetNamespace("/widget", services, limiter, gate))
 
     def ticket_created(_name, event):
         ticket = event["ticket"]

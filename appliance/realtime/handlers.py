@@ -5,7 +5,10 @@ import functools
 import logging
 from typing import Any, Callable
 
+from flask import request
+
 from ..db import database
+from ..ratelimit import RateLimited, RateLimiter
 from ..errors import BadRequest, HearthError
 
 logger = logging.getLogger(__name__)
@@ -17,6 +20,8 @@ def event_handler(handler: Callable) -> Callable:
     @functools.wraps(handler)
     def wrapper(self, *args: Any) -> Any:
         try:
+            for tier, key in self.rate_keys():
+                self.limiter.check(tier, key)
             result = handler(self, *args)
             return {"ok": True, **(result or {})}
         except HearthError as exc:
@@ -29,6 +34,18 @@ def event_handler(handler: Callable) -> Callable:
             database.close()  # hand the connection back to the pool
 
     return wrapper
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def refuse_when_over(limiter: RateLimiter, tier: str, key: str) -> None:
+    """Refuse a connection (ConnectionRefusedError with the retry time) when ``tier`` is over."""
+    try:
+        limiter.check(tier, key)
+    except RateLimited as exc:
+        raise ConnectionRefusedError({"message": exc.message, "status": 429, "retry_after": exc.retry_after}) from None
 
 
 def payload(data: Any, *required: str) -> dict:

@@ -12,7 +12,8 @@ from ..db import database
 from ..domain.models import Company, Customer
 from ..errors import HearthError, Unauthorized
 from ..services import Services
-from .handlers import bool_field, event_handler, payload
+from ..ratelimit import ConnectionGate, RateLimiter
+from .handlers import bool_field, client_address, event_handler, payload, refuse_when_over
 from .rooms import agents_room, visitor_room
 
 logger = logging.getLogger(__name__)
@@ -25,19 +26,31 @@ class _Visit:
 
 
 class WidgetNamespace(Namespace):
-    def __init__(self, namespace: str, services: Services):
+    def __init__(self, namespace: str, services: Services, limiter: RateLimiter, gate: ConnectionGate):
         super().__init__(namespace)
         self.services = services
+        self.limiter = limiter
+        self.gate = gate
         self.visits: dict[str, _Visit] = {}
+
+    def rate_keys(self) -> list[tuple[str, object]]:
+        """The tiers an event of this connection counts against."""
+        keys: list[tuple[str, object]] = [("socket_ip", client_address())]
+        visit = self.visits.get(request.sid)
+        if visit is not None:
+            keys += [("visitor", visit.customer_id), ("company", f"company-{visit.company_id}")]
+        return keys
 
     def on_connect(self, auth=None):
         try:
+            refuse_when_over(self.limiter, "connect_ip", client_address())
             slug = auth.get("company") if isinstance(auth, dict) else None
             try:
                 company = self.services.companies.by_slug(slug)
             except HearthError:
                 raise ConnectionRefusedError("unknown company: connect with auth {company: '<slug>'}") from None
             customer, token = self.services.customers.start_visit(company, auth.get("token"))
+            self.gate.admit(self.namespace, request.sid)
             self.visits[request.sid] = _Visit(company.id, customer.id)
             join_room(visitor_room(customer.id))
             ticket = self.services.tickets.current_for(customer)
@@ -54,6 +67,7 @@ class WidgetNamespace(Namespace):
             database.close()
 
     def on_disconnect(self, reason=None):
+        self.gate.release(self.namespace, request.sid)
         self.visits.pop(request.sid, None)
 
     def _visitor(self) -> tuple[Company, Customer]:

@@ -108,6 +108,7 @@ class UserOut(Schema):
     role = fields.String()
     active = fields.Boolean()
     created_at = fields.String()
+    locked_until = fields.String(allow_none=True)  # set while too many failed logins lock the account
 
 
 class CompanySettingsOut(Schema):
