@@ -93,7 +93,8 @@ class AgentNamespace(Namespace):
     @event_handler
     def on_leave_ticket(self, data=None):
         ticket_id = int_field(payload(data, "ticket_id"), "ticket_id")
-        conn, _ = self._company()
+        conn, company = self._company()
+        self.services.tickets.get(company, ticket_id)  # 404 for another company's ticket
         if conn.ticket_id == ticket_id:
             self.presence.view(request.sid, None)
             self._broadcast_viewers(conn.company_id, ticket_id)
