@@ -9,6 +9,7 @@ from ..domain.models import Company
 from ..llm.base import GenerationRequest, Provider, ProviderStatus
 from ..llm.chain import ProviderChain, Reset
 from ..llm.extractive import ExtractiveProvider
+from ..llm.guard import InstructionGuard
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -58,9 +59,9 @@ class ChainFactory:
     def for_company(self, company: Company, *, extractive_only: bool = False) -> ProviderChain:
         providers: list[Provider] = []
         if not extractive_only:
-            providers.append(self.local())
+            providers.append(InstructionGuard(self.local()))
             if self.cloud_allowed(company):
-                providers.append(self.cloud())
+                providers.append(InstructionGuard(self.cloud()))
         providers.append(self._extractive)
         return ProviderChain(providers)
 
