@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     with database.connection_context():
         services.knowledge.repair()
 
+    articles.init_upload_limit(app)  # before CSRF protection reads the body
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp):

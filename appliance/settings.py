@@ -59,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit_login_account", str, "10/minute", "Login attempts per account (email), from anywhere."),
     Setting("login_lockout_failures", int, 10, "Failed logins in a row that lock an account (0: never lock)."),
     Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
+    Setting("max_import_pages", int, 500, "Most pages a PDF may have to be imported into the knowledge base."),
     Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
 )
 
@@ -120,6 +121,7 @@ class Settings:
     rate_limit_login_account: str
     login_lockout_failures: int
     login_lockout_minutes: int
+    max_import_pages: int
     secure_cookies: bool
     secret_key: str = dataclasses.field(repr=False, default="")
 
