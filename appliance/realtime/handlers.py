@@ -22,6 +22,8 @@ def event_handler(handler: Callable) -> Callable:
         try:
             for tier, key in self.rate_keys():
                 self.limiter.check(tier, key)
+            if len(args) > 1:  # a client sent several arguments: every event takes one object
+                raise BadRequest("send the event's data as one JSON object")
             result = handler(self, *args)
             return {"ok": True, **(result or {})}
         except HearthError as exc:
