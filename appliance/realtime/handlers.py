@@ -9,6 +9,7 @@ from flask import request
 
 from ..db import database
 from ..ratelimit import RateLimited, RateLimiter
+from ..services.base import is_row_id
 from ..errors import BadRequest, HearthError
 
 logger = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ def payload(data: Any, *required: str) -> dict:
 
 def int_field(data: dict, name: str) -> int:
     value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadRequest.field(name, "must be an integer")
+    if not is_row_id(value):
+        raise BadRequest.field(name, "must be a positive integer id")
     return value
 
 

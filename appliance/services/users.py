@@ -12,7 +12,7 @@ from .. import events
 from ..db import database
 from ..domain.models import ROLES, Company, User
 from ..errors import BadRequest, Conflict, HearthError, NotFound, Unauthorized
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class UserService(Service):
 
     def get(self, company: Company, user_id: Any) -> User:
         user = None
-        if isinstance(user_id, int) and not isinstance(user_id, bool):
+        if is_row_id(user_id):
             user = User.get_or_none((User.id == user_id) & (User.company == company))
         if user is None:
             raise NotFound(f"no user {user_id} in your company")
@@ -124,7 +124,7 @@ class UserService(Service):
 
     def active_session_user(self, user_id: Any, company_id: Any) -> User | None:
         """The logged-in user a session names, if it still exists, is active and is in that company."""
-        if not isinstance(user_id, int) or not isinstance(company_id, int):
+        if not is_row_id(user_id) or not is_row_id(company_id):
             return None
         user = User.get_or_none((User.id == user_id) & (User.company == company_id))
         return user if user is not None and user.active else None

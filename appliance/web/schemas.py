@@ -289,3 +289,17 @@ class AIStatusOut(Schema):
     cloud_allowed = fields.Boolean()
     cache = fields.Dict()
     embedder = fields.String()
+
+
+class ErrorDetailOut(Schema):
+    status = fields.Integer()
+    code = fields.String()
+    message = fields.String()
+    field_problems = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields")
+    retry_after = fields.Integer()  # 429 only: seconds to wait
+
+
+class ErrorOut(Schema):
+    """Hearth's one error shape (web/errors.py)."""
+
+    error = fields.Nested(ErrorDetailOut)

@@ -1,12 +1,12 @@
-"""Fuzzing stays bounded in CI: HEARTH_FUZZ_EXAMPLES examples per property (default 40); set it
+"""Fuzzing stays bounded in CI: HEARTH_FUZZ_EXAMPLES examples per property (default 25); set it
 higher to search longer, e.g. HEARTH_FUZZ_EXAMPLES=2000 python -m pytest tests/fuzz."""
 import os
 
 from hypothesis import HealthCheck, settings
 
-EXAMPLES = int(os.environ.get("HEARTH_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("HEARTH_FUZZ_EXAMPLES", "25"))
 
-settings.register_profile("hearth", max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 40,
+settings.register_profile("hearth", max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 25,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                  HealthCheck.data_too_large])
 settings.load_profile("hearth")
