@@ -19,8 +19,9 @@ from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# The desktop shell polls health while the server starts; static files of the UI are cheap.
-EXEMPT_ENDPOINTS = {"pages.healthz"}
+# The desktop shell polls health while the server starts; the UI's static files are cheap and a
+# console load fetches a dozen of them.
+EXEMPT_ENDPOINTS = {"pages.healthz", "pages.ui_file", "pages.favicon"}
 
 
 def client_address() -> str:
