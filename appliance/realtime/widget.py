@@ -49,22 +49,29 @@ class WidgetNamespace(Namespace):
                 company = self.services.companies.by_slug(slug)
             except HearthError:
                 raise ConnectionRefusedError("unknown company: connect with auth {company: '<slug>'}") from None
-            customer, token = self.services.customers.start_visit(company, auth.get("token"))
-            self.gate.admit(self.namespace, request.sid)
-            self.visits[request.sid] = _Visit(company.id, customer.id)
-            join_room(visitor_room(customer.id))
-            ticket = self.services.tickets.current_for(customer)
-            messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
-            emit("session", {
-                "visitor_token": token,
-                "customer": {"id": customer.id, "name": customer.name},
-                "ticket_id": ticket.id if ticket else None,
-                "ticket_status": ticket.status if ticket else None,
-                "messages": [serializers.public_message(m) for m in messages],
-                "company": serializers.public_company(company),
-            })
+            self.gate.admit(self.namespace, request.sid)  # before anything is stored for the visit
+            try:
+                self._start_visit(company, auth.get("token"))
+            except BaseException:
+                self.gate.release(self.namespace, request.sid)
+                raise
         finally:
             database.close()
+
+    def _start_visit(self, company: Company, token) -> None:
+        customer, token = self.services.customers.start_visit(company, token)
+        self.visits[request.sid] = _Visit(company.id, customer.id)
+        join_room(visitor_room(customer.id))
+        ticket = self.services.tickets.current_for(customer)
+        messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
+        emit("session", {
+            "visitor_token": token,
+            "customer": {"id": customer.id, "name": customer.name},
+            "ticket_id": ticket.id if ticket else None,
+            "ticket_status": ticket.status if ticket else None,
+            "messages": [serializers.public_message(m) for m in messages],
+            "company": serializers.public_company(company),
+        })
 
     def on_disconnect(self, reason=None):
         self.gate.release(self.namespace, request.sid)

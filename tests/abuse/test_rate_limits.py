@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from appliance.domain.models import Message
+from appliance.domain.models import Customer, Message
 from tests.conftest import ApiClient
 from tests.realtime.test_sockets import events_named
 
@@ -119,8 +119,10 @@ def test_socket_per_address(visitor, acme):
 def test_global_connection_cap(visitor, acme, make_client, socketio, app, caplog):
     one, two = visitor(), visitor()
     assert one.is_connected("/widget") and two.is_connected("/widget")
+    customers = Customer.select().count()
     with caplog.at_level(logging.WARNING):
         assert not visitor().is_connected("/widget")
+    assert Customer.select().count() == customers  # a refused visitor stores nothing
     agent_api = make_client(acme.agent)
     agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_api.client,
                                  auth={"csrf_token": agent_api.csrf})
