@@ -14,13 +14,15 @@ from .db import database, open_database
 from .domain.models import utcnow
 from .events import EventBus
 from .netguard import NetworkPolicy
+from .ratelimit import ConnectionGate, RateLimiter
 from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
-from .web import (access, admin, ai, articles, auth, errors, handling, lan, model_manager, ops, pages, routing,
-                  setup, tickets, webhooks)
+from .web import (access, admin, ai, articles, auth, errors, handling, lan, limits, model_manager, ops, pages,
+                  routing, setup, tickets, webhooks)
 from .web import installation as installation_api
 from .web import reports as reports_web
+from .web.cookies import SecureWhenTlsSessionInterface
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,9 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
 
     app.json.sort_keys = False
     open_database(settings.database_path)
-    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*",
+    # Any site may embed the widget (no cookies cross-origin: the widget's token travels in `auth`);
+    # /agent refuses foreign origins itself (realtime/agent.py).
+    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*", cors_credentials=False,
                         max_http_buffer_size=settings.max_request_bytes)
     bus = EventBus()
     presence = Presence()  # who is in the console: realtime keeps it, routing reads it
@@ -64,6 +68,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     with database.connection_context():
         services.knowledge.repair()
 
+    articles.init_upload_limit(app)  # before CSRF protection reads the body
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, handling.blp, routing.blp,
@@ -85,7 +90,11 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         if not database.is_closed():
             database.close()
 
-    realtime.init_app(socketio, services, presence)
+    app.config["SESSION_COOKIE_SECURE"] = settings.secure_cookies
+    app.session_interface = SecureWhenTlsSessionInterface()
+    limits.init_app(app, settings)
+    rate_limiter = app.extensions["hearth_limits"] = RateLimiter(settings)
+    realtime.init_app(socketio, services, presence, rate_limiter, ConnectionGate(settings.max_socket_connections))
     services.routing.listen()  # after realtime: a ticket's arrival is pushed before its assignment
     logger.info("Hearth %s ready on data dir %s", __version__, settings.data_dir)
     return app

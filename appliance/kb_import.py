@@ -499,8 +499,10 @@ def _open_pdf(path: Path, data: bytes) -> PdfReader:
                             "try opening it and saving it again as PDF.", path) from exc
 
 
-def _pdf_pages_text(path: Path, reader: PdfReader, max_pages: int | None) -> list[str]:
-    """The extracted text of every page, refusing documents over ``max_pages``."""
+def _pdf_pages_text(path: Path, reader: PdfReader, max_pages: int | None,
+                    max_chars: int | None = None) -> list[str]:
+    """The extracted text of every page, refusing documents over ``max_pages`` pages or
+    ``max_chars`` characters of text (checked page by page, so extraction stops early)."""
     try:
         count = len(reader.pages)
     except Exception as exc:
@@ -509,12 +511,17 @@ def _pdf_pages_text(path: Path, reader: PdfReader, max_pages: int | None) -> lis
     if max_pages is not None and count > max_pages:
         raise KBImportError(f"{path}: has {count} pages, over the {max_pages}-page import limit. "
                             "Split it into smaller PDFs and import those.", path)
-    texts = []
-    for page in reader.pages:
+    texts: list[str] = []
+    total = 0
+    for number, page in enumerate(reader.pages, 1):
         try:
             texts.append(_clean_body(page.extract_text() or ""))
         except Exception:  # one unreadable page should not lose the rest
             texts.append("")
+        total += len(texts[-1])
+        if max_chars is not None and total > max_chars:
+            raise KBImportError(f"{path}: has more than {max_chars:,} characters of text by page {number}, over "
+                                "the limit for one article. Split it into smaller PDFs and import those.", path)
     return texts
 
 
@@ -534,10 +541,10 @@ def _first_short_line(text: str) -> str:
     return line if len(line) <= MAX_TITLE_LINE_CHARS else ""
 
 
-def _parse_pdf(path: Path, data: bytes, max_pages: int | None) -> list[ImportedArticle]:
+def _parse_pdf(path: Path, data: bytes, max_pages: int | None, max_chars: int | None = None) -> list[ImportedArticle]:
     """One article: all pages' text joined with blank lines."""
     reader = _open_pdf(path, data)
-    body = "\n\n".join(text for text in _pdf_pages_text(path, reader, max_pages) if text)
+    body = "\n\n".join(text for text in _pdf_pages_text(path, reader, max_pages, max_chars) if text)
     if not body.strip():
         raise KBImportError(
             f"{path}: this PDF has no text layer (it is probably scanned images), so there is "
@@ -631,18 +638,51 @@ def _parse_jsonl(path: Path, data: bytes) -> list[ImportedArticle]:
     return articles
 
 
+# ---------------------------------------------------------------- uploads: what a file really is
+
+# Leading bytes of formats that are never a knowledge-base file, and what to tell the owner.
+_ARCHIVES = ((b"PK\x03\x04", "a ZIP archive"), (b"PK\x05\x06", "a ZIP archive"), (b"\x1f\x8b", "a gzip archive"),
+             (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!", "a RAR archive"), (b"BZh", "a bzip2 archive"),
+             (b"\xfd7zXZ", "an xz archive"))
+_OTHER_BINARIES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+                   (b"\x7fELF", "a program"), (b"MZ", "a Windows program"), (b"%PDF-", "a PDF"),
+                   (b"\xd0\xcf\x11\xe0", "an old Office document"))
+ARCHIVE_EXTENSIONS = frozenset({".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz"})
+
+
+def check_upload(name: str, data: bytes) -> None:
+    """Refuse an uploaded file that is an archive or not what its extension claims (magic bytes)."""
+    suffix = Path(name).suffix.lower()
+    head = data[:16]
+    archive = next((what for magic, what in _ARCHIVES if head.startswith(magic)), None)
+    if archive or suffix in ARCHIVE_EXTENSIONS:
+        raise KBImportError(f"{name}: is {archive or 'an archive'}; archives are not imported (a small archive "
+                            "can unpack to gigabytes). Unpack it and upload the files inside.", name)
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise KBImportError(f"{name}: unsupported file type; use one of {_supported_list()}", name)
+    if suffix in PDF_EXTENSIONS:
+        if b"%PDF-" not in data[:1024]:
+            raise KBImportError(f"{name}: is not a PDF (it does not start with %PDF-). Check the file, or give "
+                                "it the extension of what it really is.", name)
+        return
+    binary = next((what for magic, what in _OTHER_BINARIES if head.startswith(magic)), None)
+    if binary:
+        raise KBImportError(f"{name}: claims to be {suffix} text but is {binary}. Upload Markdown, text, HTML, "
+                            "JSON Lines or PDF files only.", name)
+
+
 # ---------------------------------------------------------------- entry points
 
 def parse_file(path: str | Path, *, max_pages: int | None = DEFAULT_MAX_PAGES,
-               max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[ImportedArticle]:
-    """The articles in one file, parsed according to its extension."""
+               max_bytes: int | None = DEFAULT_MAX_BYTES, max_chars: int | None = None) -> list[ImportedArticle]:
+    """The articles in one file, parsed according to its extension (``max_chars``: PDF text limit)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         _check_explicit_file(path)
     data = _read_bytes(path, max_bytes)
     if suffix in PDF_EXTENSIONS:
-        articles = _parse_pdf(path, data, max_pages)
+        articles = _parse_pdf(path, data, max_pages, max_chars)
     elif suffix in JSONL_EXTENSIONS:
         articles = _parse_jsonl(path, data)
     elif suffix in HTML_EXTENSIONS:

@@ -17,7 +17,7 @@ def person(user: User | None) -> dict[str, Any] | None:
 
 def user(u: User) -> dict[str, Any]:
     return {"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active,
-            "created_at": iso(u.created_at)}
+            "created_at": iso(u.created_at), "locked_until": iso(u.locked_until)}
 
 
 def company(c: Company) -> dict[str, Any]:

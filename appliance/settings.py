@@ -64,6 +64,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("agent_capacity", int, 5, "Open tickets automatic assignment gives one agent at most, unless an admin sets theirs."),
     Setting("backup_dir", str, "", "Folder for scheduled and console backups (default: backups/ in the data dir)."),
     Setting("backup_keep", int, 7, "How many daily backups to keep; older ones are deleted."),
+    # Abuse limits. A rate is "N/second|minute|hour", several joined with ";"; "" turns a tier off.
+    Setting("rate_limit_ip", str, "600/minute", "HTTP requests per client address (all routes together)."),
+    Setting("rate_limit_company", str, "6000/minute", "HTTP API requests and Socket.IO events per company (all its agents and visitors)."),
+    Setting("rate_limit_socket_ip", str, "600/minute", "Socket.IO events per client address (/agent and /widget)."),
+    Setting("rate_limit_visitor", str, "5/second;30/minute", "Socket.IO events per widget visitor (their conversation, across reconnects)."),
+    Setting("rate_limit_connect_ip", str, "120/minute", "New Socket.IO connections per client address."),
+    Setting("max_socket_connections", int, 3000, "Most Socket.IO connections open at once (both namespaces); more are refused. 0: no cap."),
+    Setting("rate_limit_login_ip", str, "20/minute", "Login attempts per client address."),
+    Setting("rate_limit_login_account", str, "10/minute", "Login attempts per account (email), from anywhere."),
+    Setting("login_lockout_failures", int, 10, "Failed logins in a row that lock an account (0: never lock)."),
+    Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
+    Setting("max_import_pages", int, 500, "Most pages a PDF may have to be imported into the knowledge base."),
+    Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -126,9 +139,21 @@ class Settings:
     health_max_p95_seconds: float
     health_max_cache_miss_rate: float
     reports_max_days: int
-    agent_capacity: int = 5
-    backup_dir: str = ""
-    backup_keep: int = 7
+    agent_capacity: int
+    backup_dir: str
+    backup_keep: int
+    rate_limit_ip: str
+    rate_limit_company: str
+    rate_limit_socket_ip: str
+    rate_limit_visitor: str
+    rate_limit_connect_ip: str
+    max_socket_connections: int
+    rate_limit_login_ip: str
+    rate_limit_login_account: str
+    login_lockout_failures: int
+    login_lockout_minutes: int
+    max_import_pages: int
+    secure_cookies: bool
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
@@ -215,7 +240,23 @@ class Settings:
                 raise SettingsError(f"{name} must be a share between 0 and 1, got {values[name]}")
         if not 0 <= values["agent_capacity"] <= 1000:
             raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
+        _check_limits(values)
         return cls(**values, secret_key=_secret_key(data_path))
+
+
+def _check_limits(values: dict[str, Any]) -> None:
+    """Every rate-limit setting parses, and the counts are not negative."""
+    from limits import parse_many
+
+    for name, value in values.items():
+        if name.startswith("rate_limit_") and value:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise SettingsError(f"{name} must look like 30/minute (several joined with ;), got {value!r}") from None
+    for name in ("max_socket_connections", "login_lockout_failures", "login_lockout_minutes"):
+        if values[name] < 0:
+            raise SettingsError(f"{name} must be 0 or more, got {values[name]}")
 
 
 def _secret_key(data_path: Path) -> str:

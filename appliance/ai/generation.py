@@ -10,6 +10,7 @@ from ..installation import read_cloud_key
 from ..llm.base import GenerationRequest, Provider, ProviderStatus
 from ..llm.chain import ProviderChain, Reset
 from ..llm.extractive import ExtractiveProvider
+from ..llm.guard import InstructionGuard
 from ..llm.prompt import build_messages
 from ..netguard import NetworkPolicy
 from ..redaction import redact
@@ -101,9 +102,9 @@ class ChainFactory:
         """The chain for one answer; ``names`` are the people the ticket knows (redacted for the cloud)."""
         providers: list[Provider] = []
         if not extractive_only:
-            providers.append(self.local())
+            providers.append(InstructionGuard(self.local()))
             if self.cloud_allowed(company):
-                providers.append(RedactingProvider(self.cloud(), list(names)))
+                providers.append(InstructionGuard(RedactingProvider(self.cloud(), list(names))))
         providers.append(self._extractive)
         return ProviderChain(providers)
 

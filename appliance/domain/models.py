@@ -80,6 +80,8 @@ class User(BaseModel):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    failed_logins = IntegerField(default=0)  # failed logins in a row
+    locked_until = DateTimeField(null=True)  # refused until then after too many failures
 
     @property
     def is_admin(self) -> bool:

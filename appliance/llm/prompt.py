@@ -40,7 +40,7 @@ def _system_content(request: GenerationRequest) -> str:
     """The company's prompt, our rules, then the delimited passages."""
     parts = []
     if request.system_prompt and request.system_prompt.strip():
-        parts.append(request.system_prompt.strip())
+        parts.append(_neutralise(request.system_prompt.strip()))
     parts.append(RULES)
     if request.passages:
         parts.append("Passages:\n" + "\n".join(_format_passage(i, p) for i, p in enumerate(request.passages, 1)))

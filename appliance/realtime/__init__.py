@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_socketio import SocketIO
 
 from .. import events, serializers
+from ..ratelimit import ConnectionGate, RateLimiter
 from ..services import Services
 from .agent import AgentNamespace
 from .presence import Presence
@@ -12,9 +13,10 @@ from .rooms import admins_room, agents_room, visitor_room
 from .widget import WidgetNamespace
 
 
-def init_app(socketio: SocketIO, services: Services, presence: Presence) -> None:
-    socketio.on_namespace(AgentNamespace("/agent", services, presence))
-    widget = WidgetNamespace("/widget", services)
+def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter: RateLimiter,
+             gate: ConnectionGate) -> None:
+    socketio.on_namespace(AgentNamespace("/agent", services, presence, limiter, gate))
+    widget = WidgetNamespace("/widget", services, limiter, gate)
     socketio.on_namespace(widget)
     if services.metrics is not None:
         services.metrics.watch_sockets(lambda: {"/agent": presence.count(), "/widget": len(widget.visits)})

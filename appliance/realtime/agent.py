@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import request, session
 from flask_socketio import Namespace, emit, join_room
@@ -11,7 +12,8 @@ from wtforms.validators import ValidationError
 from ..db import database
 from ..errors import Unauthorized
 from ..services import Services
-from .handlers import bool_field, correlated, event_handler, int_field, payload
+from ..ratelimit import ConnectionGate, RateLimiter
+from .handlers import bool_field, client_address, correlated, event_handler, int_field, payload, refuse_when_over
 from .presence import Presence
 from .rooms import admins_room, agents_room, visitor_room
 
@@ -19,10 +21,21 @@ logger = logging.getLogger(__name__)
 
 
 class AgentNamespace(Namespace):
-    def __init__(self, namespace: str, services: Services, presence: Presence):
+    def __init__(self, namespace: str, services: Services, presence: Presence, limiter: RateLimiter,
+                 gate: ConnectionGate):
         super().__init__(namespace)
         self.services = services
         self.presence = presence
+        self.limiter = limiter
+        self.gate = gate
+
+    def rate_keys(self) -> list[tuple[str, object]]:
+        """The tiers an event of this connection counts against."""
+        keys: list[tuple[str, object]] = [("socket_ip", client_address())]
+        conn = self.presence.get(request.sid)
+        if conn is not None:
+            keys.append(("company", f"company-{conn.company_id}"))
+        return keys
 
     @correlated
     def on_connect(self, auth=None):
@@ -30,6 +43,11 @@ class AgentNamespace(Namespace):
             if not self.services.lan.console_allowed(request.remote_addr):
                 raise ConnectionRefusedError("the agent console only opens on this machine and the agents' PCs "
                                              "an admin has listed")
+            refuse_when_over(self.limiter, "connect_ip", client_address())
+            origin = request.headers.get("Origin")
+            if origin and urlsplit(origin).netloc != request.host:
+                logger.warning("/agent connection from foreign origin %s refused", origin)
+                raise ConnectionRefusedError("the console connects only from its own origin")
             user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"))
             if user is None:
                 raise ConnectionRefusedError("log in first")
@@ -38,6 +56,7 @@ class AgentNamespace(Namespace):
                 validate_csrf(token)
             except ValidationError:
                 raise ConnectionRefusedError("send the csrf_token from login in the connection's auth") from None
+            self.gate.admit(self.namespace, request.sid)
             self.presence.connect(request.sid, user.company_id, user.id, user.name)
             join_room(agents_room(user.company_id))
             if user.role == "admin":
@@ -51,6 +70,7 @@ class AgentNamespace(Namespace):
             database.close()
 
     def on_disconnect(self, reason=None):
+        self.gate.release(self.namespace, request.sid)
         conn = self.presence.disconnect(request.sid)
         if conn is not None:
             self._broadcast_presence(conn.company_id)
@@ -83,7 +103,8 @@ class AgentNamespace(Namespace):
     @event_handler
     def on_leave_ticket(self, data=None):
         ticket_id = int_field(payload(data, "ticket_id"), "ticket_id")
-        conn, _ = self._company()
+        conn, company = self._company()
+        self.services.tickets.get(company, ticket_id)  # 404 for another company's ticket
         if conn.ticket_id == ticket_id:
             self.presence.view(request.sid, None)
             self._broadcast_viewers(conn.company_id, ticket_id)

@@ -5,9 +5,13 @@ import functools
 import logging
 from typing import Any, Callable
 
+from flask import request
+
 from ..db import database
 from ..errors import BadRequest, HearthError, storage_error
 from ..logs import new_request_id, request_id
+from ..ratelimit import RateLimited, RateLimiter
+from ..services.base import is_row_id
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +25,10 @@ def event_handler(handler: Callable) -> Callable:
         event = handler.__name__.removeprefix("on_")
         logger.debug("socket event %s", event, extra={"socket_event": event})
         try:
+            for tier, key in self.rate_keys():
+                self.limiter.check(tier, key)
+            if len(args) > 1:  # a client sent several arguments: every event takes one object
+                raise BadRequest("send the event's data as one JSON object")
             result = handler(self, *args)
             return {"ok": True, **(result or {})}
         except HearthError as exc:
@@ -55,6 +63,18 @@ def correlated(handler: Callable) -> Callable:
     return wrapper
 
 
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def refuse_when_over(limiter: RateLimiter, tier: str, key: str) -> None:
+    """Refuse a connection (ConnectionRefusedError with the retry time) when ``tier`` is over."""
+    try:
+        limiter.check(tier, key)
+    except RateLimited as exc:
+        raise ConnectionRefusedError({"message": exc.message, "status": 429, "retry_after": exc.retry_after}) from None
+
+
 def payload(data: Any, *required: str) -> dict:
     """The event's data as a dict holding the required keys, or a BadRequest saying what is missing."""
     if not isinstance(data, dict):
@@ -67,8 +87,8 @@ def payload(data: Any, *required: str) -> dict:
 
 def int_field(data: dict, name: str) -> int:
     value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadRequest.field(name, "must be an integer")
+    if not is_row_id(value):
+        raise BadRequest.field(name, "must be a positive integer id")
     return value
 
 

@@ -12,7 +12,8 @@ from ..db import database
 from ..domain.models import Company, Customer
 from ..errors import HearthError, Unauthorized
 from ..services import Services
-from .handlers import bool_field, correlated, event_handler, payload
+from ..ratelimit import ConnectionGate, RateLimiter
+from .handlers import bool_field, client_address, correlated, event_handler, payload, refuse_when_over
 from .rooms import agents_room, visitor_room
 
 logger = logging.getLogger(__name__)
@@ -25,37 +26,57 @@ class _Visit:
 
 
 class WidgetNamespace(Namespace):
-    def __init__(self, namespace: str, services: Services):
+    def __init__(self, namespace: str, services: Services, limiter: RateLimiter, gate: ConnectionGate):
         super().__init__(namespace)
         self.services = services
+        self.limiter = limiter
+        self.gate = gate
         self.visits: dict[str, _Visit] = {}
+
+    def rate_keys(self) -> list[tuple[str, object]]:
+        """The tiers an event of this connection counts against."""
+        keys: list[tuple[str, object]] = [("socket_ip", client_address())]
+        visit = self.visits.get(request.sid)
+        if visit is not None:
+            keys += [("visitor", visit.customer_id), ("company", f"company-{visit.company_id}")]
+        return keys
 
     @correlated
     def on_connect(self, auth=None):
         try:
+            refuse_when_over(self.limiter, "connect_ip", client_address())
             slug = auth.get("company") if isinstance(auth, dict) else None
             try:
                 company = self.services.companies.by_slug(slug)
             except HearthError:
                 raise ConnectionRefusedError("unknown company: connect with auth {company: '<slug>'}") from None
-            customer, token = self.services.customers.start_visit(company, auth.get("token"))
-            self.visits[request.sid] = _Visit(company.id, customer.id)
-            join_room(visitor_room(customer.id))
-            ticket = self.services.tickets.current_for(customer)
-            messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
-            emit("session", {
-                "visitor_token": token,
-                "customer": {"id": customer.id, "name": customer.name},
-                "ticket_id": ticket.id if ticket else None,
-                "ticket_status": ticket.status if ticket else None,
-                "ticket_rated": ticket.csat_score is not None if ticket else False,
-                "messages": [serializers.public_message(m) for m in messages],
-                "company": serializers.public_company(company),
-            })
+            self.gate.admit(self.namespace, request.sid)  # before anything is stored for the visit
+            try:
+                self._start_visit(company, auth.get("token"))
+            except BaseException:
+                self.gate.release(self.namespace, request.sid)
+                raise
         finally:
             database.close()
 
+    def _start_visit(self, company: Company, token) -> None:
+        customer, token = self.services.customers.start_visit(company, token)
+        self.visits[request.sid] = _Visit(company.id, customer.id)
+        join_room(visitor_room(customer.id))
+        ticket = self.services.tickets.current_for(customer)
+        messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
+        emit("session", {
+            "visitor_token": token,
+            "customer": {"id": customer.id, "name": customer.name},
+            "ticket_id": ticket.id if ticket else None,
+            "ticket_status": ticket.status if ticket else None,
+            "ticket_rated": ticket.csat_score is not None if ticket else False,
+            "messages": [serializers.public_message(m) for m in messages],
+            "company": serializers.public_company(company),
+        })
+
     def on_disconnect(self, reason=None):
+        self.gate.release(self.namespace, request.sid)
         self.visits.pop(request.sid, None)
 
     def _visitor(self) -> tuple[Company, Customer]:

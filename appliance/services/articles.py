@@ -7,7 +7,7 @@ from .. import events
 from ..db import database
 from ..domain.models import Article, Company, User
 from ..errors import BadRequest, NotFound
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 
 MAX_TAGS = 20
 
@@ -23,7 +23,7 @@ class ArticleService(Service):
 
     def get(self, company: Company, article_id: Any) -> Article:
         article = None
-        if isinstance(article_id, int) and not isinstance(article_id, bool):
+        if is_row_id(article_id):
             article = Article.get_or_none((Article.id == article_id) & (Article.company == company))
         if article is None:
             raise NotFound(f"no article {article_id} in your company")

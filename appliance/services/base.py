@@ -11,6 +11,14 @@ from ..events import EventBus
 from ..settings import Settings
 
 
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest INTEGER; a bigger id names no row (and would not bind)
+
+
+def is_row_id(value: Any) -> bool:
+    """Whether ``value`` can be the id of a row: an int (not a bool) SQLite can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
+
+
 class Service:
     def __init__(self, settings: Settings, bus: EventBus, clock: Callable[[], datetime]):
         self.settings = settings

@@ -11,13 +11,20 @@ from .. import events
 from ..db import database
 from ..domain.models import Article, Company, User
 from ..errors import BadRequest
-from ..kb_import import ImportedArticle, KBImportError, SUPPORTED_EXTENSIONS, parse_file
+from ..kb_import import ImportedArticle, KBImportError, check_upload, parse_file
 from .articles import ArticleService
 from .knowledge import KnowledgeService
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # articles per transaction and per progress step
+
+
+def safe_upload_name(name: str, index: int) -> str:
+    """A browser-given file name reduced to a plain base name (no folders, no leading dots, no controls)."""
+    base = Path(str(name).replace("\\", "/").replace("\x00", "")).name
+    base = "".join(ch for ch in base if ch.isprintable()).strip().lstrip(".")[:120]
+    return base or f"upload-{index}"
 
 
 class ImportService:
@@ -69,16 +76,23 @@ class ImportService:
         """Keep uploaded files in a job folder (names reduced to safe basenames); returns the job id."""
         if not files:
             raise BadRequest.field("files", "choose at least one file")
+        safe_names = []
+        for index, (name, content) in enumerate(files):  # every file checked before any is written
+            safe = safe_upload_name(name, index)
+            try:
+                check_upload(safe, content)
+            except KBImportError as exc:
+                raise BadRequest.field("files", exc.message) from None
+            safe_names.append(f"{index:03d}-{safe}")
         job_id = uuid.uuid4().hex[:12]
         folder = imports_dir / f"company-{company.id}" / job_id
         folder.mkdir(parents=True)
-        for index, (name, content) in enumerate(files):
-            safe = Path(name.replace("\\", "/")).name.strip().lstrip(".") or f"upload-{index}"
-            if Path(safe).suffix.lower() not in SUPPORTED_EXTENSIONS:
-                shutil.rmtree(folder)
-                raise BadRequest.field("files", f"{safe}: unsupported file type; use one of "
-                                                f"{', '.join(sorted(SUPPORTED_EXTENSIONS))}")
-            (folder / f"{index:03d}-{safe}").write_bytes(content)
+        try:
+            for safe, (_, content) in zip(safe_names, files):
+                (folder / safe).write_bytes(content)
+        except OSError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise BadRequest(f"the upload could not be saved ({exc.strerror}); nothing was imported") from None
         return job_id, folder
 
     def run_upload(self, company_id: int, actor_id: int | None, job_id: str, folder: Path) -> None:
@@ -93,9 +107,17 @@ class ImportService:
             with database.connection_context():
                 company = Company.get_by_id(company_id)
                 actor = User.get_or_none(User.id == actor_id)
+                limits = self.articles.settings
                 records: list[ImportedArticle] = []
                 for path in sorted(folder.iterdir()):
-                    records.extend(parse_file(path))
+                    records.extend(parse_file(path, max_pages=limits.max_import_pages,
+                                              max_bytes=limits.max_upload_bytes, max_chars=limits.max_article_length))
+                for record in records:  # every article checked before any is stored: all or nothing
+                    try:
+                        self.articles.clean(title=record.title, body=record.body, tags=record.tags[:20], published=True)
+                    except BadRequest as exc:
+                        name = Path(record.source).name.split("-", 1)[-1]
+                        raise BadRequest(f"{name}: {exc.message}; nothing was imported") from None
                 done = 0
                 report("running", 0, len(records))
 

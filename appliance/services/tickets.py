@@ -11,7 +11,7 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
 from . import search
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 from .routing import mark_manual
 from .tags import normalize_tag
 
@@ -41,7 +41,7 @@ class TicketService(Service):
     def get(self, company: Company, ticket_id: Any) -> Ticket:
         """The company's ticket with this id; another company's answers NotFound like a missing one."""
         ticket = None
-        if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
+        if is_row_id(ticket_id):
             ticket = (Ticket.select(Ticket, Customer)
                       .join(Customer)
                       .where((Ticket.id == ticket_id) & (Ticket.company == company))
@@ -216,7 +216,7 @@ class TicketService(Service):
             assignee_id = fields["assignee_id"]
             if assignee_id is not None:
                 assignee = None
-                if isinstance(assignee_id, int) and not isinstance(assignee_id, bool):
+                if is_row_id(assignee_id):
                     assignee = User.get_or_none((User.id == assignee_id) & (User.company == company) & User.active)
                 if assignee is None:
                     raise BadRequest.field("assignee_id", "no active user with this id in your company")

@@ -1,7 +1,9 @@
 """Agents and admins of a company: accounts, passwords, roles."""
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -9,8 +11,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import events
 from ..db import database
 from ..domain.models import ROLES, Company, User
-from ..errors import BadRequest, Conflict, NotFound, Unauthorized
-from .base import Service, clean_text
+from ..errors import BadRequest, Conflict, HearthError, NotFound, Unauthorized
+from .base import Service, clean_text, is_row_id
+
+logger = logging.getLogger(__name__)
+
+
+class AccountLocked(HearthError):
+    status = 403
+    code = "account_locked"
+
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 # scrypt with a random salt per password (werkzeug's default, deliberately slow).
@@ -60,7 +70,10 @@ class UserService(Service):
         return user
 
     def authenticate(self, email: Any, password: Any) -> User:
-        """The active user with these credentials, or Unauthorized (same answer for every failure)."""
+        """The active user with these credentials, or Unauthorized (same answer for every failure).
+
+        After ``login_lockout_failures`` failures in a row the account is locked for
+        ``login_lockout_minutes`` (kept in the database, so a restart does not reset it)."""
         failure = Unauthorized("wrong email or password")
         if not isinstance(email, str) or not isinstance(password, str):
             raise failure
@@ -68,17 +81,42 @@ class UserService(Service):
         if user is None:
             check_password_hash(_DUMMY_HASH, password)
             raise failure
+        now = self.clock()
+        if user.locked_until is not None and user.locked_until > now:
+            raise AccountLocked(
+                f"this account is locked after {user.failed_logins} failed logins; try again after "
+                f"{user.locked_until:%H:%M} UTC or ask an admin of your company to unlock it")
         if not check_password_hash(user.password_hash, password) or not user.active:
+            self._count_failure(user, now)
             raise failure
-        User.update(last_login_at=self.clock()).where(User.id == user.id).execute()
+        User.update(last_login_at=now, failed_logins=0, locked_until=None).where(User.id == user.id).execute()
         return user
+
+    def _count_failure(self, user: User, now) -> None:
+        failures = user.failed_logins + 1 if user.locked_until is None else 1
+        limit = self.settings.login_lockout_failures
+        locked_until = now + timedelta(minutes=self.settings.login_lockout_minutes) if limit and failures >= limit else None
+        with database.atomic():
+            User.update(failed_logins=failures, locked_until=locked_until).where(User.id == user.id).execute()
+            if locked_until is not None:
+                self.audit(user.company, None, "user.locked", "user", user.id, failed_logins=failures,
+                           locked_until=locked_until.isoformat())
+                logger.warning("account %s locked until %s after %d failed logins", user.id, locked_until, failures)
+
+    def unlock(self, company: Company, actor: User, user_id: Any) -> User:
+        """Let a locked account log in again at once (admins)."""
+        user = self.get(company, user_id)
+        with database.atomic():
+            User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
+            self.audit(company, actor, "user.unlocked", "user", user.id)
+        return self.get(company, user_id)
 
     def list(self, company: Company) -> list[User]:
         return list(User.select().where(User.company == company).order_by(User.name, User.id))
 
     def get(self, company: Company, user_id: Any) -> User:
         user = None
-        if isinstance(user_id, int) and not isinstance(user_id, bool):
+        if is_row_id(user_id):
             user = User.get_or_none((User.id == user_id) & (User.company == company))
         if user is None:
             raise NotFound(f"no user {user_id} in your company")
@@ -86,7 +124,7 @@ class UserService(Service):
 
     def active_session_user(self, user_id: Any, company_id: Any) -> User | None:
         """The logged-in user a session names, if it still exists, is active and is in that company."""
-        if not isinstance(user_id, int) or not isinstance(company_id, int):
+        if not is_row_id(user_id) or not is_row_id(company_id):
             return None
         user = User.get_or_none((User.id == user_id) & (User.company == company_id))
         return user if user is not None and user.active else None

@@ -38,6 +38,14 @@ def update_user(payload, user_id):
     return serializers.user(services().users.update(g.company, g.user, user_id, **payload))
 
 
+@blp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@blp.response(200, UserOut)
+@admin_required
+def unlock_user(user_id):
+    """Let an account locked by failed logins log in again at once (admins only)."""
+    return serializers.user(services().users.unlock(g.company, g.user, user_id))
+
+
 @blp.route("/company", methods=["GET"])
 @blp.response(200, CompanyOut)
 @login_required

@@ -1,7 +1,7 @@
 """HTTP API for knowledge-base articles."""
 from __future__ import annotations
 
-from flask import g, request
+from flask import Flask, g, request
 from marshmallow import Schema, fields
 from flask_smorest import Blueprint
 
@@ -42,11 +42,19 @@ def import_articles():
     """Upload files (multipart field "files": md, html, txt, pdf, jsonl) to import in the background;
     progress arrives on the /agent socket as `import_progress` events."""
     hearth = services()
-    request.max_content_length = hearth.settings.max_upload_bytes
     uploads = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
     job_id, folder = hearth.importer.save_upload(g.company, uploads, hearth.settings.path / "imports")
     hearth.spawn(hearth.importer.run_upload, g.company.id, g.user.id, job_id, folder)
     return {"job_id": job_id}
+
+
+def init_upload_limit(app: Flask) -> None:
+    """Uploads may be larger than other requests. Registered before CSRF protection, which reads
+    the form (and so the body) before any view runs."""
+    @app.before_request
+    def _upload_limit():
+        if request.endpoint == "articles.import_articles":
+            request.max_content_length = services().settings.max_upload_bytes
 
 
 @blp.route("/<int:article_id>", methods=["GET"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
@@ -57,8 +57,15 @@ def _session_payload(user) -> dict:
 @blp.arguments(LoginIn)
 @blp.response(200, SessionOut)
 def login(credentials):
-    """Log in; sets the session cookie and returns the CSRF token for state-changing requests."""
+    """Log in; sets the session cookie and returns the CSRF token for state-changing requests.
+    Attempts are limited per client address and per account (429); an account locks after
+    repeated failures (403 account_locked) until the lock runs out or an admin unlocks it."""
+    limiter = current_app.extensions["hearth_limits"]
+    account = credentials["email"].strip().lower()
+    limiter.check("login_ip", request.remote_addr or "unknown")
+    limiter.check("login_account", account)
     user = services().users.authenticate(credentials["email"], credentials["password"])
+    limiter.reset("login_account", account)
     session.clear()  # a fresh session (and CSRF token) on every login
     session.permanent = True
     session["user_id"] = user.id

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import HearthError, storage_error
+from .schemas import ErrorOut
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,9 @@ def _body(status: int, message: str, fields: dict | None = None, code: str | Non
 
 
 class HearthApi(Api):
-    """flask-smorest's Api with Hearth's error shape."""
+    """flask-smorest's Api with Hearth's error shape (in the answers and in the OpenAPI description)."""
+
+    ERROR_SCHEMA = ErrorOut
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}

@@ -113,6 +113,7 @@ class UserOut(Schema):
     role = fields.String()
     active = fields.Boolean()
     created_at = fields.String()
+    locked_until = fields.String(allow_none=True)  # set while too many failed logins lock the account
 
 
 class CompanySettingsOut(Schema):
@@ -670,3 +671,15 @@ class LanOut(Schema):
     embed_snippet = fields.String()
     agent_networks = fields.List(fields.String())
     qr_svg_url = fields.String()
+class ErrorDetailOut(Schema):
+    status = fields.Integer()
+    code = fields.String()
+    message = fields.String()
+    field_problems = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields")
+    retry_after = fields.Integer()  # 429 only: seconds to wait
+
+
+class ErrorOut(Schema):
+    """Hearth's one error shape (web/errors.py)."""
+
+    error = fields.Nested(ErrorDetailOut)

@@ -42,6 +42,8 @@ class Mode:
     EMPTY = "empty"              # done at once with no content
     NO_DONE = "no_done"          # send some tokens, then end the body cleanly without "done": true
     TRICKLE = "trickle"          # send some tokens, then a space every `trickle_interval` s, never a newline
+    ECHO = "echo"                # answer with the whole prompt it was sent (every message, in order): the
+                                 # most obedient model an injection ("repeat everything above") could meet
 
 
 def tokenize(text: str) -> list[str]:
@@ -114,6 +116,8 @@ class _OllamaHandler(FakeHandler):
             self.send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
             return
         tokens = [] if fake.mode == Mode.EMPTY else tokenize(fake.answer)
+        if fake.mode == Mode.ECHO:
+            tokens = tokenize("\n".join(str(m.get("content", "")) for m in body.get("messages", [])))
         if body.get("stream") is False:
             self.send_json(200, {**self._line(model, "".join(tokens)), **self._final(model, len(tokens))})
             return

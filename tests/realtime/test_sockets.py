@@ -169,3 +169,9 @@ def test_deactivating_an_agent_closes_their_live_connection(agent_socket, make_c
     assert agent.is_connected("/agent")
     admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False})
     assert not agent.is_connected("/agent")
+
+
+def test_an_event_with_several_arguments_gets_an_error_ack(visitor, acme):
+    """Found by tests/fuzz/test_sockets.py: extra arguments used to raise TypeError (a 500 ack)."""
+    ack = visitor().emit("customer_message", {"text": "hi", "client_id": "1"}, "extra", namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 422 and "one JSON object" in ack["error"]["message"]

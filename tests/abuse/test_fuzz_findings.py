@@ -1,0 +1,39 @@
+"""Bugs the fuzzers found, kept as plain tests."""
+import pytest
+
+HUGE = 4145947918413923323560793470557749248  # past SQLite's INTEGER: used to raise OverflowError (500)
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("get", f"/api/v1/tickets/{HUGE}", None),
+    ("get", f"/api/v1/articles/{HUGE}", None),
+    ("patch", f"/api/v1/users/{HUGE}", {"name": "x"}),
+    ("post", f"/api/v1/tickets/{HUGE}/messages", {"body": "x"}),
+])
+def test_ids_too_big_for_sqlite_answer_404(admin_client, method, url, body):
+    call = getattr(admin_client, method)
+    response = call(url, json=body) if body else call(url)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_an_assignee_too_big_for_sqlite_is_a_field_error(admin_client, acme):
+    ticket, _ = acme.customer_message()
+    response = admin_client.patch(f"/api/v1/tickets/{ticket.id}", json={"assignee_id": HUGE})
+    assert response.status_code == 422 and "assignee_id" in response.get_json()["error"]["fields"]
+
+
+def test_a_socket_ticket_id_too_big_for_sqlite(socketio, app, agent_client):
+    agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_client.client,
+                                 auth={"csrf_token": agent_client.csrf})
+    ack = agent.emit("view_ticket", {"ticket_id": HUGE}, namespace="/agent", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 422
+
+
+def test_error_answers_match_the_openapi_description(admin_client):
+    """The description used to declare flask-smorest's own error shape, not Hearth's."""
+    spec = admin_client.get("/api/v1/openapi.json").get_json()
+    ref = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]["schema"]["$ref"]
+    error = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(error["properties"]) == {"error"}
+    detail = spec["components"]["schemas"][error["properties"]["error"]["$ref"].rsplit("/", 1)[1]]
+    assert {"status", "code", "message", "fields", "retry_after"} == set(detail["properties"])
