@@ -14,19 +14,19 @@ from tests.abuse.test_rate_limits import assert_429, from_address, limits
 
 @limits(rate_limit_login_ip="3/minute", rate_limit_login_account="")
 def test_login_attempts_per_address(app, acme):
-    robot = from_address(app, "10.0.0.9")
+    robot = from_address(app, "127.0.0.9")
     for _ in range(3):
         assert robot.login(acme.agent.email, "wrong-password-1").status_code == 401
     assert_429(robot.login(acme.agent.email))  # even the right password waits
-    assert from_address(app, "10.0.0.8").login(acme.agent.email).status_code == 200
+    assert from_address(app, "127.0.0.8").login(acme.agent.email).status_code == 200
 
 
 @limits(rate_limit_login_account="3/minute", rate_limit_login_ip="")
 def test_login_attempts_per_account_from_many_addresses(app, acme):
     for n in range(3):
-        assert from_address(app, f"10.0.1.{n}").login(acme.admin.email, "wrong-password-1").status_code == 401
-    assert_429(from_address(app, "10.0.1.99").login(" Admin@Acme.test "))
-    assert from_address(app, "10.0.1.99").login(acme.agent.email).status_code == 200  # other accounts are fine
+        assert from_address(app, f"127.0.1.{n}").login(acme.admin.email, "wrong-password-1").status_code == 401
+    assert_429(from_address(app, "127.0.1.99").login(" Admin@Acme.test "))
+    assert from_address(app, "127.0.1.99").login(acme.agent.email).status_code == 200  # other accounts are fine
 
 
 class Clock:
@@ -51,7 +51,7 @@ def app(settings, clock):
 
 @limits(login_lockout_failures=3, login_lockout_minutes=15)
 def test_account_locks_after_failures_and_the_lock_outlasts_a_restart(app, acme, settings, clock):
-    api = from_address(app, "10.0.2.1")
+    api = from_address(app, "127.0.2.1")
     for _ in range(3):
         assert api.login(acme.agent.email, "wrong-password-1").status_code == 401
     response = api.login(acme.agent.email)  # the right password, but locked
@@ -64,25 +64,25 @@ def test_account_locks_after_failures_and_the_lock_outlasts_a_restart(app, acme,
 
     close_database()
     restarted = create_app(settings, async_mode="threading", clock=clock, spawn=run_now)
-    assert from_address(restarted, "10.0.2.2").login(acme.agent.email).status_code == 403
+    assert from_address(restarted, "127.0.2.2").login(acme.agent.email).status_code == 403
 
     clock.now += timedelta(minutes=16)  # the lock runs out by itself
-    assert from_address(restarted, "10.0.2.3").login(acme.agent.email).status_code == 200
+    assert from_address(restarted, "127.0.2.3").login(acme.agent.email).status_code == 200
     assert User.get_by_id(acme.agent.id).failed_logins == 0
 
 
 @limits(login_lockout_failures=2)
 def test_an_admin_unlocks_an_account(app, acme, globex):
     for _ in range(2):
-        from_address(app, "10.0.3.1").login(acme.agent.email, "wrong-password-1")
-    admin = from_address(app, "10.0.3.2")
+        from_address(app, "127.0.3.1").login(acme.agent.email, "wrong-password-1")
+    admin = from_address(app, "127.0.3.2")
     admin.login(acme.admin.email)
     listed = {u["id"]: u for u in admin.get("/api/v1/users").get_json()["items"]}
     assert listed[acme.agent.id]["locked_until"] is not None
-    foreign = from_address(app, "10.0.3.3")
+    foreign = from_address(app, "127.0.3.3")
     foreign.login(globex.admin.email)
     assert foreign.post(f"/api/v1/users/{acme.agent.id}/unlock").status_code == 404
-    agent = from_address(app, "10.0.3.4")
+    agent = from_address(app, "127.0.3.4")
     assert agent.login(acme.agent.email).status_code == 403
     unlocked = admin.post(f"/api/v1/users/{acme.agent.id}/unlock")
     assert unlocked.status_code == 200 and unlocked.get_json()["locked_until"] is None
@@ -92,7 +92,7 @@ def test_an_admin_unlocks_an_account(app, acme, globex):
 
 @limits(login_lockout_failures=3)
 def test_a_success_resets_the_count(app, acme):
-    api = from_address(app, "10.0.4.1")
+    api = from_address(app, "127.0.4.1")
     for _ in range(2):
         api.login(acme.agent.email, "wrong-password-1")
     assert api.login(acme.agent.email).status_code == 200

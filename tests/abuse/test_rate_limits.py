@@ -34,25 +34,25 @@ def assert_429(response):
 
 @limits(rate_limit_ip="3/minute")
 def test_http_per_address(app, caplog):
-    a, b = from_address(app, "10.0.0.1"), from_address(app, "10.0.0.2")
+    a, b = from_address(app, "127.0.0.1"), from_address(app, "127.0.0.2")
     for _ in range(3):
         assert a.get("/api/v1/auth/me").status_code == 401
     with caplog.at_level(logging.WARNING):
         assert_429(a.get("/api/v1/auth/me"))
-    assert any("rate limit hit" in r.getMessage() and "10.0.0.1" in r.getMessage() for r in caplog.records)
+    assert any("rate limit hit" in r.getMessage() and "127.0.0.1" in r.getMessage() for r in caplog.records)
     assert a.get("/healthz").status_code == 200  # the desktop shell's health polling is never limited
     assert b.get("/api/v1/auth/me").status_code == 401  # another address has its own budget
 
 
 @limits(rate_limit_company="4/minute")
 def test_http_per_company_across_addresses(app, acme, globex):
-    admin, agent = from_address(app, "10.0.0.1"), from_address(app, "10.0.0.2")
+    admin, agent = from_address(app, "127.0.0.1"), from_address(app, "127.0.0.2")
     admin.login(acme.admin.email)  # logins carry no company yet: not counted
     agent.login(acme.agent.email)
     for client in (admin, agent, admin, agent):
         assert client.get("/api/v1/tickets").status_code == 200
     assert_429(admin.get("/api/v1/tickets"))
-    other = from_address(app, "10.0.0.1")
+    other = from_address(app, "127.0.0.1")
     other.login(globex.admin.email)
     assert other.get("/api/v1/tickets").status_code == 200
 

@@ -14,9 +14,13 @@ from appliance.realtime.widget import WidgetNamespace
 # Path or field name → the kind of object it names. A new route with an id of another kind fails
 # the walk with a message asking for a B object of that kind here.
 KIND_OF = {"ticket_id": "ticket", "article_id": "article", "user_id": "user", "assignee_id": "user",
-           "assignee": "user", "message_id": "message", "customer_id": "customer", "company_id": "company"}
+           "assignee": "user", "message_id": "message", "customer_id": "customer", "company_id": "company",
+           "target_id": "ticket", "reply_id": "canned_reply", "team_id": "team", "rule_id": "rule",
+           "endpoint_id": "webhook", "delivery_id": "delivery", "tag": "tag", "table": "table", "name": "backup"}
 SKIP = {("post", "/api/v1/auth/logout"), ("post", "/api/v1/auth/login")}  # would end the walking session
-B_MARK = "globex"  # every name, title, email and text of company B contains it
+B_MARK = "globex"
+OWN_NAMES = {"table"}
+PATH_ONLY = {"tag", "table", "name"}  # names in a path; a body field called e.g. "name" is just text  # path parameters that name a view of the caller's own company, not an object  # every name, title, email and text of company B contains it
 
 
 @pytest.fixture
@@ -25,11 +29,24 @@ def world(acme, globex, services):
     b_article = services.articles.create(globex.company, globex.admin, title="Globex internal", body="globex secret")
     a_ticket, _ = acme.customer_message("acme question")
     a_article = services.articles.create(acme.company, acme.admin, title="Acme help", body="Acme answer")
+    services.tags.add(globex.company, globex.agent, b_ticket.id, "globex-vip")
+    b_reply = services.canned.create(globex.company, globex.admin, title="Globex hello", shortcut="globexhi",
+                                     body="globex greeting", shared=True)
+    b_team = services.teams.create(globex.company, globex.admin, name="Globex team", member_ids=[globex.agent.id])
+    b_rule = services.routing.add_rule(globex.company, globex.admin, kind="keyword", value="globex", team_id=b_team.id)
+    b_hook = services.webhooks.create_endpoint(globex.company, globex.admin, url="http://127.0.0.1:9/globex",
+                                               events_=["ticket.created"])
+    b_delivery = services.webhooks.send_test(globex.company, b_hook.id)  # port 9 refuses: a failed delivery
+    # Names, not objects: a report table and a backup file (backups are installation-wide, owner only).
+    names = {"tag": "globex-vip", "table": "summary", "backup": "hearth-globex.hearthbak"}
     return {
         "b": {"ticket": b_ticket.id, "article": b_article.id, "user": globex.agent.id, "message": b_message.id,
-              "customer": b_ticket.customer_id, "company": globex.company.id},
+              "customer": b_ticket.customer_id, "company": globex.company.id, "canned_reply": b_reply.id,
+              "team": b_team.id, "rule": b_rule.id, "webhook": b_hook.id, "delivery": b_delivery.id, **names},
         "a": {"ticket": a_ticket.id, "article": a_article.id, "user": acme.agent.id, "message": None,
-              "customer": a_ticket.customer_id, "company": acme.company.id},
+              "customer": a_ticket.customer_id, "company": acme.company.id, "canned_reply": None,
+              "team": None, "rule": None, "webhook": None, "delivery": None,
+              "tag": "acme-tag", "table": "summary", "backup": "hearth-acme.hearthbak"},
     }
 
 
@@ -54,14 +71,14 @@ def resolve(spec: dict, schema: dict) -> dict:
 def example(spec: dict, schema: dict, ids: dict, name: str = "") -> object:
     """A value the schema accepts; fields naming an object get ``ids``' object of that kind."""
     schema = resolve(spec, schema)
-    if name in KIND_OF:
+    if name in KIND_OF and name not in PATH_ONLY:
         return ids[KIND_OF[name]]
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type", "object")
     if kind == "object":
         props = schema.get("properties", {})
-        wanted = set(schema.get("required", [])) | {p for p in props if p in KIND_OF}
+        wanted = set(schema.get("required", [])) | {p for p in props if p in KIND_OF and p not in PATH_ONLY}
         return {p: example(spec, props[p], ids, p) for p in props if p in wanted}
     if kind == "array":
         return []
@@ -89,7 +106,7 @@ def request_for(spec, method, path, op, ids):
     assert not missing, f"{method.upper()} {path}: add a company B object for {missing} to KIND_OF and world"
     url = re.sub(r"{(\w+)}", lambda m: str(ids[KIND_OF[m.group(1)]]), path)
     query = {p["name"]: ids[KIND_OF[p["name"]]] for p in op.get("parameters", [])
-             if p.get("in") == "query" and p["name"] in KIND_OF}
+             if p.get("in") == "query" and p["name"] in KIND_OF and p["name"] not in PATH_ONLY}
     body = None
     content = op.get("requestBody", {}).get("content", {})
     if "application/json" in content:
@@ -117,6 +134,9 @@ def test_every_route_with_company_a_against_company_b_objects(make_client, acme,
         response = call(api, method, url, query, body)
         walked += 1
         text = response.get_data(as_text=True)
+        own_view = set(re.findall(r"{(\w+)}", path)) <= OWN_NAMES  # e.g. A's report as CSV: never B's data
+        if own_view and response.status_code < 500 and B_MARK not in text.lower():
+            continue
         if response.status_code not in (403, 404) or B_MARK in text.lower():
             problems.append(f"{method.upper()} {url} {body} → {response.status_code} {text[:200]}")
     assert walked >= 9, "the OpenAPI description lost its routes"
@@ -136,7 +156,8 @@ def test_company_a_objects_and_lists_never_reach_b_through_ids_in_bodies_and_que
         url, query, body = request_for(spec, method, path, op, ids)
         response = call(api, method, url, query, body)
         text = response.get_data(as_text=True)
-        if response.status_code >= 500 or B_MARK in text.lower():
+        # 503: a clear "the model server is not there" (no Ollama in tests), not a crash
+        if (response.status_code >= 500 and response.status_code != 503) or B_MARK in text.lower():
             problems.append(f"{method.upper()} {url} {query} {body} → {response.status_code} {text[:200]}")
     assert not problems, "\n".join(problems)
     assert snapshot(world["b"]["company"]) == before
