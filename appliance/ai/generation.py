@@ -104,7 +104,7 @@ class ChainFactory:
         if not extractive_only:
             providers.append(InstructionGuard(self.local()))
             if self.cloud_allowed(company):
-                providers.append(InstructionGuard(RedactingProvider(self.cloud(), list(names))))
+                providers.append(RedactingProvider(InstructionGuard(self.cloud()), list(names)))
         providers.append(self._extractive)
         return ProviderChain(providers)
 

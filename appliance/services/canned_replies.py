@@ -14,7 +14,7 @@ from peewee import IntegrityError
 from ..db import database
 from ..domain.models import CannedReply, Company, Ticket, User
 from ..errors import BadRequest, Forbidden, NotFound
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}|]*?)\s*(?:\|([^{}]*))?\}\}")
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -85,7 +85,7 @@ class CannedReplyService(Service):
     def get(self, company: Company, user: User, reply_id: Any) -> CannedReply:
         """A reply the user can see; someone else's personal reply answers NotFound like a missing one."""
         reply = None
-        if isinstance(reply_id, int) and not isinstance(reply_id, bool):
+        if is_row_id(reply_id):
             reply = CannedReply.get_or_none(
                 (CannedReply.id == reply_id) & (CannedReply.company == company)
                 & (CannedReply.owner.is_null() | (CannedReply.owner == user)))

@@ -8,7 +8,7 @@ from .. import events
 from ..db import database
 from ..domain.models import Company, Customer, Message, Ticket
 from ..errors import BadRequest, Conflict, NotFound
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 
 COMMENT_LENGTH = 1000
 RATABLE = ("resolved", "closed")
@@ -21,8 +21,8 @@ class AlreadyRated(Conflict):
 class CsatService(Service):
     def _own_ticket(self, company: Company, customer: Customer, ticket_id: Any) -> Ticket:
         """The customer's own ticket; anyone else's (or another company's) answers NotFound."""
-        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
-            raise BadRequest.field("ticket_id", "must be an integer")
+        if not is_row_id(ticket_id):
+            raise BadRequest.field("ticket_id", "must be a positive integer id")
         ticket = Ticket.get_or_none((Ticket.id == ticket_id) & (Ticket.company == company)
                                     & (Ticket.customer == customer))
         if ticket is None:

@@ -15,7 +15,7 @@ from ..db import database
 from ..domain.models import (PRIORITIES, ROUTING_RULE_KINDS, CHANNELS, AgentRouting, Company, Customer, Message,
                              RoutingRule, Team, TeamMember, Ticket, TicketRouting, User)
 from ..errors import BadRequest, NotFound
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 from .teams import TeamService
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class RoutingService(Service):
 
     def get_rule(self, company: Company, rule_id: Any) -> RoutingRule:
         rule = None
-        if isinstance(rule_id, int) and not isinstance(rule_id, bool):
+        if is_row_id(rule_id):
             rule = RoutingRule.get_or_none((RoutingRule.id == rule_id) & (RoutingRule.company == company))
         if rule is None:
             raise NotFound(f"no routing rule {rule_id} in your company")
@@ -117,7 +117,7 @@ class RoutingService(Service):
     def reorder(self, company: Company, actor: User, rule_ids: Any) -> list[RoutingRule]:
         """Put the rules in this order; the list must name each of the company's rules once."""
         current = {r.id for r in RoutingRule.select(RoutingRule.id).where(RoutingRule.company == company)}
-        if (not isinstance(rule_ids, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in rule_ids)
+        if (not isinstance(rule_ids, list) or not all(is_row_id(i) for i in rule_ids)
                 or len(set(rule_ids)) != len(rule_ids) or set(rule_ids) != current):
             raise BadRequest.field("rule_ids", f"must list each of your {len(current)} rule ids exactly once")
         with database.atomic():

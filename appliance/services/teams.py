@@ -8,7 +8,7 @@ from peewee import IntegrityError
 from ..db import database
 from ..domain.models import AgentRouting, Company, RoutingRule, Team, TeamMember, User
 from ..errors import BadRequest, Conflict, NotFound
-from .base import Service, clean_text
+from .base import Service, clean_text, is_row_id
 
 MAX_CAPACITY = 1000
 
@@ -18,7 +18,7 @@ class TeamService(Service):
     def get(self, company: Company, team_id: Any) -> Team:
         """The company's team with this id; another company's answers NotFound like a missing one."""
         team = None
-        if isinstance(team_id, int) and not isinstance(team_id, bool):
+        if is_row_id(team_id):
             team = Team.get_or_none((Team.id == team_id) & (Team.company == company))
         if team is None:
             raise NotFound(f"no team {team_id} in your company")
@@ -36,7 +36,7 @@ class TeamService(Service):
                     .where(TeamMember.team == team).order_by(User.name))
 
     def _users(self, company: Company, member_ids: Any) -> list[int]:
-        if not isinstance(member_ids, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in member_ids):
+        if not isinstance(member_ids, list) or not all(is_row_id(i) for i in member_ids):
             raise BadRequest.field("member_ids", "must be a list of user ids")
         ids = list(dict.fromkeys(member_ids))
         found = {u.id for u in User.select(User.id).where((User.company == company) & User.id.in_(ids))}
@@ -96,7 +96,7 @@ class TeamService(Service):
     def set_capacity(self, company: Company, actor: User, user_id: Any, capacity: Any) -> User:
         """Set a person's capacity (0 keeps automatic assignment away from them; None: the default)."""
         user = None
-        if isinstance(user_id, int) and not isinstance(user_id, bool):
+        if is_row_id(user_id):
             user = User.get_or_none((User.id == user_id) & (User.company == company))
         if user is None:
             raise NotFound(f"no user {user_id} in your company")

@@ -80,6 +80,9 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return error
+        if isinstance(error, OverflowError):  # a number too large for SQLite that no check caught
+            logger.warning("%s %s: %s", request.method, request.path, error)
+            return jsonify(_body(422, "a number in the request is too large")), 422
         storage = storage_error(error)
         if storage is not None:
             logger.error("%s %s: %s (%s)", request.method, request.path, storage.code, error)
