@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -312,10 +313,17 @@ async def drive(server: Server, args: argparse.Namespace) -> dict:
     }
 
 
+def run_in_own_loop(coro):
+    """asyncio.run in a thread of its own, so a caller that already runs an event loop (e.g. a test
+    session using Playwright) can drive the load too."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict:
     server = Server(kind, workdir).start()
     try:
-        return asyncio.run(drive(server, args))
+        return run_in_own_loop(drive(server, args))
     finally:
         server.stop()
 

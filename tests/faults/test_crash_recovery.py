@@ -15,6 +15,7 @@ import pytest
 import socketio
 
 from appliance.rag.vectors import VectorStore
+from benchmarks.load import run_in_own_loop
 from tests.conftest import PASSWORD
 from tests.live import ROOT, LiveServer, cli
 
@@ -107,7 +108,7 @@ def test_kill_9_under_traffic_loses_no_acknowledged_message(crash_data):
     client = _login(server.url)
     company_id = client.get("/api/v1/company").json()["id"]
     client.patch("/api/v1/company", json={"settings": {"ai_enabled": False}}).raise_for_status()
-    acked, created = asyncio.run(_traffic(server.url, client, server.process, visitors=12, kill_after=1.0))
+    acked, created = run_in_own_loop(_traffic(server.url, client, server.process, visitors=12, kill_after=1.0))
     server.stop()
     assert len(acked) >= 36 and len(created) >= 3
 
