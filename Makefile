@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
-.PHONY: setup setup-dev run test browser bench load clean audit fuzz
+.PHONY: setup setup-dev run test browser bench load faults clean audit fuzz
 
 # What Hearth needs to run.
 setup: $(VENV)/.installed
@@ -44,6 +44,10 @@ audit: setup-dev
 # Longer fuzzing than the test suite's (HEARTH_FUZZ_EXAMPLES examples per property).
 fuzz: setup-dev
 	HEARTH_FUZZ_EXAMPLES=$${HEARTH_FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/fuzz -q
+
+# Kill -9 under traffic, an interrupted import, a full disk (a small tmpfs: needs root), a locked database.
+faults: setup-dev
+	$(PY) -m pytest tests/faults -v
 
 bench: setup-dev
 	$(PY) -m benchmarks.ai
