@@ -170,6 +170,9 @@ class RoutingService(Service):
         self.bus.subscribe(events.TICKET_UPDATED, self._on_ticket)
 
     def _on_ticket(self, _name: str, event: dict) -> None:
+        ticket = event["ticket"]
+        if ticket.status == "open" and ticket.assignee_id is None:  # decide its team and priority now,
+            self._route_of(Company.get_by_id(event["company_id"]), ticket)  # even if nobody can take it yet
         self.assign_waiting(event["company_id"])
 
     def assign_waiting(self, company_id: int) -> list[Ticket]:
@@ -198,16 +201,18 @@ class RoutingService(Service):
                     .order_by(Ticket.created_at, Ticket.id).limit(MAX_WAITING))
 
     def _pass(self, company_id: int) -> list[Ticket]:
+        company = Company.get_by_id(company_id)
+        pool = _Pool(company, set(self.online(company_id)), self.settings.agent_capacity)
+        if not pool.has_room():  # nobody can take a ticket: don't read the queue at all
+            return []
         waiting = self._waiting(company_id)
         if not waiting:
             return []
-        company = Company.get_by_id(company_id)
         routes = {r.ticket_id: r for r in TicketRouting.select().where(
             TicketRouting.ticket.in_([t.id for t in waiting]))}
-        for ticket in waiting:  # decided at once, even if nobody can take it yet: its priority counts for SLA
+        for ticket in waiting:  # normally decided on the ticket's own event already
             if ticket.id not in routes:
                 routes[ticket.id] = self._route_of(company, ticket)
-        pool = _Pool(company, set(self.online(company_id)), self.settings.agent_capacity)
         members: dict[int | None, set[int] | None] = {}
         assigned = []
         for ticket in waiting:
