@@ -169,7 +169,9 @@ class RoutingService(Service):
         self.bus.subscribe(events.TICKET_CREATED, self._on_ticket)
         self.bus.subscribe(events.TICKET_UPDATED, self._on_ticket)
 
-    def _on_ticket(self, _name: str, event: dict) -> None:
+    def _on_ticket(self, name: str, event: dict) -> None:
+        if name == events.TICKET_UPDATED and not event.get("changes"):
+            return  # e.g. one more message on a ticket: nothing that could free an agent or queue a ticket
         ticket = event["ticket"]
         if ticket.status == "open" and ticket.assignee_id is None:  # decide its team and priority now,
             self._route_of(Company.get_by_id(event["company_id"]), ticket)  # even if nobody can take it yet

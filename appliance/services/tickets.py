@@ -137,16 +137,18 @@ class TicketService(Service):
             message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
                                      body=body, client_id=client_id, created_at=now)
             ticket.waiting_since = ticket.waiting_since or now
+            changes: dict[str, Any] = {}
             if ticket.status == "pending":
                 _track_pause(ticket, "pending", "open", now)
                 ticket.status = "open"
+                changes["status"] = ["pending", "open"]
             ticket.last_message_at = ticket.updated_at = now
             ticket.last_message_preview = _preview(body)
             ticket.save()
         if created:
             self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket)
         else:
-            self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes={})
+            self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         return ticket, message, True
 
