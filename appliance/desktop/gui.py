@@ -1,0 +1,56 @@
+"""Is there a screen, and a toolkit pywebview can draw the window with?"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+class NoWindow(Exception):
+    """Why Hearth cannot open its window here; the message says what to do."""
+
+
+GTK_HINT = "sudo apt-get install gir1.2-webkit2-4.1 (and PyGObject for this Python)"
+QT_HINT = "pip install PySide6-Essentials PySide6-Addons qtpy"
+
+
+def has_display(environ=os.environ) -> bool:
+    if not sys.platform.startswith("linux"):
+        return True  # Windows and macOS always have a desktop session for a user's program
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def _gtk_ready() -> bool:
+    try:
+        import gi
+
+        gi.require_version("Gtk", "3.0")
+        try:
+            gi.require_version("WebKit2", "4.1")
+        except ValueError:
+            gi.require_version("WebKit2", "4.0")
+        from gi.repository import Gtk, WebKit2  # noqa: F401
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _qt_ready() -> bool:
+    try:
+        from qtpy import QtWebEngineWidgets  # noqa: F401
+    except Exception:  # qtpy raises its own errors when no binding or no WebEngine is installed
+        return False
+    return True
+
+
+def choose(preference: str = "auto", environ=os.environ) -> str:
+    """The toolkit to use ('gtk' or 'qt'), or NoWindow saying why there is none."""
+    if not has_display(environ):
+        raise NoWindow("no display: DISPLAY and WAYLAND_DISPLAY are not set")
+    checks = {"gtk": _gtk_ready, "qt": _qt_ready}
+    order = ("gtk", "qt") if preference == "auto" else (preference,)
+    for name in order:
+        if checks[name]():
+            return name
+    hints = {"gtk": GTK_HINT, "qt": QT_HINT}
+    wanted = " or ".join(hints[name] for name in order)
+    raise NoWindow(f"no GUI toolkit for the window ({'/'.join(order)} not found); install {wanted}")
