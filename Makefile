@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
-.PHONY: setup setup-dev run test browser bench load faults clean audit fuzz
+.PHONY: setup setup-dev desktop run test browser bench load faults clean audit fuzz
 
 # What Hearth needs to run.
 setup: $(VENV)/.installed
@@ -23,13 +23,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) -r requirements-dev.txt
 	@touch $@
 
-run: setup
+# The desktop window's system packages and GTK binding; without them Hearth serves headless.
+desktop: setup
+	@if scripts/ensure-desktop.sh && $(PIP) -r requirements-desktop.txt; then touch $(VENV)/.installed-desktop; \
+	else echo "No desktop window on this machine: Hearth will serve headless (open the URL it prints)."; fi
+
+run: setup desktop
 	$(PY) run.py $(ARGS)
 
 browser:
 	@scripts/ensure-chromium.sh
 
-test: setup-dev browser
+test: setup-dev browser desktop
 	$(PY) -m pytest $(ARGS)
 
 # Known vulnerabilities in everything installed from the pinned requirements (pinned and transitive),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-CLI_COMMANDS = ("serve", "create-company", "create-user", "import-kb", "reindex", "eval")
+CLI_COMMANDS = ("serve", "create-company", "create-user", "import-kb", "reindex", "backup", "restore", "eval")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
