@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
-.PHONY: setup setup-dev desktop run test browser bench load faults clean audit fuzz
+.PHONY: setup setup-dev desktop run test browser bench load faults package clean audit fuzz
 
 # What Hearth needs to run.
 setup: $(VENV)/.installed
@@ -54,6 +54,12 @@ fuzz: setup-dev
 faults: setup-dev
 	$(PY) -m pytest tests/faults -v
 
+# The one-folder app dist/hearth/ (run dist/hearth/hearth, same flags as run.py) and its archive.
+package: setup-dev desktop
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/hearth.spec
+	tar -C dist -czf dist/hearth-$$($(PY) -c 'import appliance; print(appliance.__version__)')-linux-x86_64.tar.gz hearth
+	@du -sh dist/hearth dist/hearth-*.tar.gz
+
 bench: setup-dev
 	$(PY) -m benchmarks.ai
 
@@ -62,4 +68,4 @@ load: setup-dev
 	$(PY) -m benchmarks.load $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts dist build
