@@ -281,6 +281,12 @@
         return;
       }
       if (res && res.ok) confirm(li, res.message_id);
+      else if (res && res.error && res.error.status === 429) {
+        // too fast for the server's limits: send it again when it says (same client_id: stored once)
+        setState(li, 'sending');
+        setTimeout(function () { if (socket && socket.connected) deliver(li); },
+                   Math.max(1, res.error.retry_after || 1) * 1000);
+      }
       else setState(li, 'failed', res && res.error && res.error.message);
     });
   }
