@@ -9,6 +9,7 @@ from appliance.app import create_app
 from appliance.db import close_database
 from appliance.services import run_now
 from appliance.settings import Settings
+from tests.clock import Clock
 
 PASSWORD = "correct-horse-battery"
 
@@ -24,6 +25,20 @@ def settings(tmp_path):
 @pytest.fixture
 def app(settings):
     app = create_app(settings, async_mode="threading", spawn=run_now)
+    app.config["TESTING"] = True
+    yield app
+    close_database()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def clocked_app(settings, clock):
+    """The app on the injected ``clock``; a test module that needs it overrides ``app`` with it."""
+    app = create_app(settings, async_mode="threading", clock=clock, spawn=run_now)
     app.config["TESTING"] = True
     yield app
     close_database()

@@ -1,15 +1,12 @@
 """Logins: throttled per address and per account; an account locks after failures in a row,
 stays locked across a restart, and an admin can unlock it."""
-from datetime import timedelta
-
 import pytest
 
 from appliance.app import create_app
 from appliance.db import close_database
-from appliance.domain.models import AuditEntry, User, utcnow
+from appliance.domain.models import AuditEntry, User
 from appliance.services import run_now
 from tests.abuse.test_rate_limits import assert_429, from_address, limits
-
 
 
 @limits(rate_limit_login_ip="3/minute", rate_limit_login_account="")
@@ -29,24 +26,9 @@ def test_login_attempts_per_account_from_many_addresses(app, acme):
     assert from_address(app, "127.0.1.99").login(acme.agent.email).status_code == 200  # other accounts are fine
 
 
-class Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def app(settings, clock):
-    app = create_app(settings, async_mode="threading", clock=clock, spawn=run_now)
-    yield app
-    close_database()
+def app(clocked_app):
+    return clocked_app
 
 
 @limits(login_lockout_failures=3, login_lockout_minutes=15)
@@ -66,7 +48,7 @@ def test_account_locks_after_failures_and_the_lock_outlasts_a_restart(app, acme,
     restarted = create_app(settings, async_mode="threading", clock=clock, spawn=run_now)
     assert from_address(restarted, "127.0.2.2").login(acme.agent.email).status_code == 403
 
-    clock.now += timedelta(minutes=16)  # the lock runs out by itself
+    clock.advance(minutes=16)  # the lock runs out by itself
     assert from_address(restarted, "127.0.2.3").login(acme.agent.email).status_code == 200
     assert User.get_by_id(acme.agent.id).failed_logins == 0
 

@@ -2,8 +2,6 @@
 alerts raised once when a threshold is crossed and cleared once, pushed live to admins only."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from appliance.app import create_app
@@ -90,7 +88,7 @@ def test_failure_rate_latency_and_cache_alerts_cross_and_clear(app, socketio, se
     assert other["answers"] == 0  # per company
 
     # the window moves on past the answers (an injected "now"): every alert clears, once
-    clock.now += timedelta(minutes=services.settings.health_window_minutes, seconds=1)
+    clock.advance(minutes=services.settings.health_window_minutes, seconds=1)
     services.health.check()
     cleared = [a for a in pushed(admin_socket) if a["kind"] != "local_model"]
     assert sorted((a["kind"], a["state"]) for a in cleared) == [

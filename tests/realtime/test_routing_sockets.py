@@ -1,34 +1,14 @@
 """Routing and admin notifications over the real /agent namespace: presence comes from connected
 consoles, assignments are pushed live, and breach notifications reach admins only."""
-from datetime import datetime, timedelta
-
 import pytest
 
-from appliance.app import create_app
-from appliance.db import close_database
 from appliance.domain.models import Ticket
-from appliance.services import run_now
 from tests.conftest import ApiClient, Tenant
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 23, 9, 0)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def app(settings, clock):
-    app = create_app(settings, async_mode="threading", spawn=run_now, clock=clock)
-    yield app
-    close_database()
+def app(clocked_app):
+    return clocked_app
 
 
 @pytest.fixture
@@ -75,7 +55,7 @@ def test_breach_notification_reaches_admins_only(app, hearth, shop, clock):
                           actions={"notify_admins": True})
     admin, agent = console(app, shop.admin), console(app, shop.agent)
     ticket, _ = shop.customer_message("Help!")
-    clock.now += timedelta(minutes=31)
+    clock.advance(minutes=31)
     hearth.sla.check_due()
     hearth.sla.check_due()
     notes = received(admin, "notification")

@@ -1,31 +1,19 @@
 """A Hearth on a fixed clock, and a known month of support built through the real services."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from appliance.app import create_app
 from appliance.db import close_database
+from tests.clock import Clock
 from tests.conftest import Tenant
-
-
-class Clock:
-    """The time the services see; tests move it by hand."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, when: str) -> None:
-        self.now = datetime.fromisoformat(when)
 
 
 @pytest.fixture
 def clock():
-    return Clock(datetime(2026, 11, 1, 12, 0))
+    return Clock(datetime(2026, 11, 1, 12, 0))  # the day before the week build_week fills
 
 
 @pytest.fixture

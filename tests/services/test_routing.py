@@ -1,8 +1,6 @@
 """Automatic assignment: round-robin among online agents under capacity, rules that pick a team,
 waiting tickets, hand assignments kept, SLA breach actions, tenancy. Presence is the injected
 lookup the composition root passes in; the clock is injected; nothing sleeps."""
-from datetime import datetime, timedelta
-
 import pytest
 
 from appliance.db import close_database, open_database
@@ -12,20 +10,6 @@ from appliance.events import EventBus
 from appliance.services import Services
 from tests.conftest import PASSWORD, Tenant
 
-T0 = datetime(2026, 11, 23, 9, 0)  # a Monday
-
-
-class Clock:
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
 class Online:
     """Who is in the console: the presence lookup routing is given."""
 
@@ -34,11 +18,6 @@ class Online:
 
     def __call__(self, _company_id):
         return set(self.ids)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -1,5 +1,3 @@
-from datetime import datetime, timedelta
-
 import pytest
 
 from appliance import events
@@ -53,39 +51,25 @@ def test_unicode_tags_and_foreign_tickets(acme, globex, services):
     assert services.tags.vocabulary(globex.company) == []
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 2, 9, 0)
-
-    def __call__(self):
-        return self.now
-
-    def tick(self, minutes=1):
-        self.now += timedelta(minutes=minutes)
-
-
 @pytest.fixture
-def clock(services):
-    clock = Clock()
-    for service in (services.tickets, services.merges, services.tags):
-        service.clock = clock
-    return clock
+def app(clocked_app):
+    return clocked_app
 
 
 def two_tickets(acme, services, clock):
     """One customer's two tickets whose messages interleave in time."""
     customer, _ = services.customers.start_visit(acme.company)
     old, _ = acme.customer_message("first: order 1", customer=customer)
-    clock.tick()
+    clock.advance(minutes=1)
     services.tickets.update(acme.company, acme.agent, old.id, status="resolved")
-    clock.tick()
+    clock.advance(minutes=1)
     new, _ = acme.customer_message("second: order 2", customer=customer)
-    clock.tick()
+    clock.advance(minutes=1)
     services.tickets.update(acme.company, acme.agent, new.id, status="resolved")
-    clock.tick()
+    clock.advance(minutes=1)
     services.tickets.update(acme.company, acme.agent, old.id, status="open")
     services.tickets.reply(acme.company, acme.agent, old.id, body="third: reply on the first")
-    clock.tick()
+    clock.advance(minutes=1)
     services.tickets.reply(acme.company, acme.agent, new.id, body="fourth: note on the second", private=True)
     services.tags.add(acme.company, acme.agent, new.id, "order")
     return old, new
@@ -96,7 +80,7 @@ def test_merge_moves_messages_in_time_order_closes_the_source_and_is_audited(acm
     seen = []
     for name in (events.TICKET_MERGED, events.TICKET_UPDATED, events.MESSAGE_CREATED):
         services.bus.subscribe(name, lambda n, e: seen.append(n))
-    clock.tick()
+    clock.advance(minutes=1)
     source, target = services.merges.merge(acme.company, acme.agent, source.id, target.id)
 
     bodies = [m.body for m in services.tickets.messages(target, include_private=True)]

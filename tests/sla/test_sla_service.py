@@ -1,6 +1,4 @@
 """SLA policies, warnings and breaches recorded once, pauses, restart recovery, live alerts."""
-from datetime import datetime, timedelta
-
 import pytest
 
 from appliance.app import create_app
@@ -10,32 +8,10 @@ from appliance.errors import BadRequest
 from appliance.services import run_now
 from tests.conftest import ApiClient, Tenant
 
-T0 = datetime(2026, 11, 23, 9, 0)  # a Monday
-
-
-class Clock:
-    """The injected clock: tests move it, nothing sleeps."""
-
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
 
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def sla_app(settings, clock):
-    app = create_app(settings, async_mode="threading", spawn=run_now, clock=clock)
-    yield app
-    close_database()
+def sla_app(clocked_app):
+    return clocked_app
 
 
 @pytest.fixture
