@@ -5,7 +5,7 @@ streaming path serves a real GGUF model (SmolLM2-135M-Instruct, shipped by the `
 through `llama-cpp-python`, behind Ollama's REST protocol on 127.0.0.1 (a free port). Hearth's real
 OllamaProvider and the official `ollama` client talk to it as they would to Ollama.
 
-Endpoints, shaped like Ollama's (see tests/llm/fake_ollama.py for the protocol fake this builds on):
+Endpoints, shaped like Ollama's (tests/llm/ollama_protocol.py holds the protocol both doubles share):
   GET  /              "Ollama is running"
   GET  /api/version   {"version": "..."}
   GET  /api/tags      {"models": [one entry, e.g. "smollm2:135m"]}
@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import glob
 import importlib.util
-import json
 import os
 import threading
 import time
 from typing import Any, Iterator
 
-from tests.llm._fake_http import FakeHandler, FakeServer
-from tests.llm.fake_ollama import FakeOllama, _now
+from tests.llm.ollama_protocol import OllamaHandler, OllamaServer, chat_line, done_fields
 
 INSTALL_HINT = ("Install the test dependencies: `make setup` (or, in the venv, "
                 "`CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" pip install -r requirements-dev.txt`; llama-cpp-python "
@@ -66,43 +64,13 @@ def require_llama_cpp() -> Any:
     return llama_cpp
 
 
-class _LlamaOllamaHandler(FakeHandler):
+class _LlamaOllamaHandler(OllamaHandler):
     fake: "LlamaCppOllama"
 
-    def do_HEAD(self) -> None:
-        self.record()
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def do_GET(self) -> None:
-        self.record()
-        if self.path == "/":
-            body = b"Ollama is running"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        elif self.path == "/api/version":
-            self.send_json(200, {"version": self.fake.version})
-        elif self.path == "/api/tags":
-            self.send_json(200, {"models": [self.fake.model_entry()]})
-        else:
-            self.send_json(404, {"error": "404 page not found"})
-
-    def do_POST(self) -> None:
-        request = self.record()
-        body = request.body if isinstance(request.body, dict) else {}
-        if self.path == "/api/chat":
-            self._chat(body)
-        else:
-            self.send_json(404, {"error": "404 page not found"})
-
-    def _chat(self, body: dict) -> None:
+    def chat(self, body: dict) -> None:
         fake, model = self.fake, str(body.get("model", ""))
-        if FakeOllama.full_name(model) != fake.name:
-            self.send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
+        if fake.full_name(model) != fake.name:
+            self.model_not_found(model)
             return
         messages = [{"role": m.get("role", "user"), "content": m.get("content") or ""}
                     for m in body.get("messages") or [] if isinstance(m, dict)]
@@ -132,34 +100,28 @@ class _LlamaOllamaHandler(FakeHandler):
             except Exception as exc:
                 self.send_json(500, {"error": f"llama.cpp failed: {type(exc).__name__}: {exc}"})
                 return
-            self.send_json(200, {**self._line(model, text), **self._final(reason, count, started)})
+            self.send_json(200, {**chat_line(model, text), **_done(reason, count, started)})
             return
         self.start_chunked("application/x-ndjson")
         try:
             for piece, finish in _chain(first, pieces):
                 if piece:
                     count += 1
-                    self.write_chunk(json.dumps(self._line(model, piece)) + "\n")
+                    self.send_line(chat_line(model, piece))
                 reason = finish or reason
         except OSError:  # the client hung up (BrokenPipeError, ConnectionResetError …)
             self.close_connection = True
             return
         except Exception as exc:  # mid-answer failure: an error line, as Ollama does when a runner dies
-            self.write_chunk(json.dumps({"error": f"llama.cpp failed: {type(exc).__name__}: {exc}"}) + "\n")
+            self.send_line({"error": f"llama.cpp failed: {type(exc).__name__}: {exc}"})
             self.end_chunked()
             return
-        self.write_chunk(json.dumps({**self._line(model, ""), **self._final(reason, count, started)}) + "\n")
+        self.send_line({**chat_line(model, ""), **_done(reason, count, started)})
         self.end_chunked()
 
-    def _line(self, model: str, content: str) -> dict:
-        return {"model": model, "created_at": _now(), "message": {"role": "assistant", "content": content},
-                "done": False}
-
-    def _final(self, reason: str, eval_count: int, started: int) -> dict:
-        total = time.monotonic_ns() - started
-        return {"done": True, "done_reason": reason, "total_duration": total, "load_duration": 0,
-                "prompt_eval_count": 0, "prompt_eval_duration": 0, "eval_count": eval_count,
-                "eval_duration": total}
+def _done(reason: str, eval_count: int, started: int) -> dict:
+    total = time.monotonic_ns() - started
+    return done_fields(reason, eval_count, total_duration=total, eval_duration=total)
 
 
 def _chain(first: Any, rest: Iterator) -> Iterator:
@@ -168,7 +130,7 @@ def _chain(first: Any, rest: Iterator) -> Iterator:
     yield from rest
 
 
-class LlamaCppOllama(FakeServer):
+class LlamaCppOllama(OllamaServer):
     """TEST DOUBLE of an Ollama server serving one real GGUF model through llama.cpp (see module docstring).
 
     The model loads in the constructor (raises RealModelMissing if llama-cpp-python is not installed);
@@ -181,9 +143,8 @@ class LlamaCppOllama(FakeServer):
                  default_max_tokens: int = 256, seed: int | None = None) -> None:
         super().__init__()
         llama_cpp = require_llama_cpp()
-        self.name = FakeOllama.full_name(name)
+        self.name = self.full_name(name)
         self.model_path = model_path
-        self.version = "0.6.5"
         self.default_max_tokens = default_max_tokens
         self.seed = seed  # used when a request gives no options.seed (Ollama's default is random)
         self.model_lock = threading.Lock()
@@ -207,19 +168,15 @@ class LlamaCppOllama(FakeServer):
         finally:
             chunks.close()
 
-    def model_entry(self) -> dict[str, Any]:
+    def tag_entries(self) -> list[dict[str, Any]]:
         """The /api/tags entry for the served model."""
         size = os.path.getsize(self.model_path)
-        return {
+        return [{
             "name": self.name, "model": self.name, "modified_at": "2025-02-07T07:02:00Z", "size": size,
             "digest": "%064x" % size,
             "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
                         "parameter_size": "135M", "quantization_level": "Q4_1"},
-        }
-
-    def chat_requests(self) -> list[dict]:
-        """The JSON bodies of every /api/chat request received."""
-        return [r.json for r in self.requests_to("/api/chat")]
+        }]
 
 
 def _positive_int(value: Any, default: int) -> int:

@@ -20,12 +20,10 @@ Set `mode` (a Mode value) to choose how it misbehaves; every request is recorded
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from datetime import datetime, timezone
 from typing import Any
 
-from tests.llm._fake_http import FakeHandler, FakeServer
+from tests.llm.ollama_protocol import OllamaHandler, OllamaServer, chat_line, done_fields
 
 
 class Mode:
@@ -51,56 +49,16 @@ def tokenize(text: str) -> list[str]:
     return re.findall(r"\s*\S+", text) or [text]
 
 
-def _now() -> str:
-    """Ollama's created_at format."""
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def _digest(name: str) -> str:
     """A stable fake sha256 digest for a model name."""
     return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
 
 
-class _OllamaHandler(FakeHandler):
+class _OllamaHandler(OllamaHandler):
     fake: "FakeOllama"
+    post_routes = {"/api/chat": "chat", "/api/pull": "pull"}
 
-    def do_HEAD(self) -> None:
-        self.record()
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def do_GET(self) -> None:
-        self.record()
-        if self._common_failure():
-            return
-        if self.path == "/":
-            body = b"Ollama is running"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        elif self.path == "/api/version":
-            self.send_json(200, {"version": self.fake.version})
-        elif self.path == "/api/tags":
-            self.send_json(200, {"models": [self.fake.model_entry(m) for m in self.fake.models]})
-        else:
-            self.send_json(404, {"error": "404 page not found"})
-
-    def do_POST(self) -> None:
-        request = self.record()
-        if self._common_failure():
-            return
-        body = request.body if isinstance(request.body, dict) else {}
-        if self.path == "/api/chat":
-            self._chat(body)
-        elif self.path == "/api/pull":
-            self._pull(body)
-        else:
-            self.send_json(404, {"error": "404 page not found"})
-
-    def _common_failure(self) -> bool:
+    def failed(self) -> bool:
         """Failures that affect every endpoint; True if the response has been dealt with."""
         if self.fake.mode == Mode.HTTP_500:
             self.send_json(500, {"error": "llama runner process has terminated: exit status 2"})
@@ -110,16 +68,16 @@ class _OllamaHandler(FakeHandler):
             return True
         return False
 
-    def _chat(self, body: dict) -> None:
+    def chat(self, body: dict) -> None:
         fake, model = self.fake, str(body.get("model", ""))
         if fake.mode == Mode.NOT_FOUND or not fake.has_model(model):
-            self.send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
+            self.model_not_found(model)
             return
         tokens = [] if fake.mode == Mode.EMPTY else tokenize(fake.answer)
         if fake.mode == Mode.ECHO:
             tokens = tokenize("\n".join(str(m.get("content", "")) for m in body.get("messages", [])))
         if body.get("stream") is False:
-            self.send_json(200, {**self._line(model, "".join(tokens)), **self._final(model, len(tokens))})
+            self.send_json(200, {**chat_line(model, "".join(tokens)), **self._done(len(tokens))})
             return
         self.start_chunked("application/x-ndjson")
         if fake.mode == Mode.GARBAGE:
@@ -132,13 +90,13 @@ class _OllamaHandler(FakeHandler):
             if failing and i == fake.tokens_before_failure:
                 break
             self.pause(fake.token_delay)
-            self.write_chunk(json.dumps(self._line(model, token)) + "\n")
+            self.send_line(chat_line(model, token))
         if fake.mode == Mode.HANG_MID:
             self.hang()
         elif fake.mode == Mode.CLOSE_MID:
             self.drop_connection()
         elif fake.mode == Mode.ERROR_MID:
-            self.write_chunk(json.dumps({"error": "an error was encountered while running the model"}) + "\n")
+            self.send_line({"error": "an error was encountered while running the model"})
             self.end_chunked()
         elif fake.mode == Mode.NO_DONE:
             self.end_chunked()
@@ -147,19 +105,15 @@ class _OllamaHandler(FakeHandler):
                 self.write_chunk(" ")
                 self.pause(fake.trickle_interval)
         else:
-            self.write_chunk(json.dumps({**self._line(model, ""), **self._final(model, len(tokens))}) + "\n")
+            self.send_line({**chat_line(model, ""), **self._done(len(tokens))})
             self.end_chunked()
 
-    def _line(self, model: str, content: str) -> dict:
-        return {"model": model, "created_at": _now(), "message": {"role": "assistant", "content": content},
-                "done": False}
+    @staticmethod
+    def _done(eval_count: int) -> dict:
+        return done_fields("stop", eval_count, total_duration=1_234_567_890, load_duration=12_345_678,
+                           prompt_eval_count=321, prompt_eval_duration=98_765_432, eval_duration=876_543_210)
 
-    def _final(self, model: str, eval_count: int) -> dict:
-        return {"done": True, "done_reason": "stop", "total_duration": 1_234_567_890, "load_duration": 12_345_678,
-                "prompt_eval_count": 321, "prompt_eval_duration": 98_765_432, "eval_count": eval_count,
-                "eval_duration": 876_543_210}
-
-    def _pull(self, body: dict) -> None:
+    def pull(self, body: dict) -> None:
         fake = self.fake
         name = FakeOllama.full_name(str(body.get("model") or body.get("name") or ""))
         size = fake.pullable.get(name)
@@ -168,7 +122,7 @@ class _OllamaHandler(FakeHandler):
             error = {"error": "pull model manifest: file does not exist"}
             if stream:
                 self.start_chunked("application/x-ndjson")
-                self.write_chunk(json.dumps(error) + "\n")
+                self.send_line(error)
                 self.end_chunked()
             else:
                 self.send_json(500, error)
@@ -187,11 +141,11 @@ class _OllamaHandler(FakeHandler):
             self.pause(fake.pull_delay)
             if step["status"] == "success":
                 fake.add_model(name)
-            self.write_chunk(json.dumps(step) + "\n")
+            self.send_line(step)
         self.end_chunked()
 
 
-class FakeOllama(FakeServer):
+class FakeOllama(OllamaServer):
     """TEST DOUBLE of an Ollama server; configure `mode`, `answer`, `models`, delays, then point a client at `url`."""
 
     handler_class = _OllamaHandler
@@ -205,14 +159,8 @@ class FakeOllama(FakeServer):
         self.token_delay = 0.0           # seconds before each token
         self.tokens_before_failure = 2   # for the *_MID, NO_DONE and TRICKLE modes
         self.trickle_interval = 0.1
-        self.version = "0.6.5"
         self.pullable: dict[str, int] = {}  # model name -> size in bytes that /api/pull can "download"
         self.pull_delay = 0.0
-
-    @staticmethod
-    def full_name(model: str) -> str:
-        """Ollama's names always carry a tag."""
-        return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
 
     def has_model(self, model: str) -> bool:
         """Is this model 'installed'?"""
@@ -224,6 +172,9 @@ class FakeOllama(FakeServer):
             if self.full_name(model) not in self.models:
                 self.models.append(self.full_name(model))
 
+    def tag_entries(self) -> list[dict[str, Any]]:
+        return [self.model_entry(m) for m in self.models]
+
     def model_entry(self, name: str) -> dict[str, Any]:
         """One /api/tags entry, shaped like Ollama's."""
         return {
@@ -232,8 +183,3 @@ class FakeOllama(FakeServer):
             "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
                         "parameter_size": "3.2B", "quantization_level": "Q4_K_M"},
         }
-
-    def chat_requests(self) -> list[dict]:
-        """The JSON bodies of every /api/chat request received."""
-        return [r.json for r in self.requests_to("/api/chat")]
-
