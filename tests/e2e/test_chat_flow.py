@@ -102,3 +102,27 @@ def test_console_keyboard_palette_and_theme(server, context_factory):
     before = page.evaluate("document.documentElement.dataset.theme || ''")
     page.get_by_test_id("theme-toggle").click()
     assert page.evaluate("document.documentElement.dataset.theme || ''") != before
+
+
+def test_theme_follows_the_system_until_the_user_chooses(server, context_factory):
+    page = context_factory(color_scheme="dark").new_page()
+    login(page, server.url, "owner@corner.test")
+    background = "getComputedStyle(document.body).backgroundColor"
+    theme = "document.documentElement.dataset.theme"
+    assert page.evaluate(theme) == "dark"
+    dark = page.evaluate(background)
+    page.emulate_media(color_scheme="light")  # the system switches: the console follows
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    light = page.evaluate(background)
+    assert light != dark
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+
+    page.get_by_test_id("theme-toggle").click()  # the user chooses light on a dark system
+    assert page.evaluate(theme) == "light" and page.evaluate(background) == light
+    expect(page.get_by_test_id("theme-toggle")).to_have_attribute("aria-label", "Switch to dark theme")
+    page.reload()
+    page.get_by_test_id("ticket-list").wait_for()
+    assert page.evaluate(theme) == "light" and page.evaluate(background) == light
+    page.get_by_test_id("theme-toggle").click()  # and dark explicitly
+    assert page.evaluate(theme) == "dark" and page.evaluate(background) == dark

@@ -24,7 +24,7 @@ let currentView = null;
 // ---------------------------------------------------------------- theme
 
 const prefersDark = matchMedia('(prefers-color-scheme: dark)');
-const currentTheme = () => document.documentElement.dataset.theme || (prefersDark.matches ? 'dark' : 'light');
+const currentTheme = () => document.documentElement.dataset.theme;  // set by theme-init.js
 
 function renderThemeButton() {
   const dark = currentTheme() === 'dark';
@@ -271,7 +271,7 @@ function commands() {
 
 function init() {
   renderThemeButton();
-  prefersDark.addEventListener('change', renderThemeButton);
+  prefersDark.addEventListener('change', renderThemeButton);  // theme-init.js has followed the system
   $('#theme-toggle').addEventListener('click', toggleTheme);
   $('#login-form').addEventListener('submit', login);
   $('#logout').addEventListener('click', logout);
