@@ -70,3 +70,9 @@ def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("ticket-list").wait_for()
+
+
+def open_admin_page(page, name: str) -> None:
+    """Go to an admin page as a person does: the top bar's Admin menu, then the page's link."""
+    page.get_by_test_id("nav-admin").click()
+    page.get_by_test_id(f"nav-{name}").click()

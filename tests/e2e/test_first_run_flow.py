@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import open_admin_page
 from tests.live import LiveServer
 from tests.llm.fake_ollama import FakeOllama
 
@@ -76,7 +77,7 @@ def test_wizard_then_model_manager_and_lan_card(fresh_server, model_server, cont
     expect(page.locator("#kb-list")).to_contain_text("Refunds and returns")
 
     # Settings → AI models: pull with a live bar, choose, test.
-    page.get_by_test_id("nav-settings").click()
+    open_admin_page(page, "settings")
     manager = page.get_by_test_id("model-manager")
     expect(page.get_by_test_id("models-host")).to_contain_text("llama3.2:3b")
     manager.locator('[data-model="qwen2.5:3b"]').get_by_test_id("model-pull").click()

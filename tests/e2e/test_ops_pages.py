@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_admin_page
 from tests.live import LiveServer, cli
 from tests.ops.receiver import Receiver
 
@@ -29,7 +29,7 @@ def ops_server(tmp_path_factory):
 def test_health_panel_shows_the_local_model_unreachable(ops_server, context_factory):
     page = context_factory().new_page()
     login(page, ops_server.url, "owner@corner.test")
-    page.get_by_test_id("nav-health").click()
+    open_admin_page(page, "health")
     local = page.get_by_test_id("health-local")
     expect(local).to_have_attribute("data-state", "unreachable")
     expect(local).to_contain_text("Unreachable")
@@ -46,7 +46,7 @@ def test_a_webhook_is_added_tested_and_its_delivery_listed(ops_server, context_f
     try:
         page = context_factory().new_page()
         login(page, ops_server.url, "owner@corner.test")
-        page.get_by_test_id("nav-webhooks").click()
+        open_admin_page(page, "webhooks")
         page.get_by_test_id("webhook-url").fill("ftp://example.com/x")
         page.get_by_test_id("webhook-add").click()
         expect(page.locator('[data-error-for="url"]')).to_contain_text("http:// or https://")

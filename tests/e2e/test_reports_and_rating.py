@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, login
+from tests.e2e.conftest import ARTIFACTS, login, open_admin_page
 from tests.live import LiveServer, cli
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def test_rating_then_reports_chart_and_csv(desk, context_factory, tmp_path):
     expect(manager.get_by_test_id("ticket-csat")).to_contain_text("Customer rating: 4/5")
     expect(manager.get_by_test_id("ticket-csat")).to_contain_text("Resolved by the AI")
 
-    manager.get_by_test_id("nav-reports").click()
+    open_admin_page(manager, "reports")
     expect(manager.get_by_test_id("figure-csat")).to_contain_text("4 / 5")
     expect(manager.get_by_test_id("figure-deflection")).to_contain_text("100%")
     chart = manager.get_by_test_id("chart-tickets_per_day")

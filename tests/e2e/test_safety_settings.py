@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.backup import MAGIC
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_admin_page
 
 pytestmark = pytest.mark.browser
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_privacy_and_safety_settings(server, context_factory, tmp_path):
     page = context_factory(accept_downloads=True).new_page()
     login(page, server.url, "owner@corner.test")
-    page.get_by_test_id("nav-settings").click()
+    open_admin_page(page, "settings")
     card = page.get_by_test_id("safety")
     expect(card.get_by_test_id("offline-state")).to_contain_text("On")
     expect(card.get_by_test_id("refused-count")).to_have_text("0")
@@ -45,7 +45,7 @@ def test_privacy_and_safety_settings(server, context_factory, tmp_path):
 
     other = context_factory().new_page()
     login(other, server.url, "owner@other.test")
-    other.get_by_test_id("nav-settings").click()
+    open_admin_page(other, "settings")
     expect(other.get_by_test_id("offline-state")).to_contain_text("On")
     expect(other.get_by_text("Only an admin of this installation's first company")).to_be_visible()
     expect(other.get_by_test_id("offline-toggle")).to_be_hidden()

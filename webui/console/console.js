@@ -14,6 +14,7 @@ import { initCanned, showCanned } from './canned.js';
 import { setupNeeded, showWizard, hideWizard, initWizard, onSetupImportProgress } from './wizard.js';
 import { initModels, showModels, onModelPull } from './models.js';
 import { initLan, showLan } from './lan.js';
+import { initNavMenu, markNavMenus } from './navmenu.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports', 'health', 'webhooks'];
@@ -66,6 +67,7 @@ function route() {
     a.classList.toggle('active', on);
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
+  markNavMenus();
   document.title = `${TITLES[r.view]} · Hearth`;
   if (r.view === 'inbox') inbox.showInbox(r.id, previous !== null && previous !== 'inbox');
   else if (r.view === 'kb') showKb(r.id);
@@ -273,6 +275,7 @@ function init() {
   renderThemeButton();
   prefersDark.addEventListener('change', renderThemeButton);  // theme-init.js has followed the system
   $('#theme-toggle').addEventListener('click', toggleTheme);
+  initNavMenu($('#admin-menu-button'));
   $('#login-form').addEventListener('submit', login);
   $('#logout').addEventListener('click', logout);
   window.addEventListener('hashchange', route);
