@@ -1,10 +1,13 @@
 """In a real browser: the top bar keeps to one row for an admin (the admin pages sit under one
-"Admin" menu, usable by keyboard), and agents have no such menu."""
+"Admin" menu, usable by keyboard), agents have no such menu, and an admin unlocks an account that
+failed logins locked."""
+import json
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_admin_page
 from tests.live import LiveServer, cli
 
 pytestmark = pytest.mark.browser
@@ -29,6 +32,7 @@ def server(tmp_path_factory):
     made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email", ADMIN,
                "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
     assert made.returncode == 0, made.stderr
+    (data / "settings.json").write_text(json.dumps({"login_lockout_failures": 3}))
     live = LiveServer(data).start()
     try:
         yield live
@@ -117,3 +121,33 @@ def test_an_agent_has_no_admin_menu(server, context_factory, agent):
     expect(page.get_by_test_id("nav-canned")).to_be_visible()
     expect(page.get_by_test_id("nav-admin")).to_be_hidden()
     assert page.evaluate(TOP_BAR_LAYOUT)["overflow"] <= 0
+
+
+def test_an_admin_unlocks_a_locked_account(server, context_factory, agent):
+    attempts = context_factory().request
+    for _ in range(3):
+        failed = attempts.post(f"{server.url}/api/v1/auth/login", data={"email": AGENT, "password": "wrong-password-1"})
+        assert failed.status == 401
+    locked = attempts.post(f"{server.url}/api/v1/auth/login", data={"email": AGENT, "password": PASSWORD})
+    assert locked.status == 403 and locked.json()["error"]["code"] == "account_locked"
+
+    page = context_factory().new_page()
+    login(page, server.url, ADMIN)
+    open_admin_page(page, "users")
+    ada = page.get_by_test_id("user-row").filter(has_text=AGENT)
+    owner = page.get_by_test_id("user-row").filter(has_text=ADMIN)
+    expect(ada.get_by_test_id("user-locked")).to_have_text("Locked")
+    expect(owner.get_by_test_id("user-unlock")).to_have_count(0)
+    unlock = page.get_by_role("button", name="Unlock Ada Agent")
+    expect(unlock).to_have_attribute("data-testid", "user-unlock")
+    unlock.focus()
+    page.keyboard.press("Enter")
+    expect(ada.get_by_test_id("user-locked")).to_have_count(0)
+    expect(ada.get_by_test_id("user-unlock")).to_have_count(0)
+
+    again = attempts.post(f"{server.url}/api/v1/auth/login", data={"email": AGENT, "password": PASSWORD})
+    assert again.status == 200, again.text()
+    page.reload()  # the lock is gone on the server, not only on the page
+    open_admin_page(page, "users")
+    expect(ada).to_have_count(1)
+    expect(ada.get_by_test_id("user-locked")).to_have_count(0)

@@ -187,13 +187,33 @@ function renderUsers() {
       if (active && !(await confirmDialog(`Deactivate ${u.name}? They will no longer be able to sign in.`, 'Deactivate'))) return;
       updateUser(u, { active: !active }, `${u.name} ${active ? 'deactivated' : 'activated'}.`);
     });
-    return h('tr', { class: active ? null : 'inactive', dataset: { userId: u.id } },
+    const locked = isLocked(u);
+    const unlock = locked ? h('button.btn.small', { type: 'button', dataset: { testid: 'user-unlock' },
+      'aria-label': `Unlock ${u.name}` }, 'Unlock') : null;
+    unlock?.addEventListener('click', () => unlockUser(u));
+    return h('tr', { class: active ? null : 'inactive', dataset: { userId: u.id, testid: 'user-row' } },
       h('td', {}, u.name, self ? h('span.muted', {}, ' (you)') : null),
       h('td', {}, u.email),
       h('td', {}, role),
-      h('td', {}, active ? h('span.badge.badge-status-resolved', {}, 'Active') : h('span.badge', {}, 'Inactive')),
-      h('td', {}, toggle));
+      h('td', {}, active ? h('span.badge.badge-status-resolved', {}, 'Active') : h('span.badge', {}, 'Inactive'),
+        locked ? [' ', h('span.badge.badge-waiting', { dataset: { testid: 'user-locked' },
+          title: `Too many failed logins: locked until ${new Date(u.locked_until).toLocaleString()}` }, 'Locked')] : null),
+      h('td', {}, h('span.row-actions', {}, unlock, toggle)));
   }));
+}
+
+// Locked by failed logins: the server keeps `locked_until` until the next login, so a past one no longer locks.
+const isLocked = (u) => !!u.locked_until && new Date(u.locked_until).getTime() > Date.now();
+
+async function unlockUser(u) {
+  try {
+    const updated = await api('POST', `/users/${encodeURIComponent(u.id)}/unlock`);
+    state.users = state.users.map((x) => (sameId(x.id, u.id) ? updated : x));
+    toast(`${u.name} can sign in again.`, 'success');
+  } catch (err) {
+    showError(err);
+  }
+  renderUsers();
 }
 
 async function updateUser(u, changes, message) {
