@@ -72,6 +72,21 @@ def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_test_id("ticket-list").wait_for()
 
 
+def api_login(request, base_url: str, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Log a browser context in through the API (its pages share the cookie); the CSRF header for writes."""
+    response = request.post(f"{base_url}/api/v1/auth/login", data={"email": email, "password": password})
+    assert response.ok, response.text()
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def turn_ai_off(request, base_url: str) -> None:
+    """Switch the logged-in person's company's AI off, so conversations are between people only."""
+    csrf = request.get(f"{base_url}/api/v1/auth/me").json()["csrf_token"]
+    response = request.patch(f"{base_url}/api/v1/company", headers={"X-CSRF-Token": csrf},
+                             data={"settings": {"ai_enabled": False}})
+    assert response.ok, response.text()
+
+
 def open_admin_page(page, name: str) -> None:
     """Go to an admin page as a person does: the top bar's Admin menu, then the page's link."""
     page.get_by_test_id("nav-admin").click()

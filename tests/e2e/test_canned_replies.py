@@ -3,8 +3,7 @@ reply box, picks it with the keyboard, and the reply rendered with the customer'
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -12,9 +11,7 @@ pytestmark = pytest.mark.browser
 def test_slash_picker_inserts_the_rendered_canned_reply(server, context_factory):
     admin = context_factory().new_page()
     login(admin, server.url, "owner@corner.test")
-    csrf = admin.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
-    assert admin.request.patch(f"{server.url}/api/v1/company", headers={"X-CSRF-Token": csrf},
-                               data={"settings": {"ai_enabled": False}}).ok
+    turn_ai_off(admin.request, server.url)
 
     # the management page: a shared reply with placeholders, and a clear error for an unknown one
     admin.get_by_test_id("nav-canned").click()

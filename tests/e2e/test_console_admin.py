@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login, open_admin_page
+from tests.e2e.conftest import api_login, login, open_admin_page
 from tests.live import LiveServer, cli
 
 pytestmark = pytest.mark.browser
@@ -43,9 +43,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def agent(server, browser):
     context = browser.new_context()
-    session = context.request.post(f"{server.url}/api/v1/auth/login", data={"email": ADMIN, "password": PASSWORD})
-    assert session.ok, session.text()
-    made = context.request.post(f"{server.url}/api/v1/users", headers={"X-CSRF-Token": session.json()["csrf_token"]},
+    made = context.request.post(f"{server.url}/api/v1/users", headers=api_login(context.request, server.url, ADMIN),
                                 data={"email": AGENT, "name": "Ada Agent", "password": PASSWORD, "role": "agent"})
     assert made.ok, made.text()
     user = made.json()

@@ -4,19 +4,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import api_login, login, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
 
 def test_ticket_is_auto_assigned_to_the_online_agent(server, context_factory):
     admin_context = context_factory()
-    session = admin_context.request.post(f"{server.url}/api/v1/auth/login",
-                                         data={"email": "owner@corner.test", "password": PASSWORD})
-    assert session.ok, session.text()
-    headers = {"X-CSRF-Token": session.json()["csrf_token"]}
-    assert admin_context.request.patch(f"{server.url}/api/v1/company", headers=headers,
-                                       data={"settings": {"ai_enabled": False}}).ok
+    headers = api_login(admin_context.request, server.url, "owner@corner.test")
+    turn_ai_off(admin_context.request, server.url)
     made = admin_context.request.post(f"{server.url}/api/v1/users", headers=headers, data={
         "email": "ada@corner.test", "name": "Ada Agent", "password": PASSWORD, "role": "agent"})
     assert made.ok, made.text()

@@ -2,19 +2,15 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import api_login, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
 
 def test_countdown_and_live_sla_alert(server, context_factory):
     agent_context = context_factory()
-    login = agent_context.request.post(f"{server.url}/api/v1/auth/login",
-                                       data={"email": "owner@other.test", "password": PASSWORD})
-    assert login.ok, login.text()
-    headers = {"X-CSRF-Token": login.json()["csrf_token"]}
-    assert agent_context.request.patch(f"{server.url}/api/v1/company", headers=headers,
-                                       data={"settings": {"ai_enabled": False}}).ok
+    headers = api_login(agent_context.request, server.url, "owner@other.test")
+    turn_ai_off(agent_context.request, server.url)
     policy = agent_context.request.put(f"{server.url}/api/v1/sla-policy", headers=headers,
                                        data={"targets": {"first_response": {"normal": 1}}})
     assert policy.ok, policy.text()

@@ -3,7 +3,7 @@ of a private note, and merge a customer's second ticket into the first."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,7 @@ def customer_says(page, text):
 def test_tags_priority_search_and_merge(server, context_factory):
     agent = context_factory().new_page()
     login(agent, server.url, "owner@corner.test")
-    csrf = agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
-    assert agent.request.patch(f"{server.url}/api/v1/company", headers={"X-CSRF-Token": csrf},
-                               data={"settings": {"ai_enabled": False}}).ok
+    turn_ai_off(agent.request, server.url)
     customer = context_factory().new_page()
     customer.goto(f"{server.url}/chat/corner")
     customer_says(customer, "My saddle squeaks")
