@@ -1,6 +1,7 @@
 """End-to-end fixtures: a real Hearth server process and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -28,12 +29,21 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e") / "data"
+def corner_bikes(data: Path, settings: dict | None = None) -> Path:
+    """A new data dir holding the company Corner Bikes (admin owner@corner.test, "Olive Owner") and,
+    if given, a settings.json."""
+    data.mkdir(parents=True, exist_ok=True)
+    if settings:
+        (data / "settings.json").write_text(json.dumps(settings))
     made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
                "owner@corner.test", "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
     assert made.returncode == 0, made.stderr
+    return data
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = corner_bikes(tmp_path_factory.mktemp("e2e") / "data")
     cli(data, "create-company", "--name", "Other Shop", "--slug", "other", "--admin-email", "owner@other.test",
         "--admin-password", PASSWORD)
     live = LiveServer(data).start()

@@ -1,14 +1,11 @@
 """In a real browser: an admin imports the knowledge base from the console; a customer's covered
 question gets a streamed, cited answer; an uncovered one goes to a person, who sees the AI's draft.
 The local model is Hearth's Ollama test double (an Ollama-protocol server on loopback)."""
-import json
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
-from tests.live import LiveServer, cli
+from tests.e2e.conftest import corner_bikes, login
+from tests.live import LiveServer
 from tests.llm.fake_ollama import FakeOllama
 
 pytestmark = pytest.mark.browser
@@ -24,12 +21,9 @@ def model_server():
 
 @pytest.fixture(scope="module")
 def ai_server(tmp_path_factory, model_server):
-    data = tmp_path_factory.mktemp("e2e-ai") / "data"
-    data.mkdir()
     models = tmp_path_factory.getbasetemp() / "e2e-models"
-    (data / "settings.json").write_text(json.dumps({"ollama_host": model_server.url, "models_dir": str(models)}))
-    assert cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
-               "owner@corner.test", "--admin-password", PASSWORD).returncode == 0
+    data = corner_bikes(tmp_path_factory.mktemp("e2e-ai") / "data",
+                        {"ollama_host": model_server.url, "models_dir": str(models)})
     live = LiveServer(data).start(timeout=60)
     yield live
     live.stop()

@@ -1,14 +1,12 @@
 """In a real browser: the top bar keeps to one row for an admin (the admin pages sit under one
 "Admin" menu, usable by keyboard), agents have no such menu, and an admin unlocks an account that
 failed logins locked."""
-import json
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import api_login, login, open_admin_page
-from tests.live import LiveServer, cli
+from tests.e2e.conftest import api_login, corner_bikes, login, open_admin_page
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +26,7 @@ TOP_BAR_LAYOUT = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e-admin") / "data"
-    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email", ADMIN,
-               "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
-    assert made.returncode == 0, made.stderr
-    (data / "settings.json").write_text(json.dumps({"login_lockout_failures": 3}))
+    data = corner_bikes(tmp_path_factory.mktemp("e2e-admin") / "data", {"login_lockout_failures": 3})
     live = LiveServer(data).start()
     try:
         yield live

@@ -1,13 +1,10 @@
 """In a real browser against a real server: the health panel shows the local model unreachable
 (Ollama pointed at a closed port) with its alert, and a webhook is added, tested and delivered."""
-import json
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import login, open_admin_page
-from tests.live import LiveServer, cli
+from tests.e2e.conftest import corner_bikes, login, open_admin_page
+from tests.live import LiveServer
 from tests.ops.receiver import Receiver
 
 pytestmark = pytest.mark.browser
@@ -15,12 +12,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def ops_server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e-ops") / "data"
-    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
-               "owner@corner.test", "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
-    assert made.returncode == 0, made.stderr
     # port 9 on loopback refuses connections: the local model is unreachable, whatever runs here
-    (data / "settings.json").write_text(json.dumps({"ollama_host": "http://127.0.0.1:9"}))
+    data = corner_bikes(tmp_path_factory.mktemp("e2e-ops") / "data", {"ollama_host": "http://127.0.0.1:9"})
     live = LiveServer(data).start()
     yield live
     live.stop()

@@ -1,27 +1,22 @@
 """In a real browser: a customer closes an AI-answered chat as solved and rates it; the manager
 opens Reports, sees the rating counted, a chart drawn, and downloads a table as CSV."""
 import csv
-import json
 from datetime import datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, login, open_admin_page
-from tests.live import LiveServer, cli
+from tests.e2e.conftest import ARTIFACTS, corner_bikes, login, open_admin_page
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e-reports") / "data"
-    data.mkdir()
     # no model server: the AI answers the greeting by its own rules, which is all this test needs
-    (data / "settings.json").write_text(json.dumps({"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}))
-    assert cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
-               "owner@corner.test", "--admin-password", PASSWORD).returncode == 0
+    data = corner_bikes(tmp_path_factory.mktemp("e2e-reports") / "data",
+                        {"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"})
     live = LiveServer(data).start(timeout=60)
     yield live
     live.stop()
