@@ -10,13 +10,13 @@ from tests.conftest import ApiClient, Tenant
 
 
 @pytest.fixture
-def sla_app(clocked_app):
+def app(clocked_app):
     return clocked_app
 
 
 @pytest.fixture
-def hearth(sla_app):
-    return sla_app.extensions["hearth"]
+def hearth(app):
+    return app.extensions["hearth"]
 
 
 @pytest.fixture
@@ -87,9 +87,9 @@ def login(app, user):
     return api
 
 
-def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(sla_app, hearth, shop, clock):
-    api = login(sla_app, shop.agent)
-    socket = sla_app.extensions["socketio"].test_client(sla_app, namespace="/agent", flask_test_client=api.client,
+def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(app, hearth, shop, clock):
+    api = login(app, shop.agent)
+    socket = app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=api.client,
                                                         auth={"csrf_token": api.csrf})
     ticket, _ = shop.customer_message()
     clock.advance(minutes=20)
@@ -107,8 +107,8 @@ def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(
     assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["breaches"][0]["target"] == "first_response"
 
 
-def test_policy_api_is_admin_only_and_validated(sla_app, shop):
-    admin, agent = login(sla_app, shop.admin), login(sla_app, shop.agent)
+def test_policy_api_is_admin_only_and_validated(app, shop):
+    admin, agent = login(app, shop.admin), login(app, shop.agent)
     body = {"targets": {"first_response": {"urgent": 15, "normal": 60}},
             "hours": {"tz": "Europe/Oslo", "weekly": {"0": [["09:00", "17:00"]]}, "holidays": ["2026-12-25"]}}
     assert agent.put("/api/v1/sla-policy", json=body).status_code == 403
