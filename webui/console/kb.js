@@ -1,7 +1,7 @@
 // Knowledge base: article list with search, and the editor.
 import { api, qs } from './api.js';
-import { state } from './state.js';
 import { $, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
+import { fileImporter } from './importer.js';
 
 const kb = { items: [], req: 0, current: null, loaded: false };
 
@@ -121,59 +121,14 @@ async function remove() {
   }
 }
 
-// Importing files: upload, then follow `import_progress` events from the /agent socket.
-const imports = { job: null };
-
-function showImport(text, done, total, state) {
-  $('#kb-import-status').hidden = false;
-  $('#kb-import-status').dataset.state = state;
-  const bar = $('#kb-import-progress');
-  bar.max = Math.max(total, 1);
-  bar.value = state === 'done' ? bar.max : done;
-  $('#kb-import-text').textContent = text;
-}
-
-// Upload files to import in the background; resolves to the job id that `import_progress` events carry.
-export async function startImport(files) {
-  const form = new FormData();
-  for (const file of files) form.append('files', file, file.name);
-  const res = await fetch('/api/v1/articles/import', {
-    method: 'POST', body: form, credentials: 'same-origin', headers: { 'X-CSRF-Token': state.csrf || '' },
-  });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error((data && data.error && data.error.message) || `Upload failed (${res.status}).`);
-  return data.job_id;
-}
-
-async function uploadFiles() {
-  const input = $('#kb-files');
-  if (!input.files.length) return;
-  showImport(`Uploading ${input.files.length} file(s)…`, 0, 1, 'running');
-  try {
-    imports.job = await startImport(input.files);
-    showImport('Reading files…', 0, 1, 'running');
-  } catch (err) {
-    showImport(err.message, 0, 1, 'failed');
-  } finally {
-    input.value = '';
-  }
-}
-
-export function onImportProgress(ev) {
-  if (!ev || (imports.job && ev.job_id !== imports.job)) return;
-  if (ev.state === 'running') showImport(`Importing… ${ev.done} of ${ev.total} articles`, ev.done, ev.total, 'running');
-  else if (ev.state === 'done') {
-    showImport(`Done: ${ev.message}.`, ev.done, ev.total, 'done');
-    imports.job = null;
-    loadArticles();
-  } else {
-    showImport(`Import failed: ${ev.message}`, 0, 1, 'failed');
-    imports.job = null;
-  }
-}
+// Importing files: progress follows `import_progress` events from the /agent socket (any import's,
+// when none started here is running).
+let importProgress = () => {};
+export const onImportProgress = (ev) => importProgress(ev);
 
 export function initKb() {
-  $('#kb-files').addEventListener('change', uploadFiles);
+  importProgress = fileImporter({ input: '#kb-files', box: '#kb-import-status', bar: '#kb-import-progress',
+    text: '#kb-import-text', ownJobsOnly: false, onDone: loadArticles });
   $('#kb-q').addEventListener('input', debounce(loadArticles, 250));
   $('#kb-form').addEventListener('submit', save);
   $('#kb-delete').addEventListener('click', remove);

@@ -2,9 +2,9 @@
 import { api } from './api.js';
 import { state } from './state.js';
 import { $, $$, h, showError, clearFieldErrors } from './dom.js';
-import { startImport } from './kb.js';
+import { fileImporter } from './importer.js';
 
-const wizard = { importJob: null, slugEdited: false, hooks: null };
+const wizard = { slugEdited: false, hooks: null };
 
 // Is this a fresh installation? (Also fetches the CSRF token the wizard's POST needs.)
 export async function setupNeeded() {
@@ -59,37 +59,9 @@ async function createAccount(e) {
   }
 }
 
-function showImport(text, done, total, st) {
-  const box = $('#setup-import-status');
-  box.hidden = false;
-  box.dataset.state = st;
-  const bar = $('#setup-import-progress');
-  bar.max = Math.max(total, 1);
-  bar.value = st === 'done' ? bar.max : done;
-  $('#setup-import-text').textContent = text;
-}
-
-async function importFiles() {
-  const input = $('#setup-import-files');
-  if (!input.files.length) return;
-  showImport(`Uploading ${input.files.length} file(s)…`, 0, 1, 'running');
-  try {
-    wizard.importJob = await startImport(input.files);
-    showImport('Reading files…', 0, 1, 'running');
-  } catch (err) {
-    showImport(err.message, 0, 1, 'failed');
-  } finally {
-    input.value = '';
-  }
-}
-
-// `import_progress` from the /agent socket (the console's importer sends it).
-export function onSetupImportProgress(ev) {
-  if (!ev || !wizard.importJob || ev.job_id !== wizard.importJob) return;
-  if (ev.state === 'running') showImport(`Importing… ${ev.done} of ${ev.total} articles`, ev.done, ev.total, 'running');
-  else if (ev.state === 'done') showImport(`Done: ${ev.message}.`, ev.done, ev.total, 'done');
-  else showImport(`Import failed: ${ev.message}`, 0, 1, 'failed');
-}
+// `import_progress` events from the /agent socket: only this wizard's own import is shown.
+let importProgress = () => {};
+export const onSetupImportProgress = (ev) => importProgress(ev);
 
 async function checkOllama() {
   const status = $('#setup-ollama-status');
@@ -141,7 +113,8 @@ export function initWizard() {
   $('#setup-company-name').addEventListener('input', () => {
     if (!wizard.slugEdited) $('#setup-slug').value = slugify($('#setup-company-name').value);
   });
-  $('#setup-import-files').addEventListener('change', importFiles);
+  importProgress = fileImporter({ input: '#setup-import-files', box: '#setup-import-status',
+    bar: '#setup-import-progress', text: '#setup-import-text' });
   for (const btn of $$('[data-next]', $('#setup-screen'))) btn.addEventListener('click', () => showStep(btn.dataset.next));
   $('[data-testid="setup-finish"]').addEventListener('click', () => wizard.hooks.onDone());
 }
