@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed starts of each app (default 5)")
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "hearth", help="the packaged app's folder")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs run.py (default: this one)")
-    parser.add_argument("--gui", default="auto", choices=("auto", "gtk", "qt"), help="window toolkit for run.py")
+    parser.add_argument("--gui", default="auto", choices=("auto", "gtk", "qt"), help="window toolkit (default: the first found)")
     parser.add_argument("--only", choices=("packaged", "dev"), help="time one of the two")
     parser.add_argument("--timeout", type=float, default=180, help="seconds allowed for one start")
     args = parser.parse_args()
@@ -130,7 +130,8 @@ def main() -> None:
     if args.only != "dev":
         if not executable.exists():
             sys.exit(f"{executable} is missing: build it with `make package` (or pass --bundle, or --only dev)")
-        targets.append(Target("packaged", [str(executable)], dict(base)))
+        gui = [] if args.gui == "auto" else ["--gui", args.gui]
+        targets.append(Target("packaged", [str(executable), *gui], dict(base)))
     if args.only != "packaged":
         dev_env = {**os.environ, **base, "PATH": os.environ.get("PATH", base["PATH"]), "PYTHONUNBUFFERED": "1"}
         targets.append(Target(f"dev ({args.gui})", [args.python, "run.py", "--gui", args.gui], dev_env))

@@ -50,6 +50,8 @@ def choose(preference: str = "auto", environ=os.environ) -> str:
         raise NoWindow("no display: DISPLAY and WAYLAND_DISPLAY are not set")
     checks = {"gtk": _gtk_missing, "qt": _qt_missing}
     order = ("gtk", "qt") if preference == "auto" else (preference,)
+    if preference == "auto" and getattr(sys, "frozen", False):
+        order = ("gtk",)  # the packaged app carries the GTK binding only
     reasons = []
     for name in order:
         missing = checks[name]()
@@ -58,4 +60,4 @@ def choose(preference: str = "auto", environ=os.environ) -> str:
         reasons.append(f"{name}: {missing}")
     hints = {"gtk": GTK_HINT, "qt": QT_HINT}
     wanted = " or ".join(hints[name] for name in order)
-    raise NoWindow(f"no GUI toolkit for the window ({'; '.join(reasons)}); install {wanted}")
+    raise NoWindow(f"no GUI toolkit for the window ({'; '.join(reasons)}); to get the window: {wanted}")

@@ -34,7 +34,7 @@ def system_library_path(environ=os.environ) -> None:
 
     The bootloader points LD_LIBRARY_PATH at the bundle, and every process the shell starts inherits
     it; WebKitGTK's web and network processes are the system's programs and would otherwise load the
-    bundle's copies of libraries they share with Python (libstdc++, libsqlite3, zlib...). The server
+    bundle's copies of libraries they share with Python (libsqlite3, zlib, liblzma...). The server
     child is the packaged app again, whose bootloader sets the variable anew.
     """
     if getattr(sys, "frozen", False) and "LD_LIBRARY_PATH" in environ:
