@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -148,7 +149,7 @@ def main() -> None:
                     print(f"{target.name}: run {run + 1}: {seconds:.2f} s, window {memory:.0f} MiB", flush=True)
     finally:
         screen.stop()
-        subprocess.run(["rm", "-rf", str(home)])
+        shutil.rmtree(home, ignore_errors=True)
 
     load = os.getloadavg()[0]
     print(f"\nlaunch to usable window, {args.runs} runs each ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
