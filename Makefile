@@ -63,6 +63,11 @@ package: setup-dev desktop
 bench: setup-dev
 	$(PY) -m benchmarks.ai
 
+# Launch to a usable window, the packaged app against run.py, under Xvfb (ARGS: --runs N, --only dev...).
+.PHONY: desktop-start
+desktop-start: package
+	$(PY) -m benchmarks.desktop_start $(ARGS)
+
 # 1,000 widget visitors and 5 agents against Hearth and a bare Flask-SocketIO server (ARGS to change).
 load: setup-dev
 	$(PY) -m benchmarks.load $(ARGS)

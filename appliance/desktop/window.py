@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -28,6 +29,22 @@ def page(message: str) -> str:
     return _PAGE.format(message=html.escape(message))
 
 
+def system_library_path(environ=os.environ) -> None:
+    """In the packaged app, give the GUI toolkit's helper processes the system's libraries.
+
+    The bootloader points LD_LIBRARY_PATH at the bundle, and every process the shell starts inherits
+    it; WebKitGTK's web and network processes are the system's programs and would otherwise load the
+    bundle's copies of libraries they share with Python (libsqlite3, zlib, liblzma...). The server
+    child is the packaged app again, whose bootloader sets the variable anew.
+    """
+    if getattr(sys, "frozen", False) and "LD_LIBRARY_PATH" in environ:
+        original = environ.pop("LD_LIBRARY_PATH_ORIG", None)  # what the person had set, saved by the bootloader
+        if original:
+            environ["LD_LIBRARY_PATH"] = original
+        else:
+            del environ["LD_LIBRARY_PATH"]
+
+
 class Window:
     """One window on one server; ``close()`` may be called from any thread."""
 
@@ -43,6 +60,7 @@ class Window:
 
     def run(self) -> None:
         """Open the window and block until it is closed."""
+        system_library_path()
         import webview
 
         self._window = webview.create_window("Hearth", html=page("Starting Hearth…"), width=1280, height=820,

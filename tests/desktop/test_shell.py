@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.desktop.launch import read_until, server_pid, wait_gone
 from tests.desktop.xvfb import Xvfb, write_png
 from tests.live import ROOT, free_port
 
@@ -20,36 +21,6 @@ def start_shell(data_dir: Path, port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "run.py", "--data-dir", str(data_dir), "--port", str(port)],
                             cwd=ROOT, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-
-
-def read_until(process: subprocess.Popen, marker: str, seen: list[str]) -> str:
-    for line in process.stdout:
-        seen.append(line)
-        if marker in line:
-            return line
-    raise AssertionError(f"{marker!r} never printed:\n{''.join(seen)}")
-
-
-def server_pid(line: str) -> int:
-    return int(line.split("(pid ")[1].split(")")[0])
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    with open(f"/proc/{pid}/stat") as stat:  # a zombie awaiting its reaper has stopped too
-        return stat.read().split(") ")[1].startswith("Z")
-
-
-def wait_gone(pid: int, timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if gone(pid):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/Xvfb"), reason="needs Xvfb: scripts/ensure-desktop.sh")
