@@ -77,6 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
     Setting("max_import_pages", int, 500, "Most pages a PDF may have to be imported into the knowledge base."),
     Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
+    Setting("lan_host", str, "0.0.0.0", "Address listened on while LAN serving is on (0.0.0.0: every network interface of this computer)."),
+    Setting("lan_address", str, "", "Address phones and PCs on the local network reach this computer at, shown in the chat URL, QR code and snippet (empty: detected from the network)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -154,6 +156,8 @@ class Settings:
     login_lockout_minutes: int
     max_import_pages: int
     secure_cookies: bool
+    lan_host: str
+    lan_address: str
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
