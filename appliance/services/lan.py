@@ -136,12 +136,15 @@ class LanService:
         """LAN serving's state, the widget's address on the LAN, its embed snippet and the agents' PCs."""
         enabled = bool(self.installation.get("lan_enabled"))
         listening = self.listening_on_lan()
+        # Started with a network --host: the network is served whatever the switch says.
+        fixed_by_host = not is_loopback_host(self.settings.host)
         address = self.lan_address() if enabled or listening else "127.0.0.1"
         base = f"http://{address}:{self.settings.port}"
         return {
             "enabled": enabled,
             "listening_on_lan": listening,
-            "restart_needed": enabled != listening,
+            "restart_needed": enabled != listening and not fixed_by_host,
+            "fixed_by_host": self.settings.host if fixed_by_host else None,
             "address": address,
             "port": self.settings.port,
             "widget_url": f"{base}/chat/{company.slug}",

@@ -82,25 +82,41 @@ def test_unpack_set_up_and_answer_a_phone_on_the_wifi(fresh_server, context_fact
     console.get_by_test_id("setup-kb-next").click()
     expect(console.get_by_test_id("setup-ollama-status")).to_contain_text("not found")
     console.get_by_test_id("setup-model-next").click()
+    expect(console.get_by_test_id("setup-lan-state")).to_have_text("Now: only this computer can reach Hearth.")
+    expect(console.get_by_test_id("setup-lan-enabled")).not_to_be_checked()
+    console.get_by_test_id("setup-lan-enabled").check()  # the wizard's switch says what it will take
+    expect(console.get_by_test_id("setup-lan-restart")).to_contain_text("Restart Hearth to start serving the local network")
+    ARTIFACTS.mkdir(exist_ok=True)
+    console.screenshot(path=str(ARTIFACTS / "walkthrough-wizard-privacy.png"), full_page=True)
+    console.get_by_test_id("setup-lan-enabled").uncheck()  # ...and is turned on later, in Settings
+    expect(console.get_by_test_id("setup-lan-restart")).to_be_hidden()
+    expect(console.get_by_test_id("setup-lan-state")).to_have_text("Now: only this computer can reach Hearth.")
     console.get_by_test_id("setup-finish").click()
     expect(console.get_by_test_id("ticket-list")).to_be_visible()
 
     # 3. Settings → Local network: on, then the restart it asks for.
     console.get_by_test_id("nav-settings").click()
+    expect(console.get_by_test_id("lan-state")).to_have_text("Now: only this computer can reach Hearth.")
     console.get_by_test_id("lan-enabled").check()
     console.get_by_test_id("lan-save").click()
-    expect(console.get_by_test_id("lan-restart-notice")).to_contain_text("Restart Hearth")
+    chat_url = f"http://{LAN_NAME}:{fresh_server.port}/chat/corner-bikes"
+    expect(console.get_by_test_id("lan-state")).to_have_text("Now: only this computer can reach Hearth.")
+    expect(console.get_by_test_id("lan-restart-notice")).to_contain_text(
+        "Saved, not active yet. Restart Hearth to start serving the local network")
+    expect(console.get_by_test_id("lan-share-pending")).to_be_visible()
+    console.get_by_test_id("lan-card").screenshot(path=str(ARTIFACTS / "walkthrough-lan-pending.png"))
     fresh_server.stop()
     fresh_server.start(timeout=60)
     console.reload()
     console.get_by_test_id("nav-settings").click()
+    expect(console.get_by_test_id("lan-state")).to_have_text(
+        f"Now: phones and PCs on the local network can open the chat at {chat_url}.")
     expect(console.get_by_test_id("lan-restart-notice")).to_be_hidden()
-    chat_url = f"http://{LAN_NAME}:{fresh_server.port}/chat/corner-bikes"
+    expect(console.get_by_test_id("lan-share-pending")).to_be_hidden()
     expect(console.get_by_test_id("lan-widget-url")).to_have_text(chat_url)
     qr = console.get_by_test_id("lan-qr")
     expect(qr).to_have_js_property("complete", True)
     expect(qr).to_have_js_property("naturalWidth", 222)
-    ARTIFACTS.mkdir(exist_ok=True)
     console.get_by_test_id("lan-card").screenshot(path=str(ARTIFACTS / "walkthrough-lan-card.png"))
 
     # 4. The phone scans the code and opens the chat.
