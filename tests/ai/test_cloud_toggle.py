@@ -170,9 +170,12 @@ def test_placeholders_in_the_clouds_answer_become_the_real_values_before_the_cus
     assert answer.metadata["cloud_sent"]["restored"] == {"NAME": 1, "ORDER": 1, "EMAIL": 1, "PHONE": 1}
     shown = admin.get(f"/api/v1/tickets/{ticket.id}").get_json()["messages"]
     assert [m["body"] for m in shown if m["author_role"] == "ai"] == [expected]
+    suggestion = admin.post(f"/api/v1/tickets/{ticket.id}/suggest").get_json()  # agent assist: the same way back
+    assert suggestion["provider"] == "openai" and "kari@example.com" in suggestion["body"]
+    assert "[EMAIL" not in suggestion["body"] and "kari@example.com" not in json.dumps(fake_cloud.chat_requests()[-1])
 
     # An answer carrying one customer's own data is never served from the cache to another.
     other_visitor, _ = hearth.customers.start_visit(shop.company)
     again, _, _ = hearth.tickets.post_customer_message(shop.company, other_visitor, text=QUESTION, client_id="again")
     second = Message.select().where((Message.ticket == again) & (Message.author_role == "ai")).get()
-    assert second.metadata.get("cached") is False and len(fake_cloud.chat_requests()) == 2
+    assert second.metadata.get("cached") is False and len(fake_cloud.chat_requests()) == 3
