@@ -48,6 +48,7 @@ def luhn_ok(digits: str) -> bool:
 
 
 def typed(kind: str, _value: str) -> str:
+    """The placeholder for any value of a kind: [EMAIL], [NAME]…"""
     return f"[{kind}]"
 
 

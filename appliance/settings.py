@@ -245,6 +245,7 @@ class Settings:
         if not 0 <= values["agent_capacity"] <= 1000:
             raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
         _check_limits(values)
+        _check_lan(values)
         return cls(**values, secret_key=_secret_key(data_path))
 
 
@@ -261,6 +262,21 @@ def _check_limits(values: dict[str, Any]) -> None:
     for name in ("max_socket_connections", "login_lockout_failures", "login_lockout_minutes"):
         if values[name] < 0:
             raise SettingsError(f"{name} must be 0 or more, got {values[name]}")
+
+
+def _check_lan(values: dict[str, Any]) -> None:
+    """lan_host is an address to listen on; lan_address a bare host name or address (no scheme, port or path)."""
+    import ipaddress
+    import re
+
+    try:
+        ipaddress.ip_address(values["lan_host"])
+    except ValueError:
+        raise SettingsError(f"lan_host must be an IP address to listen on, like 0.0.0.0 or 192.168.1.10, "
+                            f"got {values['lan_host']!r}") from None
+    if values["lan_address"] and not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]", values["lan_address"]):
+        raise SettingsError(f"lan_address must be a host name or IP address, like 192.168.1.10, shop-pc.local or "
+                            f"[fe80::1] (no http:// or port), got {values['lan_address']!r}")
 
 
 def _secret_key(data_path: Path) -> str:
