@@ -77,6 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
     Setting("max_import_pages", int, 500, "Most pages a PDF may have to be imported into the knowledge base."),
     Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
+    Setting("lan_host", str, "0.0.0.0", "Address listened on while LAN serving is on (0.0.0.0: every network interface of this computer)."),
+    Setting("lan_address", str, "", "Address phones and PCs on the local network reach this computer at, shown in the chat URL, QR code and snippet (empty: detected from the network)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -154,6 +156,8 @@ class Settings:
     login_lockout_minutes: int
     max_import_pages: int
     secure_cookies: bool
+    lan_host: str
+    lan_address: str
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
@@ -241,6 +245,7 @@ class Settings:
         if not 0 <= values["agent_capacity"] <= 1000:
             raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
         _check_limits(values)
+        _check_lan(values)
         return cls(**values, secret_key=_secret_key(data_path))
 
 
@@ -257,6 +262,21 @@ def _check_limits(values: dict[str, Any]) -> None:
     for name in ("max_socket_connections", "login_lockout_failures", "login_lockout_minutes"):
         if values[name] < 0:
             raise SettingsError(f"{name} must be 0 or more, got {values[name]}")
+
+
+def _check_lan(values: dict[str, Any]) -> None:
+    """lan_host is an address to listen on; lan_address a bare host name or address (no scheme, port or path)."""
+    import ipaddress
+    import re
+
+    try:
+        ipaddress.ip_address(values["lan_host"])
+    except ValueError:
+        raise SettingsError(f"lan_host must be an IP address to listen on, like 0.0.0.0 or 192.168.1.10, "
+                            f"got {values['lan_host']!r}") from None
+    if values["lan_address"] and not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]", values["lan_address"]):
+        raise SettingsError(f"lan_address must be a host name or IP address, like 192.168.1.10, shop-pc.local or "
+                            f"[fe80::1] (no http:// or port), got {values['lan_address']!r}")
 
 
 def _secret_key(data_path: Path) -> str:

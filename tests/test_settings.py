@@ -28,6 +28,9 @@ def test_priority_file_then_environment_then_flags(tmp_path):
     ('{"colour": 1}', "unknown setting"),
     ('{"port": "many"}', "must be int"),
     ('{"port": 70000}', "between 1 and 65535"),
+    ('{"lan_host": "every"}', "lan_host must be an IP address"),
+    ('{"lan_address": "http://192.168.1.10:8765"}', "no http:// or port"),
+    ('{"lan_address": "192.168.1.10:8765"}', "no http:// or port"),
 ])
 def test_bad_settings_file_says_what_to_fix(tmp_path, content, problem):
     (tmp_path / "settings.json").write_text(content)

@@ -19,7 +19,9 @@ _HUMAN = re.compile(
     r"|\b(i\s+(want|need|would like|'d like)\s+(a |an |to talk to a |to speak to a )?(human|person|agent|operator))"
     r"|\bnot a (bot|robot|machine)\b)", re.I)
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
+# Starts only where a run of address characters starts (a lookbehind), so a long run without an
+# address is scanned once, not from each of its positions (that was quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[.+-]*\b(?P<address>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)\b")
 _ORDER = re.compile(r"(?:\b(?:order|invoice|inv|ref|reference|ticket|booking|tracking)\b\s*(?:no\.?|number|nr|#|:)?\s*"
                     r"|#)([A-Z0-9][A-Z0-9-]{3,20})\b", re.I)
 _PHONE = re.compile(r"(?<![\w+])(\+?\d[\d\s().-]{7,17}\d)(?!\w)")
@@ -47,7 +49,7 @@ def extract_entities(text: str) -> dict[str, list[str]]:
         if value and value not in found.setdefault(kind, []):
             found[kind].append(value)
 
-    emails = [m.group(0) for m in _EMAIL.finditer(text)]
+    emails = [m.group("address") for m in _EMAIL.finditer(text)]
     for email in emails:
         add("emails", email)
     without_emails = _EMAIL.sub(" ", text)

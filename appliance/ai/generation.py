@@ -13,7 +13,7 @@ from ..llm.extractive import ExtractiveProvider
 from ..llm.guard import InstructionGuard
 from ..llm.prompt import build_messages
 from ..netguard import NetworkPolicy
-from ..redaction import redact
+from ..redaction import Pseudonyms
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,10 @@ class GenerationResult:
 
 
 class RedactingProvider:
-    """The cloud provider for one answer: personal data is redacted from the conversation before
-    it leaves, and what was sent is kept for the agents to see. (The company's own articles in the
-    passages are sent as they are.)"""
+    """The cloud provider for one answer: personal data is replaced by numbered placeholders before
+    the conversation leaves, and what was sent is kept for the agents to see; the placeholders in
+    the cloud's answer are turned back into the real values here, before anyone reads it. (The
+    company's own articles in the passages are sent as they are.)"""
 
     def __init__(self, inner: Provider, names: list[str]):
         self.inner, self.names = inner, names
@@ -39,19 +40,16 @@ class RedactingProvider:
         self.sent: dict | None = None
 
     def stream(self, request: GenerationRequest):
-        counts: dict[str, int] = {}
-
-        def clean(text: str) -> str:
-            result = redact(text, self.names)
-            for kind, n in result.counts.items():
-                counts[kind] = counts.get(kind, 0) + n
-            return result.text
-        redacted = GenerationRequest(system_prompt=request.system_prompt, question=clean(request.question),
+        pseudonyms = Pseudonyms(self.names)
+        redacted = GenerationRequest(system_prompt=request.system_prompt, question=pseudonyms.redact(request.question),
                                      passages=request.passages, max_tokens=request.max_tokens,
-                                     history=[(role, clean(text)) for role, text in request.history])
-        self.sent = {"provider": self.inner.name, "model": self.inner.model, "redacted": counts,
-                     "messages": build_messages(redacted)}
-        return self.inner.stream(redacted)
+                                     history=[(role, pseudonyms.redact(text)) for role, text in request.history])
+        sent = {"provider": self.inner.name, "model": self.inner.model, "redacted": dict(pseudonyms.counts),
+                "messages": build_messages(redacted)}
+        self.sent = sent
+        yield from pseudonyms.restore_stream(self.inner.stream(redacted))
+        if pseudonyms.restored:
+            sent["restored"] = dict(pseudonyms.restored)  # the answer carries this customer's own data
 
     def status(self) -> ProviderStatus:
         return self.inner.status()

@@ -210,7 +210,8 @@ class AIResponder:
             metadata["cloud_sent"] = result.cloud_sent  # shown to the agents: exactly what left the machine
         self.tickets.post_ai_message(company, ticket, body=result.text, metadata=metadata)
         self.timings.append(time.perf_counter() - started)
-        if result.provider != "extractive":
+        carries_personal_data = bool((result.cloud_sent or {}).get("restored"))  # this customer's, nobody else's
+        if result.provider != "extractive" and not carries_personal_data:
             self.cache.put(company.id, question, CachedAnswer(result.text, {k: v for k, v in metadata.items()
                                                                             if k not in ("stream_id", "cloud_sent")}))
 

@@ -64,22 +64,26 @@ def is_loopback_host(host: str) -> bool:
 
 class LanService:
     def __init__(self, settings: Settings, installation: InstallationService,
-                 lan_address: Callable[[], str] = detect_lan_address):
+                 lan_address: Callable[[], str] | None = None):
         self.settings = settings
         self.installation = installation
-        self.lan_address = lan_address
+        # The ``lan_address`` setting wins over detection (a PC with several networks, or a test on loopback).
+        self.lan_address = lan_address or ((lambda: settings.lan_address) if settings.lan_address
+                                           else detect_lan_address)
         self.started_host: str | None = None  # what the running server bound, recorded by serving_host()
+        self.started_lan = False              # whether it bound the LAN address because LAN serving was on
 
     # ---- binding --------------------------------------------------------------------------------
     def serving_host(self) -> str:
         """The address to bind now (called once by the server at start, and recorded)."""
         with database.connection_context():
-            enabled = self.installation.get("lan_enabled")
-        self.started_host = ALL_INTERFACES if enabled else self.settings.host
+            enabled = bool(self.installation.get("lan_enabled"))
+        self.started_lan = enabled
+        self.started_host = (self.settings.lan_host or ALL_INTERFACES) if enabled else self.settings.host
         return self.started_host
 
     def listening_on_lan(self) -> bool:
-        return not is_loopback_host(self.started_host or self.settings.host)
+        return self.started_lan or not is_loopback_host(self.started_host or self.settings.host)
 
     # ---- who may use the console ----------------------------------------------------------------
     def agent_networks(self) -> list[str]:
@@ -132,12 +136,15 @@ class LanService:
         """LAN serving's state, the widget's address on the LAN, its embed snippet and the agents' PCs."""
         enabled = bool(self.installation.get("lan_enabled"))
         listening = self.listening_on_lan()
+        # Started with a network --host: the network is served whatever the switch says.
+        fixed_by_host = not is_loopback_host(self.settings.host)
         address = self.lan_address() if enabled or listening else "127.0.0.1"
         base = f"http://{address}:{self.settings.port}"
         return {
             "enabled": enabled,
             "listening_on_lan": listening,
-            "restart_needed": enabled != listening,
+            "restart_needed": enabled != listening and not fixed_by_host,
+            "fixed_by_host": self.settings.host if fixed_by_host else None,
             "address": address,
             "port": self.settings.port,
             "widget_url": f"{base}/chat/{company.slug}",

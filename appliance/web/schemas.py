@@ -665,6 +665,9 @@ class LanOut(Schema):
     enabled = fields.Boolean()
     listening_on_lan = fields.Boolean()
     restart_needed = fields.Boolean()
+    fixed_by_host = fields.String(allow_none=True, metadata={
+        "description": "the network address Hearth was started with (--host), which serves the network whatever "
+                       "the switch says; null normally"})
     address = fields.String()
     port = fields.Integer()
     widget_url = fields.String()

@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from appliance import events
 from appliance.domain.models import AuditEntry, Customer, Message
 from tests.conftest import ApiClient, Tenant
 from tests.llm.fake_ollama import Mode
@@ -80,8 +81,8 @@ def test_the_cloud_stays_off_until_offline_only_is_off_a_key_is_stored_and_the_c
     for secret in ("Kari", "Nordmann", "kari@example.com", "912 34 567", "55123", "4111", "bikes agent"):
         assert secret not in wire, secret
     user_turn = sent["messages"][-1]["content"]
-    assert user_turn.startswith("Hi, I'm [NAME] ([EMAIL], [PHONE]). How long does a refund take for order #[ORDER]? "
-                                "Card [CARD]. The agent [NAME] said to ask.")
+    assert user_turn.startswith("Hi, I'm [NAME_1] ([EMAIL_1], [PHONE_1]). How long does a refund take for order "
+                                "#[ORDER_1]? Card [CARD_1]. The agent [NAME_2] said to ask.")
     assert answer.metadata["cloud_sent"]["messages"] == sent["messages"]  # exactly what left the machine
     assert answer.metadata["cloud_sent"]["redacted"] == {"NAME": 2, "EMAIL": 1, "PHONE": 1, "ORDER": 1, "CARD": 1}
     shown = admin.get(f"/api/v1/tickets/{ticket.id}").get_json()
@@ -140,3 +141,41 @@ def test_the_recorded_choice_wins_over_the_setting_at_the_next_start(make_ai_app
     write_record(settings, offline_only=False)
     assert load_policy(settings).offline_only is False
     assert stat.S_IMODE((settings.path / "installation.json").stat().st_mode) == 0o600
+
+
+def test_placeholders_in_the_clouds_answer_become_the_real_values_before_the_customer_sees_them(
+        cloud_app, fake_cloud):
+    app, hearth, shop, other = cloud_app
+    admin = _client(app, shop.admin)
+    admin.put("/api/v1/installation/cloud-key", json={"api_key": CLOUD_KEY})
+    admin.patch("/api/v1/installation", json={"offline_only": False})
+    admin.patch("/api/v1/company", json={"settings": {"ai_cloud_fallback": True, "ai_confidence_threshold": 0.0}})
+    # Models write placeholders back in their own ways: as sent, spaced (streamed in two tokens), unnumbered.
+    fake_cloud.answer = ("Hi [NAME_1], the refund for order #[ORDER_1] reaches your card in 5 days; "
+                         "we confirm by mail to [EMAIL 1] or by phone on [PHONE]. [NAME_9] is unknown.")
+    tokens = []
+    hearth.bus.subscribe(events.AI_TOKEN, lambda _n, e: tokens.append(e["delta"]))
+
+    ticket, answer = _ask(hearth, shop, QUESTION)
+
+    expected = ("Hi Kari Nordmann, the refund for order #55123 reaches your card in 5 days; we confirm by mail "
+                "to kari@example.com or by phone on +47 912 34 567. [NAME_9] is unknown.")
+    assert answer.metadata["provider"] == "openai"
+    assert answer.body == expected                   # the stored message
+    assert "".join(tokens) == expected               # what streamed to the widget
+    assert not any("[NAME_1" in t or "[EMAIL" in t or "[ORDER_1" in t for t in tokens)
+    [sent] = fake_cloud.chat_requests()
+    assert "kari@example.com" not in json.dumps(sent["messages"])
+    assert answer.metadata["cloud_sent"]["messages"] == sent["messages"]   # the record keeps the redacted text
+    assert answer.metadata["cloud_sent"]["restored"] == {"NAME": 1, "ORDER": 1, "EMAIL": 1, "PHONE": 1}
+    shown = admin.get(f"/api/v1/tickets/{ticket.id}").get_json()["messages"]
+    assert [m["body"] for m in shown if m["author_role"] == "ai"] == [expected]
+    suggestion = admin.post(f"/api/v1/tickets/{ticket.id}/suggest").get_json()  # agent assist: the same way back
+    assert suggestion["provider"] == "openai" and "kari@example.com" in suggestion["body"]
+    assert "[EMAIL" not in suggestion["body"] and "kari@example.com" not in json.dumps(fake_cloud.chat_requests()[-1])
+
+    # An answer carrying one customer's own data is never served from the cache to another.
+    other_visitor, _ = hearth.customers.start_visit(shop.company)
+    again, _, _ = hearth.tickets.post_customer_message(shop.company, other_visitor, text=QUESTION, client_id="again")
+    second = Message.select().where((Message.ticket == again) & (Message.author_role == "ai")).get()
+    assert second.metadata.get("cached") is False and len(fake_cloud.chat_requests()) == 3

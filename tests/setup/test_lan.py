@@ -2,6 +2,7 @@
 agents' PCs an admin lists; the widget URL, its QR code and the embed snippet on the LAN address."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from appliance.domain.models import InstallationSetting
+from appliance.services.lan import LanService
 from tests.conftest import PASSWORD
 
 LAN_IP = "192.168.1.10"     # this machine, as the injected address detector reports it
@@ -169,3 +171,26 @@ def test_agent_socket_from_a_listed_agent_pc_connects(app, socketio, acme, admin
     agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_client.client,
                                  auth={"csrf_token": agent_client.csrf})
     assert agent.is_connected("/agent")
+
+
+def test_the_lan_address_and_the_address_listened_on_are_settings(services, acme):
+    """For a PC whose detected address is not the one phones use, or that should serve one network only."""
+    settings = dataclasses.replace(services.settings, lan_address="shop-pc.local", lan_host="192.168.1.10")
+    lan = LanService(settings, services.installation)
+    lan.update(acme.company, acme.admin, enabled=True)
+    status = lan.status(acme.company)
+    assert status["widget_url"] == "http://shop-pc.local:8765/chat/acme" and status["restart_needed"] is True
+    assert lan.serving_host() == "192.168.1.10"
+    status = lan.status(acme.company)
+    assert status["listening_on_lan"] is True and status["restart_needed"] is False and status["fixed_by_host"] is None
+
+
+def test_a_server_started_on_a_network_host_serves_the_lan_whatever_the_switch_says(services, acme):
+    lan = LanService(dataclasses.replace(services.settings, host="0.0.0.0"), services.installation,
+                     lan_address=lambda: LAN_IP)
+    assert lan.serving_host() == "0.0.0.0"
+    for enabled in (True, False):
+        lan.update(acme.company, acme.admin, enabled=enabled)
+        status = lan.status(acme.company)
+        assert status["listening_on_lan"] is True and status["restart_needed"] is False
+        assert status["fixed_by_host"] == "0.0.0.0" and status["widget_url"] == f"http://{LAN_IP}:8765/chat/acme"

@@ -590,7 +590,15 @@ function cloudSentEl(sent) {
   return h('details.msg-cloud-sent', { dataset: { testid: 'cloud-sent' } },
     h('summary', {}, `Sent to the cloud (${sent.model || 'cloud model'}) — redacted: ${counts || 'nothing'}`),
     ...sent.messages.map((msg) => h('div.cloud-sent-part', {},
-      h('strong', {}, `${msg.role}: `), h('pre.cloud-sent-text', {}, String(msg.content || '')))));
+      h('strong', {}, `${msg.role}: `), h('pre.cloud-sent-text', {}, String(msg.content || '')))),
+    restoredEl(sent.restored));
+}
+
+// The placeholders of the cloud's answer that Hearth turned back into the real values.
+function restoredEl(restored) {
+  const put = Object.entries(restored || {}).map(([kind, n]) => `${n} ${kind.toLowerCase()}`).join(', ');
+  return put ? h('p.muted', { dataset: { testid: 'cloud-restored' } },
+    `Put back into the answer on this computer: ${put}.`) : null;
 }
 
 // The AI's private note when it hands a conversation over: stands out, with its draft ready to use.

@@ -3,6 +3,7 @@ import { api } from './api.js';
 import { state } from './state.js';
 import { $, $$, h, showError, clearFieldErrors } from './dom.js';
 import { fileImporter } from './importer.js';
+import { lanState } from './lan.js';
 
 const wizard = { slugEdited: false, hooks: null };
 
@@ -92,6 +93,32 @@ async function loadPrivacy() {
     const st = await api('GET', '/ai/status');
     $('#setup-offline-state').textContent = st.offline_only ? 'on' : 'off';
   } catch { /* the explanation stands without the live state */ }
+  try {
+    showLanState(await api('GET', '/lan'));
+  } catch (err) {
+    $('#setup-lan-state').textContent = showError(err, null, { quiet: true });
+  }
+}
+
+function showLanState(st) {
+  const { now, next } = lanState(st);
+  $('#setup-lan-enabled').checked = !!st.enabled;
+  $('#setup-lan-state').textContent = now;
+  $('#setup-lan-restart').textContent = next;
+  $('#setup-lan-restart').hidden = !st.restart_needed;
+}
+
+async function toggleLan() {
+  const box = $('#setup-lan-enabled');
+  box.disabled = true;
+  try {
+    showLanState(await api('PUT', '/lan', { enabled: box.checked }));
+  } catch (err) {
+    box.checked = !box.checked;
+    $('#setup-lan-state').textContent = showError(err, null, { quiet: true });
+  } finally {
+    box.disabled = false;
+  }
 }
 
 export function showWizard(hooks) {
@@ -115,6 +142,7 @@ export function initWizard() {
   });
   importProgress = fileImporter({ input: '#setup-import-files', box: '#setup-import-status',
     bar: '#setup-import-progress', text: '#setup-import-text' });
+  $('#setup-lan-enabled').addEventListener('change', toggleLan);
   for (const btn of $$('[data-next]', $('#setup-screen'))) btn.addEventListener('click', () => showStep(btn.dataset.next));
   $('[data-testid="setup-finish"]').addEventListener('click', () => wizard.hooks.onDone());
 }
