@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_admin_page
 from tests.live import LiveServer, cli
 from tests.llm.fake_ollama import FakeOllama, Mode
 from tests.llm.fake_openai import FakeOpenAI
@@ -50,7 +50,7 @@ def test_the_customer_sees_the_real_values_and_the_agent_what_was_sent(cloud_ser
     _, cloud = models
     agent = context_factory().new_page()
     login(agent, cloud_server.url, "owner@corner.test")
-    agent.get_by_test_id("nav-settings").click()
+    open_admin_page(agent, "settings")
     agent.get_by_test_id("cloud-key-input").fill(CLOUD_KEY)
     agent.get_by_test_id("safety").get_by_role("button", name="Save key").click()
     expect(agent.get_by_test_id("cloud-key-hint")).to_have_text("Set (ends in 4321)")

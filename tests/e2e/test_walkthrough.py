@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, open_admin_page
 from tests.live import LiveServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -95,7 +95,7 @@ def test_unpack_set_up_and_answer_a_phone_on_the_wifi(fresh_server, context_fact
     expect(console.get_by_test_id("ticket-list")).to_be_visible()
 
     # 3. Settings → Local network: on, then the restart it asks for.
-    console.get_by_test_id("nav-settings").click()
+    open_admin_page(console, "settings")
     expect(console.get_by_test_id("lan-state")).to_have_text("Now: only this computer can reach Hearth.")
     console.get_by_test_id("lan-enabled").check()
     console.get_by_test_id("lan-save").click()
@@ -108,7 +108,7 @@ def test_unpack_set_up_and_answer_a_phone_on_the_wifi(fresh_server, context_fact
     fresh_server.stop()
     fresh_server.start(timeout=60)  # the open console reconnects by itself: no reload
     console.get_by_test_id("nav-inbox").click()
-    console.get_by_test_id("nav-settings").click()
+    open_admin_page(console, "settings")
     expect(console.get_by_test_id("lan-state")).to_have_text(
         f"Now: phones and PCs on the local network can open the chat at {chat_url}.")
     expect(console.get_by_test_id("lan-restart-notice")).to_be_hidden()
