@@ -123,10 +123,12 @@ def bench_pipeline(quick: bool) -> None:
             # The test double answers at once, so this is Hearth's own time (plus one loopback round trip).
             overhead.append(answer.metadata["first_token_ms"])
             model.append(ms(total) - answer.metadata["first_token_ms"])
+            other, _ = services.customers.start_visit(company)  # the cache serves another customer's first question
             t1 = time.perf_counter()
-            services.tickets.post_customer_message(company, customer, text=q["text"], client_id=f"c{i}")
+            again, _, _ = services.tickets.post_customer_message(company, other, text=q["text"], client_id=f"c{i}")
             cached.append(ms(time.perf_counter() - t1))
-            services.tickets.update(company, admin, ticket.id, status="resolved")
+            for done in (ticket, again):
+                services.tickets.update(company, admin, done.id, status="resolved")
         print(f"pipeline at {chunks} chunks (model server: Hearth's Ollama test double on loopback)")
         line("customer message -> first AI token", overhead, "(target p95 <= 50 ms)")
         line("  first token -> reply stored", model)

@@ -167,13 +167,17 @@ class AIResponder:
                                                    "confidence": 1.0, "latency_ms": _ms(started)})
             return
 
-        cached = self.cache.get(company.id, question)
+        history = self._history(ticket, before=message.id)
+        # Only an answer that depends on nothing but the question and the KB is shared between customers:
+        # a conversation's first question carrying no personal data (an answer to a follow-up could
+        # mean something else, or repeat what this customer told us earlier).
+        shareable = not history and not any(analysis.entities.values())
+        cached = self.cache.get(company.id, question) if shareable else None
         if cached is not None:
             self.tickets.post_ai_message(company, ticket, body=cached.body,
                                          metadata={**cached.metadata, "cached": True, "latency_ms": _ms(started)})
             return
 
-        history = self._history(ticket, before=message.id)
         decision = self.decide(company, question, history=history)
         if decision.retrieval.hits:
             self.tickets.record_analysis(ticket, entities={}, intent=decision.retrieval.hits[0].title)
@@ -211,7 +215,7 @@ class AIResponder:
         self.tickets.post_ai_message(company, ticket, body=result.text, metadata=metadata)
         self.timings.append(time.perf_counter() - started)
         carries_personal_data = bool((result.cloud_sent or {}).get("restored"))  # this customer's, nobody else's
-        if result.provider != "extractive" and not carries_personal_data:
+        if shareable and result.provider != "extractive" and not carries_personal_data:
             self.cache.put(company.id, question, CachedAnswer(result.text, {k: v for k, v in metadata.items()
                                                                             if k not in ("stream_id", "cloud_sent")}))
 

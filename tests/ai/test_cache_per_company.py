@@ -34,9 +34,11 @@ def test_one_companys_traffic_never_shows_in_anothers_hit_rate(make_ai_app):
                                body="Refunds go back to the original payment within 5 business days.")
         shops[slug] = tenant
     socketio = app.extensions["socketio"]
-    bikes = socketio.test_client(app, namespace="/widget", auth={"company": "bikes"})
-    first = ask(bikes, "How long do refunds take?", "b1")
-    again = ask(bikes, "how long do refunds take", "b2")
+    def visitor():
+        return socketio.test_client(app, namespace="/widget", auth={"company": "bikes"})
+
+    first = ask(visitor(), "How long do refunds take?", "b1")
+    again = ask(visitor(), "how long do refunds take", "b2")  # another customer's first question
     assert first.metadata["cached"] is False and again.metadata["cached"] is True
 
     assert hearth.responder.cache.stats(shops["bikes"].company.id) == {"hits": 1, "misses": 1, "hit_rate": 0.5}

@@ -94,17 +94,44 @@ def test_entities_are_kept_on_the_ticket(visitor):
     assert entities["order_numbers"] == ["A12345"] and entities["emails"] == ["sam@example.com"]
 
 
-def test_answers_are_cached_until_the_knowledge_base_changes(visitor, fake_ollama, hearth, shop):
+def another_visitor(ai_app):
+    client = ai_app.extensions["socketio"].test_client(ai_app, namespace="/widget", auth={"company": "bikes"})
+    client.get_received("/widget")
+    return client
+
+
+def test_answers_are_cached_until_the_knowledge_base_changes(ai_app, visitor, fake_ollama, hearth, shop):
     ask(visitor, "How long until I get my refund?", "c1")
-    ask(visitor, "how long until I get my refund", "c2")
+    ask(another_visitor(ai_app), "how long until I get my refund", "c2")
     assert len(fake_ollama.chat_requests()) == 1
     last = Message.select().where(Message.author_role == "ai").order_by(Message.id.desc()).get()
     assert last.metadata["cached"] is True
     assert hearth.responder.cache.stats(shop.company.id)["hits"] == 1
     article = hearth.articles.list(shop.company)[0][0]
     hearth.articles.update(shop.company, shop.admin, article.id, title=article.title, body=article.body + " Edited.")
-    ask(visitor, "How long until I get my refund?", "c3")
+    ask(another_visitor(ai_app), "How long until I get my refund?", "c3")
     assert len(fake_ollama.chat_requests()) == 2
+
+
+def test_only_a_first_question_without_personal_data_is_shared_through_the_cache(ai_app, visitor, fake_ollama,
+                                                                                 hearth, shop):
+    # An answer may repeat what the customer said (their email) or depend on the conversation so far:
+    # such answers are neither stored for nor served to another customer.
+    fake_ollama.answer = "We will write to sam@example.com once the refund is on its way [1]."
+    ask(visitor, "When is my refund sent? I am sam@example.com", "p1")
+    fake_ollama.answer = "Refunds take 5 business days [1]."
+    _, received = ask(another_visitor(ai_app), "When is my refund sent? I am sam@example.com", "p2")
+    assert "sam@example.com" not in last_from(received, "ai")["body"]
+    assert len(fake_ollama.chat_requests()) == 2
+
+    ask(visitor, "How long until I get my refund?", "p3")  # a follow-up in a conversation: not stored
+    ask(another_visitor(ai_app), "How long until I get my refund?", "p4")  # a first question: stored
+    assert len(fake_ollama.chat_requests()) == 4
+    _, received = ask(another_visitor(ai_app), "How long until I get my refund?", "p5")
+    assert len(fake_ollama.chat_requests()) == 4
+    assert Message.get_by_id(last_from(received, "ai")["id"]).metadata["cached"] is True
+    # only shareable questions are looked up: p4 missed, p5 hit
+    assert hearth.responder.cache.stats(shop.company.id) == {"hits": 1, "misses": 1, "hit_rate": 0.5}
 
 
 def test_agents_take_over_and_the_ai_stays_quiet(visitor, fake_ollama, hearth, shop):
