@@ -77,6 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
     Setting("max_import_pages", int, 500, "Most pages a PDF may have to be imported into the knowledge base."),
     Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
+    Setting("retrieval_title_weight", float, 0.5, "Share of an article's semantic score that comes from its title (the rest from its best passage); 0 ranks by the best passage alone. The shipped confidence model is fitted for the default (docs/reranking.md)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -154,6 +155,7 @@ class Settings:
     login_lockout_minutes: int
     max_import_pages: int
     secure_cookies: bool
+    retrieval_title_weight: float
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
@@ -240,6 +242,8 @@ class Settings:
                 raise SettingsError(f"{name} must be a share between 0 and 1, got {values[name]}")
         if not 0 <= values["agent_capacity"] <= 1000:
             raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
+        if not 0 <= values["retrieval_title_weight"] <= 1:
+            raise SettingsError(f"retrieval_title_weight must be a share between 0 and 1, got {values['retrieval_title_weight']}")
         _check_limits(values)
         return cls(**values, secret_key=_secret_key(data_path))
 
