@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluation import EvalRun, auroc, load_jsonl
+from ..evaluation import EvalRun, auroc, conversation_history, load_jsonl
 from .confidence import FEATURES, features
 
 # Features worth fitting: on stackfaq + banking77 the BM25 feature ("keyword") added nothing in
@@ -49,8 +49,8 @@ def collect(folder: Path, *, mode: str = "hybrid", progress: bool = True) -> Lab
         responder = run.services.responder
         rows, labels = [], []
         for q in questions:
-            earlier = [t["text"] for t in q.get("context") or [] if t.get("speaker") == "U"]
-            retrieval = responder.decide(run.company, q["text"], earlier=earlier, mode=mode, k=10).retrieval
+            history = conversation_history(q.get("context") or [])  # both speakers, as the eval and customers
+            retrieval = responder.decide(run.company, q["text"], history=history, mode=mode, k=10).retrieval
             values = features(retrieval)
             rows.append([values[name] for name in FEATURES])
             top = run.kb_id[retrieval.hits[0].article_id] if retrieval.hits else None

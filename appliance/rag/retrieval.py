@@ -5,7 +5,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Container, Sequence
+from typing import Sequence
 
 import numpy as np
 from peewee import fn
@@ -47,6 +47,7 @@ class _TitleGroups:
 
     key: tuple
     articles: dict[str, list[int]] = field(default_factory=dict)   # group -> article ids
+    grouped: set[int] = field(default_factory=set)                 # every article id in a group
     terms: dict[str, list[str]] = field(default_factory=dict)      # group -> name words
     idf: dict[str, float] = field(default_factory=dict)
     by_term: dict[str, list[str]] = field(default_factory=dict)    # name word -> groups
@@ -65,6 +66,7 @@ class _TitleGroups:
             terms = _name_terms(name)
             if len(ids) >= 2 and terms:
                 result.articles[name], result.terms[name] = ids, terms
+                result.grouped.update(ids)
                 for term in terms:
                     result.by_term.setdefault(term, []).append(name)
                 for first, second in zip(terms, terms[1:]):
@@ -168,7 +170,8 @@ class Retriever:
     title says what it answers, its body how, and a question should match both. A part the vector
     search did not return is scored at the search's floor (the lowest similarity it returned, an
     upper bound for anything it missed); an article with no body (or no title) uses the other part.
-    The articles of a conversation's topic group keep their best passage's score. Measured in
+    Articles in a title-prefix group ("Subject: question", see above) keep their best passage's
+    score: their titles mostly name the subject they share with their siblings. Measured in
     docs/reranking.md: w = 0.5 lifts banking77 recall@1 by 4 points and its in-domain AUROC by 7,
     stackfaq recall@1 by two questions, dstc11 unchanged."""
 
@@ -187,10 +190,15 @@ class Retriever:
     def embed_query(self, text: str) -> np.ndarray:
         return run_blocking(self.embedder.embed, [text])[0]
 
-    def title_groups(self, company_id: int) -> _TitleGroups:
-        """The company's title groups, rebuilt when its articles change."""
-        key = tuple(Article.select(fn.COUNT(Article.id), fn.MAX(Article.id), fn.MAX(Article.updated_at))
-                    .where(Article.company == company_id).tuples().get())
+    @staticmethod
+    def articles_key(company_id: int) -> tuple:
+        """Changes whenever the company's articles do (one is added, edited or deleted)."""
+        return tuple(Article.select(fn.COUNT(Article.id), fn.MAX(Article.id), fn.MAX(Article.updated_at))
+                     .where(Article.company == company_id).tuples().get())
+
+    def title_groups(self, company_id: int, key: tuple | None = None) -> _TitleGroups:
+        """The company's title groups, rebuilt when its articles change (``key``: its articles_key)."""
+        key = self.articles_key(company_id) if key is None else key
         groups = self._groups.get(company_id)
         if groups is None or groups.key != key:
             titles = list(Article.select(Article.id, Article.title).where(Article.company == company_id).tuples())
@@ -219,20 +227,20 @@ class Retriever:
             stored.update({chunk_id: vectors[i] for i, (chunk_id, _) in enumerate(missing)})
         return {chunk_id: float(np.dot(stored[chunk_id], vector)) for chunk_id in ids if chunk_id in stored}
 
-    def titles(self, company_id: int) -> "_Titles":
+    def titles(self, company_id: int, key: tuple | None = None) -> "_Titles":
         """The company's title vectors (for the title blend), rebuilt when its articles change."""
-        key = tuple(Article.select(fn.COUNT(Article.id), fn.MAX(Article.id), fn.MAX(Article.updated_at))
-                    .where(Article.company == company_id).tuples().get())
+        key = self.articles_key(company_id) if key is None else key
         titles = self._titles.get(company_id)
         if titles is None or titles.key != key:
             titles = self._titles[company_id] = _Titles.build(key, company_id, self.vectors, self.embedder)
         return titles
 
     def _article_similarities(self, company_id: int, semantic: dict[int, float], chunks: dict[int, ArticleChunk],
-                              floor: float, vector: np.ndarray, skip: Container[int] = ()) -> dict[int, float]:
+                              floor: float, vector: np.ndarray) -> dict[int, float]:
         """Article id -> ``title_weight * title + (1 - title_weight) * best body passage`` for the
-        articles that have a semantic match, except those in ``skip`` (see the class doc)."""
-        titles = self.titles(company_id)
+        articles that have a semantic match, except those in a title-prefix group (see the class doc)."""
+        key = self.articles_key(company_id)
+        titles, skip = self.titles(company_id, key), self.title_groups(company_id, key).grouped
         body: dict[int, float] = {}
         for chunk_id, sim in semantic.items():
             chunk = chunks.get(chunk_id)
@@ -303,10 +311,10 @@ class Retriever:
                     hit.score, hit.chunk_id, hit.text = score, chunk_id, chunk.text
         if self.title_weight and semantic:
             # The best chunk stays the passage shown; the article's similarity becomes the title blend.
-            # Articles of a conversation's topic group are left to their best passage: their titles
-            # mostly repeat the subject the conversation already fixed ("Hotel Lyra: guest review 3").
-            for article_id, similarity in self._article_similarities(company_id, semantic, chunks, floor, vector,
-                                                                     skip=topic).items():
+            # Articles of a title-prefix group are left to their best passage: their titles mostly
+            # name the subject they share with their siblings ("Hotel Lyra: guest review 3").
+            for article_id, similarity in self._article_similarities(company_id, semantic, chunks, floor,
+                                                                     vector).items():
                 hit = best[article_id]
                 hit.score += similarity - hit.semantic
                 hit.semantic = similarity

@@ -101,3 +101,17 @@ def test_another_companys_titles_never_count(services, kb):
                              body="Ask the shop.")
     hits = with_weight(services, 0.5).search(kb.company.id, QUESTION, k=5).hits
     assert {h.title for h in hits} == {title for title, _ in ARTICLES}
+
+
+def test_articles_sharing_a_subject_prefix_keep_their_best_passage(services):
+    tenant = Tenant(services, "hotels", ai=True)
+    for title, body in [("Hotel Lyra: guest review 1", "The breakfast buffet was generous and fresh."),
+                        ("Hotel Lyra: guest review 2", "Our room was noisy at night.")]:
+        services.articles.create(tenant.company, tenant.admin, title=title, body=body)
+    question = "was the breakfast buffet good"
+    retriever = with_weight(services, 0.5)
+    hit = retriever.search(tenant.company.id, question, k=1, mode="semantic").hits[0]
+    assert hit.title == "Hotel Lyra: guest review 1"
+    expected = max(cosine(retriever.embedder, question, text) for text in
+                   (hit.title, embedding_text(hit.title, "", "The breakfast buffet was generous and fresh.")))
+    assert hit.semantic == pytest.approx(expected, abs=1e-5)
