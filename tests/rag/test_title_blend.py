@@ -12,7 +12,8 @@ from tests.conftest import Tenant
 
 QUESTION = "how do I reset my router password"
 ARTICLES = [
-    ("Reset the router password", "To reset my router password, hold the button on the back for ten seconds, then log in as admin."),
+    ("Reset the router password",
+     "To reset my router password, hold the button on the back for ten seconds, then log in as admin."),
     ("Deliveries and couriers", "Question: how do I reset my router password? Not here: parcels ship in two days."),
 ]
 
