@@ -7,7 +7,8 @@ retrieved for exactly as customers' are (``AIResponder.decide``); its label is 1
 answerable and the top article is a gold one (answering would be right), else 0. The model is an
 L2-regularised logistic regression over ``confidence.FEATURES`` fitted with Newton's method in
 numpy, on all sets pooled, so 0.5 is the point where answering is right half the time. Before
-writing, it reports leave-one-set-out figures (fit on the other sets, test on this one).
+writing, it reports leave-one-set-out figures (fit on the other sets, test on this one) and k-fold
+cross-validated figures (``--folds``), which a held-out split of the same sets should confirm.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluation import EvalRun, auroc, load_jsonl
+from ..evaluation import EvalRun, auroc, conversation_history, load_jsonl
 from .confidence import FEATURES, features
 
 # Features worth fitting: on stackfaq + banking77 the BM25 feature ("keyword") added nothing in
@@ -48,8 +49,8 @@ def collect(folder: Path, *, mode: str = "hybrid", progress: bool = True) -> Lab
         responder = run.services.responder
         rows, labels = [], []
         for q in questions:
-            earlier = [t["text"] for t in q.get("context") or [] if t.get("speaker") == "U"]
-            retrieval = responder.decide(run.company, q["text"], earlier=earlier, mode=mode, k=10).retrieval
+            history = conversation_history(q.get("context") or [])  # both speakers, as the eval and customers
+            retrieval = responder.decide(run.company, q["text"], history=history, mode=mode, k=10).retrieval
             values = features(retrieval)
             rows.append([values[name] for name in FEATURES])
             top = run.kb_id[retrieval.hits[0].article_id] if retrieval.hits else None
@@ -131,6 +132,22 @@ def transfer_report(sets: list[LabelledSet], fitted: tuple[str, ...], l2: float)
     return lines
 
 
+def cross_validation_report(sets: list[LabelledSet], fitted: tuple[str, ...], l2: float, folds: int = 5,
+                            seed: int = 0) -> list[str]:
+    """K-fold figures: every question is scored by a model fitted (as ``fit_sets``, all sets pooled)
+    without its own fold, so the figures are out-of-sample like a held-out split's."""
+    rng = np.random.default_rng(seed)
+    fold_of = [rng.permutation(len(s.y)) % folds for s in sets]
+    scores = [np.zeros(len(s.y)) for s in sets]
+    for fold in range(folds):
+        train = [LabelledSet(s.name, s.X[f != fold], s.y[f != fold], s.answerable[f != fold],
+                             [k for k, keep in zip(s.kinds, f != fold) if keep]) for s, f in zip(sets, fold_of)]
+        b, w = fit_sets(train, fitted, l2)
+        for s, f, p in zip(sets, fold_of, scores):
+            p[f == fold] = predict(b, w, s.X[f == fold])
+    return [f"{folds}-fold cross-validation, on {s.name:<16} " + _format(figures(s, p)) for s, p in zip(sets, scores)]
+
+
 def _format(values: dict[str, float | None]) -> str:
     return "  ".join(f"{k}={'n/a' if v is None else f'{v:.3f}'}" for k, v in values.items())
 
@@ -141,16 +158,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=1.0, help="ridge penalty on standardised features")
     parser.add_argument("--features", default=",".join(FITTED),
                         help=f"comma-separated features to fit, of {', '.join(FEATURES)}")
+    parser.add_argument("--folds", type=int, default=5, help="folds of the cross-validation report (at least 2)")
     parser.add_argument("--write", action="store_true", help="write the pooled fit to --out")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 
     fitted = tuple(name.strip() for name in args.features.split(",") if name.strip())
+    if args.folds < 2:
+        parser.error("--folds must be at least 2")
     unknown = set(fitted) - set(FEATURES)
     if unknown:
         parser.error(f"unknown features: {', '.join(sorted(unknown))}")
     sets = [collect(folder, progress=sys.stderr.isatty()) for folder in args.folders]
-    for line in transfer_report(sets, fitted, args.l2):
+    for line in transfer_report(sets, fitted, args.l2) + cross_validation_report(sets, fitted, args.l2, args.folds):
         print(line)
     intercept, weights = fit_sets(sets, fitted, args.l2)
     for s in sets:
