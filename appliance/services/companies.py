@@ -59,17 +59,18 @@ class CompanyService(Service):
         changes: dict[str, Any] = {}
         if name is not None:
             changes["name"] = clean_text(name, "name", 120, multiline=False)
-        new_settings = dict(company.settings or {})
-        for key, value in (settings or {}).items():
-            new_settings[key] = self._check_setting(key, value)
-            changes[f"settings.{key}"] = new_settings[key]
+        checked = {key: self._check_setting(key, value) for key, value in (settings or {}).items()}
+        changes.update({f"settings.{key}": value for key, value in checked.items()})
         if not changes:
             return company
         with database.atomic():
+            # Merge onto the stored settings and write only these columns: a Company object loaded
+            # earlier must not put back an old ticket counter or undo another admin's change.
+            stored = Company.select(Company.settings).where(Company.id == company.id).scalar()
+            company.settings = {**(stored or {}), **checked}
             if "name" in changes:
                 company.name = changes["name"]
-            company.settings = new_settings
-            company.save()
+            company.save(only=[Company.name, Company.settings])
             self.audit(company, actor, "company.updated", "company", company.id, changes=changes)
         self.bus.publish(events.COMPANY_UPDATED, company_id=company.id)
         return company

@@ -58,6 +58,22 @@ def test_company_settings_are_checked(acme, services):
         services.companies.update(acme.company, acme.admin, settings={"favourite": 1})
 
 
+def test_a_settings_change_through_an_old_company_object_keeps_newer_data(acme, services):
+    stale = Company.get_by_id(acme.company.id)  # loaded before tickets were numbered and another change
+    customer, _ = services.customers.start_visit(acme.company)
+    for n in range(3):
+        services.tickets.post_customer_message(acme.company, customer, text=f"question {n}", client_id=f"q{n}")
+    services.companies.update(Company.get_by_id(acme.company.id), acme.admin, settings={"widget_greeting": "Hi!"})
+
+    services.companies.update(stale, acme.admin, settings={"widget_color": "#00FF00"})
+
+    stored = Company.get_by_id(acme.company.id)
+    assert stored.next_ticket_number > 1  # not put back to what the old object held
+    assert stored.setting("widget_greeting") == "Hi!" and stored.setting("widget_color") == "#00ff00"
+    other, _ = services.customers.start_visit(acme.company)
+    services.tickets.post_customer_message(acme.company, other, text="a new ticket", client_id="n1")  # no clash
+
+
 def test_visitor_tokens_are_per_company(acme, globex, services):
     customer, token = services.customers.start_visit(acme.company)
     again, same = services.customers.start_visit(acme.company, token)
