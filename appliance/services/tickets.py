@@ -188,7 +188,7 @@ class TicketService(Service):
                     self.audit(company, agent, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id,
                                reason="first reply")
             ticket.last_message_at = ticket.updated_at = now
-            ticket.save()
+            ticket.save(only=ticket.dirty_fields)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         return message
