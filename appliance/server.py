@@ -1,6 +1,7 @@
 """Serving Hearth: the gevent WSGI server with websockets. The caller has monkey-patched already."""
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -46,6 +47,11 @@ def serve(settings: Settings) -> None:
 
     gevent.signal_handler(signal.SIGTERM, stop)
     gevent.spawn_later(0.2, announce)
+    # What start-up built (libraries, models, the app) lives as long as the process, yet every full
+    # garbage collection walked it again: ~150,000 objects, 75 ms and more with the whole server
+    # stopped. Frozen, they are left out of collections; garbage made while serving is still collected.
+    gc.collect()
+    gc.freeze()
     try:
         socketio.run(app, host=bind, port=settings.port, log_output=False, use_reloader=False)
     except OSError as exc:

@@ -103,3 +103,4 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
     services.bus.subscribe(events.TICKET_RATED, ticket_rated)
     services.bus.subscribe(events.NOTIFICATION, notification)
     services.bus.subscribe(events.TICKET_MERGED, ticket_merged)
+    services.bus.subscribe(events.COMPANY_UPDATED, lambda _name, event: widget.forget_company(event["company_id"]))

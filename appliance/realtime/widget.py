@@ -32,6 +32,12 @@ class WidgetNamespace(Namespace):
         self.limiter = limiter
         self.gate = gate
         self.visits: dict[str, _Visit] = {}
+        # Every event of a visit needs its company: read once, forgotten when the company changes
+        # (realtime.init_app wires forget_company to COMPANY_UPDATED). Widget events only read it.
+        self._companies: dict[int, Company] = {}
+
+    def forget_company(self, company_id: int) -> None:
+        self._companies.pop(company_id, None)
 
     def rate_keys(self) -> list[tuple[str, object]]:
         """The tiers an event of this connection counts against."""
@@ -83,7 +89,9 @@ class WidgetNamespace(Namespace):
         visit = self.visits.get(request.sid)
         if visit is None:
             raise Unauthorized("this connection is not logged in; reconnect")
-        company = self.services.companies.get(visit.company_id)
+        company = self._companies.get(visit.company_id)
+        if company is None:
+            company = self._companies[visit.company_id] = self.services.companies.get(visit.company_id)
         customer = Customer.get_by_id(visit.customer_id)
         return company, customer
 

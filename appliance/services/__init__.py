@@ -90,7 +90,7 @@ class Services:
         the offline-only switch the process guard enforces (default: as recorded)."""
         network = network or load_policy(settings)
         teams = TeamService(settings, bus, clock)
-        routing = RoutingService(settings, bus, clock, teams=teams, online=online)
+        routing = RoutingService(settings, bus, clock, teams=teams, online=online, spawn=spawn)
         notifications = NotificationService(settings, bus, clock)
         services = cls(
             settings=settings,

@@ -65,10 +65,12 @@ class _Pool:
 
 
 class RoutingService(Service):
-    def __init__(self, settings, bus, clock, *, teams: TeamService, online: OnlineLookup = nobody_online):
+    def __init__(self, settings, bus, clock, *, teams: TeamService, online: OnlineLookup = nobody_online,
+                 spawn: Callable[..., Any] | None = None):
         super().__init__(settings, bus, clock)
         self.teams = teams
         self.online = online
+        self.spawn = spawn or (lambda fn, *args: fn(*args))  # where ticket events are routed (see listen)
         self._busy: set[int] = set()
         self._again: set[int] = set()
 
@@ -165,7 +167,11 @@ class RoutingService(Service):
     def listen(self) -> None:
         """Route on every ticket change (new, handed over, resolved, reassigned). The composition root
         calls this after the realtime pushes are wired, so agents see a ticket arrive, then its
-        assignment."""
+        assignment.
+
+        Routing runs through ``spawn`` (a background task in the server): a pass costs several
+        queries, and the customer's message that opened the ticket is pushed to the console and
+        acknowledged without waiting for it; the assignment follows as its own ticket update."""
         self.bus.subscribe(events.TICKET_CREATED, self._on_ticket)
         self.bus.subscribe(events.TICKET_UPDATED, self._on_ticket)
 
@@ -173,9 +179,21 @@ class RoutingService(Service):
         if name == events.TICKET_UPDATED and not event.get("changes"):
             return  # e.g. one more message on a ticket: nothing that could free an agent or queue a ticket
         ticket = event["ticket"]
-        if ticket.status == "open" and ticket.assignee_id is None:  # decide its team and priority now,
-            self._route_of(Company.get_by_id(event["company_id"]), ticket)  # even if nobody can take it yet
-        self.assign_waiting(event["company_id"])
+        waiting = ticket.status == "open" and ticket.assignee_id is None
+        self.spawn(self._route_safely, event["company_id"], ticket.id if waiting else None)
+
+    def _route_safely(self, company_id: int, waiting_ticket_id: int | None) -> None:
+        """Decide a waiting ticket's team and priority now, even if nobody can take it yet, then assign
+        what can be assigned. The ticket is read again: it may have changed since its event."""
+        with database.connection_context():
+            try:
+                if waiting_ticket_id is not None:
+                    ticket = Ticket.get_or_none((Ticket.id == waiting_ticket_id) & (Ticket.company == company_id))
+                    if ticket is not None and ticket.status == "open" and ticket.assignee_id is None:
+                        self._route_of(Company.get_by_id(company_id), ticket)
+                self.assign_waiting(company_id)
+            except Exception:  # a background task must not die silently; the next ticket event routes again
+                logger.exception("routing company %s failed", company_id)
 
     def assign_waiting(self, company_id: int) -> list[Ticket]:
         """Assign the company's waiting tickets, oldest first, while someone can take them. Called on

@@ -247,30 +247,35 @@ class WebhookService(Service):
                                           updated_at=now)
 
     # ---- domain events → deliveries ---------------------------------------------------------
-    def dispatch(self, company_id: int, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+    def dispatch(self, company_id: int, event: str, payload: Callable[[], dict[str, Any]]) -> list[WebhookDelivery]:
         """Record a delivery for every active endpoint of the company subscribed to ``event`` and
-        send each in the background."""
+        send each in the background. ``payload`` builds the event's data; it is called only when an
+        endpoint wants the event (most companies have none, and serializing costs queries)."""
         targets = [e for e in WebhookEndpoint.select().where((WebhookEndpoint.company == company_id)
                                                              & (WebhookEndpoint.active == True))  # noqa: E712
                    if event in (e.events or [])]
-        queued = [self._enqueue(endpoint, event, payload) for endpoint in targets]
+        if not targets:
+            return []
+        data = payload()
+        queued = [self._enqueue(endpoint, event, data) for endpoint in targets]
         for delivery in queued:
             self.spawn(self.attempt_safely, delivery.id)
         return queued
 
     def _on_ticket_created(self, _name: str, event: dict) -> None:
-        self.dispatch(event["company_id"], "ticket.created", {"ticket": serializers.ticket(event["ticket"])})
+        self.dispatch(event["company_id"], "ticket.created", lambda: {"ticket": serializers.ticket(event["ticket"])})
 
     def _on_ticket_updated(self, _name: str, event: dict) -> None:
         ticket = event["ticket"]
         if "status" in event.get("changes", {}) and ticket.status == "resolved":
-            self.dispatch(event["company_id"], "ticket.resolved", {"ticket": serializers.ticket(ticket)})
+            self.dispatch(event["company_id"], "ticket.resolved", lambda: {"ticket": serializers.ticket(ticket)})
 
     def _on_message_created(self, _name: str, event: dict) -> None:
         self.dispatch(event["company_id"], "message.created",
-                      {"ticket": serializers.ticket(event["ticket"]), "message": serializers.message(event["message"])})
+                      lambda: {"ticket": serializers.ticket(event["ticket"]), "message": serializers.message(event["message"])})
 
     def _on_sla_event(self, _name: str, event: dict) -> None:
         if event["event"].kind == "breach":
             self.dispatch(event["company_id"], "sla.breached",
-                          {"ticket": serializers.ticket(event["ticket"]), "breach": serializers.sla_event(event["event"])})
+                          lambda: {"ticket": serializers.ticket(event["ticket"]),
+                                   "breach": serializers.sla_event(event["event"])})

@@ -175,3 +175,19 @@ def test_an_event_with_several_arguments_gets_an_error_ack(visitor, acme):
     """Found by tests/fuzz/test_sockets.py: extra arguments used to raise TypeError (a 500 ack)."""
     ack = visitor().emit("customer_message", {"text": "hi", "client_id": "1"}, "extra", namespace="/widget", callback=True)
     assert ack["ok"] is False and ack["error"]["status"] == 422 and "one JSON object" in ack["error"]["message"]
+
+
+def test_a_visitor_connected_before_a_company_change_sees_it(visitor, agent_socket, make_client, admin_client, acme):
+    """The widget keeps each company's row between events; a change of the company's settings must
+    reach visitors who were already connected (here: AI on, so their next new ticket starts with the AI)."""
+    agent = agent_socket(make_client(acme.admin))
+    client = visitor()
+    first = client.emit("customer_message", {"text": "Hello", "client_id": "m1"}, namespace="/widget", callback=True)
+    assert [t["status"] for t in events_named(agent, "ticket_created", "/agent")] == ["open"]
+    assert admin_client.patch("/api/v1/company", json={"settings": {"ai_enabled": True}}).status_code == 200
+    assert admin_client.patch(f"/api/v1/tickets/{first['ticket_id']}", json={"status": "resolved"}).status_code == 200
+    agent.get_received("/agent")
+    second = client.emit("customer_message", {"text": "Hello again", "client_id": "m2"}, namespace="/widget",
+                         callback=True)
+    assert second["ok"] and second["ticket_id"] != first["ticket_id"]
+    assert [t["status"] for t in events_named(agent, "ticket_created", "/agent")] == ["bot"]
