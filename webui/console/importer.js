@@ -20,6 +20,9 @@ async function startImport(files) {
 // while this one has none of its own running.
 export function fileImporter({ input, box, bar, text, ownJobsOnly = true, onDone = () => {} }) {
   let job = null;
+  // A small import can finish before the upload's response names its job: events that arrive while
+  // the upload is in flight are kept and replayed once the job id is known.
+  let early = null;
 
   function show(message, done, total, st) {
     $(box).hidden = false;
@@ -34,18 +37,25 @@ export function fileImporter({ input, box, bar, text, ownJobsOnly = true, onDone
     const files = $(input).files;
     if (!files.length) return;
     show(`Uploading ${files.length} file(s)…`, 0, 1, 'running');
+    early = [];
     try {
       job = await startImport(files);
       show('Reading files…', 0, 1, 'running');
+      const seen = early.filter((ev) => ev.job_id === job);
+      early = null;
+      for (const ev of seen) onProgress(ev);
     } catch (err) {
       show(err.message, 0, 1, 'failed');
     } finally {
+      early = null;
       $(input).value = '';
     }
   });
 
-  return function onProgress(ev) {
-    if (!ev || (job ? ev.job_id !== job : ownJobsOnly)) return;
+  function onProgress(ev) {
+    if (!ev) return;
+    if (early) { early.push(ev); return; }
+    if (job ? ev.job_id !== job : ownJobsOnly) return;
     if (ev.state === 'running') {
       show(`Importing… ${ev.done} of ${ev.total} articles`, ev.done, ev.total, 'running');
     } else if (ev.state === 'done') {
@@ -56,5 +66,6 @@ export function fileImporter({ input, box, bar, text, ownJobsOnly = true, onDone
       show(`Import failed: ${ev.message}`, 0, 1, 'failed');
       job = null;
     }
-  };
+  }
+  return onProgress;
 }
