@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="replace the installation in a non-empty data folder")
     _add_passphrase_flag(restore)
 
+    commands.add_parser("install-launcher", help="add Hearth to this user's application menu (a .desktop entry)")
+
     evaluate = commands.add_parser("eval", help="measure retrieval and answer-or-escalate on labelled questions")
     evaluate.add_argument("--kb", required=True, type=_existing_file, help="knowledge base (kb.jsonl)")
     evaluate.add_argument("--questions", required=True, type=_existing_file, help="questions (questions.jsonl)")
@@ -132,6 +134,17 @@ def _run(args: argparse.Namespace) -> int:
         from .server import serve
 
         serve(Settings.load({"data_dir": args.data_dir, "host": args.host, "port": args.port}))
+        return 0
+
+    if args.command == "install-launcher":
+        from .desktop import launcher
+
+        argv = launcher.command()
+        try:
+            entry = launcher.install(argv=argv)
+        except OSError as exc:
+            raise HearthError(f"could not write the menu entry: {exc}") from exc
+        print(launcher.describe(entry, argv))
         return 0
 
     if args.command == "restore":

@@ -2,7 +2,7 @@
 
     hearth [desktop] [--headless] [--data-dir DIR] [--host HOST] [--port PORT] [--gui gtk|qt]
     hearth serve [--data-dir DIR] [--host HOST] [--port PORT]
-    hearth create-company ... | create-user ... | import-kb ... | reindex ... | eval ...
+    hearth create-company ... | create-user ... | import-kb ... | reindex ... | eval ... | install-launcher
 
 With no command Hearth opens its desktop window. `serve` (and `--headless`) run the server in this
 process, which is monkey-patched by gevent first; the desktop shell never imports gevent, since
@@ -13,7 +13,8 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-CLI_COMMANDS = ("serve", "create-company", "create-user", "import-kb", "reindex", "backup", "restore", "eval")
+CLI_COMMANDS = ("serve", "create-company", "create-user", "import-kb", "reindex", "backup", "restore", "eval",
+                "install-launcher")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

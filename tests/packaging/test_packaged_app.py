@@ -156,3 +156,14 @@ def test_without_webkitgtk_the_packaged_app_says_so_and_serves_headless(packaged
         if shell.poll() is None:
             shell.kill()
         screen.stop()
+
+
+def test_the_packaged_app_adds_itself_to_the_application_menu(packaged, tmp_path):
+    from tests.desktop.test_launcher import exec_argv
+
+    done = subprocess.run([str(packaged), "install-launcher"], env={**CLEAN_ENV, "XDG_DATA_HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    entry = tmp_path / "applications" / "hearth.desktop"
+    assert exec_argv(entry.read_text()) == [str(packaged.resolve())]
+    assert (tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "hearth.svg").is_file()
