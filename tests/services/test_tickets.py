@@ -128,3 +128,27 @@ def test_control_characters_are_stripped_but_emoji_kept(acme, services):
     _, message, _ = services.tickets.post_customer_message(
         acme.company, customer, text="hi\x00\x07 there 👩‍👩‍👧", client_id="e1")
     assert message.body == "hi there 👩‍👩‍👧"
+
+
+def test_a_message_on_an_open_ticket_publishes_it_with_its_assignee_and_tags(acme, globex, services):
+    """The ticket a customer's message publishes serializes exactly like the ticket read afresh:
+    no assignee and no tags, then an assignee and tags (listed by name)."""
+    from appliance import serializers
+
+    published = []
+    services.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: published.append(serializers.ticket(e["ticket"])))
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, _ = acme.customer_message("one", customer=customer)
+    acme.customer_message("two", customer=customer)
+    assert published[-1]["assignee"] is None and published[-1]["tags"] == []
+    assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+    services.tickets.update(acme.company, acme.admin, ticket.id, assignee_id=acme.agent.id)
+    for name in ("zeta", "alpha", "mid"):
+        services.tags.add(acme.company, acme.agent, ticket.id, name)
+    other, _ = globex.customer_message("globex")
+    services.tags.add(globex.company, globex.agent, other.id, "beta")
+    acme.customer_message("three", customer=customer)
+    assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+    assert published[-1]["tags"] == ["alpha", "mid", "zeta"]
+    assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
