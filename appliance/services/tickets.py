@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from peewee import SQL, fn
+from peewee import SQL, IntegrityError, fn
 
 from .. import events
 from ..db import database
@@ -121,41 +121,53 @@ class TicketService(Service):
         if customer.company_id != company.id:
             raise NotFound("no such visitor in this company")
         client_id = clean_text(client_id, "client_id", 100, multiline=False)
-        # Most messages are new: ask for the id only (get_or_none builds its query twice on a miss).
-        existing_id = Message.select(Message.id).where((Message.customer == customer)
-                                                       & (Message.client_id == client_id)).scalar()
-        if existing_id is not None:
-            existing = Message.get_by_id(existing_id)
-            return existing.ticket, existing, False
-        body = clean_text(text, "text", self.settings.max_message_length)
+        try:
+            body = clean_text(text, "text", self.settings.max_message_length)
+        except BadRequest:
+            stored = self._stored_message(customer, client_id)  # a resend is answered, whatever its text
+            if stored is None:
+                raise
+            return stored.ticket, stored, False
         now = self.clock()
-        with database.atomic():
-            ticket = self._open_ticket(customer)
-            created = ticket is None
-            if not created:
-                ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
-            else:
-                status = "bot" if company.setting("ai_enabled") else "open"
-                ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
-                                       subject=_preview(body)[:120], status=status, channel="widget",
-                                       created_at=now, updated_at=now, last_message_at=now)
-            message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
-                                     body=body, client_id=client_id, created_at=now)
-            ticket.waiting_since = ticket.waiting_since or now
-            changes: dict[str, Any] = {}
-            if ticket.status == "pending":
-                _track_pause(ticket, "pending", "open", now)
-                ticket.status = "open"
-                changes["status"] = ["pending", "open"]
-            ticket.last_message_at = ticket.updated_at = now
-            ticket.last_message_preview = _preview(body)
-            ticket.save(only=ticket.dirty_fields)  # what this message changed, not every column
+        # Most messages are new: store first and let the unique (customer, client_id) index catch a
+        # resend, whose transaction then changes nothing (not even a ticket it would have opened).
+        try:
+            with database.atomic():
+                ticket = self._open_ticket(customer)
+                created = ticket is None
+                if not created:
+                    ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
+                else:
+                    status = "bot" if company.setting("ai_enabled") else "open"
+                    ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
+                                           subject=_preview(body)[:120], status=status, channel="widget",
+                                           created_at=now, updated_at=now, last_message_at=now)
+                message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
+                                         body=body, client_id=client_id, created_at=now)
+                ticket.waiting_since = ticket.waiting_since or now
+                changes: dict[str, Any] = {}
+                if ticket.status == "pending":
+                    _track_pause(ticket, "pending", "open", now)
+                    ticket.status = "open"
+                    changes["status"] = ["pending", "open"]
+                ticket.last_message_at = ticket.updated_at = now
+                ticket.last_message_preview = _preview(body)
+                ticket.save(only=ticket.dirty_fields)  # what this message changed, not every column
+        except IntegrityError:
+            stored = self._stored_message(customer, client_id)
+            if stored is None:  # another constraint failed: not a resend
+                raise
+            return stored.ticket, stored, False
         if created:
             self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket)
         else:
             self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         return ticket, message, True
+
+    @staticmethod
+    def _stored_message(customer: Customer, client_id: str) -> Message | None:
+        return Message.get_or_none((Message.customer == customer) & (Message.client_id == client_id))
 
     @staticmethod
     def _open_ticket(customer: Customer) -> Ticket | None:

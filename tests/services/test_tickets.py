@@ -152,3 +152,24 @@ def test_a_message_on_an_open_ticket_publishes_it_with_its_assignee_and_tags(acm
     assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
     assert published[-1]["tags"] == ["alpha", "mid", "zeta"]
     assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+
+def test_a_resend_changes_nothing_even_when_it_would_open_or_reopen_a_ticket(acme, services):
+    """A resent client_id answers the stored message: it opens no ticket (its first ticket was
+    resolved), takes no number, moves no status, and is answered even if its text is refused now."""
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, first, _ = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r1")
+    services.tickets.update(acme.company, acme.agent, ticket.id, status="pending")
+    again = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r1")
+    assert (again[0].id, again[1].id, again[2]) == (ticket.id, first.id, False)
+    assert Ticket.get_by_id(ticket.id).status == "pending"
+
+    services.tickets.update(acme.company, acme.agent, ticket.id, status="resolved")
+    again = services.tickets.post_customer_message(acme.company, customer, text="x" * 100_000, client_id="r1")
+    assert (again[1].id, again[2]) == (first.id, False)
+    again = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r1")
+    assert (again[0].id, again[1].id, again[2]) == (ticket.id, first.id, False)
+    assert Ticket.select().count() == 1 and Message.select().count() == 1
+    assert Ticket.get_by_id(ticket.id).status == "resolved"
+    new, _, stored = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r2")
+    assert stored and new.id != ticket.id and new.number == ticket.number + 1
