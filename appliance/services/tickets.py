@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from peewee import SQL, IntegrityError, fn
 
 from .. import events
-from ..db import database
+from ..db import PreparedSelect, database
 from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketMerge, TicketPause,
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
@@ -37,7 +37,20 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
+def _open_ticket_query(customer_id: int):
+    tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
+    statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
+    return (Ticket.select(Ticket, tags.alias("tag_list"))
+            .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
+            .order_by(Ticket.id.desc()).limit(SQL("1")))
+
+
 class TicketService(Service):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # every customer message reads its open ticket: the query's SQL is written once
+        self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
+
     # ---- reading -------------------------------------------------------------------------
     def get(self, company: Company, ticket_id: Any) -> Ticket:
         """The company's ticket with this id; another company's answers NotFound like a missing one."""
@@ -169,14 +182,10 @@ class TicketService(Service):
     def _stored_message(customer: Customer, client_id: str) -> Message | None:
         return Message.get_or_none((Message.customer == customer) & (Message.client_id == client_id))
 
-    @staticmethod
-    def _open_ticket(customer: Customer) -> Ticket | None:
+    def _open_ticket(self, customer: Customer) -> Ticket | None:
         """The customer's latest open ticket, with its tag names (``tag_names``, what the pushes that
         serialize it read) from the same query."""
-        tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
-        ticket = (Ticket.select(Ticket, tags.alias("tag_list"))
-                  .where((Ticket.customer == customer) & Ticket.status.in_(OPEN_STATUSES))
-                  .order_by(Ticket.id.desc()).first())
+        ticket = self._open_ticket_query.first(customer.id)
         if ticket is not None:
             ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
         return ticket

@@ -173,3 +173,19 @@ def test_a_resend_changes_nothing_even_when_it_would_open_or_reopen_a_ticket(acm
     assert Ticket.get_by_id(ticket.id).status == "resolved"
     new, _, stored = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r2")
     assert stored and new.id != ticket.id and new.number == ticket.number + 1
+
+
+def test_a_prepared_select_reuses_its_text_and_refuses_parameters_it_was_not_given(acme, services):
+    from appliance.db import PreparedSelect
+
+    by_customer = PreparedSelect(Ticket, lambda customer_id: Ticket.select().where(Ticket.customer == customer_id))
+    customer, _ = services.customers.start_visit(acme.company)
+    assert by_customer.first(customer.id) is None
+    ticket, _ = acme.customer_message(customer=customer)
+    found = by_customer.first(customer.id)
+    assert (found.id, found.customer_id, found.created_at) == (ticket.id, customer.id, ticket.created_at)
+
+    constant_inside = PreparedSelect(Ticket, lambda customer_id: Ticket.select().where(
+        (Ticket.customer == customer_id) & (Ticket.status == "open")))
+    with pytest.raises(ValueError):
+        constant_inside.first(customer.id)
