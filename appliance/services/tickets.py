@@ -40,7 +40,8 @@ def _preview(body: str) -> str:
 def _open_ticket_query(customer_id: int):
     tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
     statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
-    return (Ticket.select(Ticket, tags.alias("tag_list"))
+    assignee_name = User.select(User.name).where(User.id == Ticket.assignee)
+    return (Ticket.select(Ticket, tags.alias("tag_list"), assignee_name.alias("assignee_name"))
             .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
             .order_by(Ticket.id.desc()).limit(SQL("1")))
 
@@ -183,11 +184,13 @@ class TicketService(Service):
         return Message.get_or_none((Message.customer == customer) & (Message.client_id == client_id))
 
     def _open_ticket(self, customer: Customer) -> Ticket | None:
-        """The customer's latest open ticket, with its tag names (``tag_names``, what the pushes that
-        serialize it read) from the same query."""
+        """The customer's latest open ticket, with what the pushes that serialize it read from the
+        same query: its tag names (``tag_names``) and its assignee's name (``assignee_person``)."""
         ticket = self._open_ticket_query.first(customer.id)
         if ticket is not None:
             ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
+            if ticket.assignee_id is not None:
+                ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
         return ticket
 
     @staticmethod

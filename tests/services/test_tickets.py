@@ -189,3 +189,21 @@ def test_a_prepared_select_reuses_its_text_and_refuses_parameters_it_was_not_giv
         (Ticket.customer == customer_id) & (Ticket.status == "open")))
     with pytest.raises(ValueError):
         constant_inside.first(customer.id)
+
+
+def test_a_ticket_read_with_its_assignee_serializes_a_later_assignee(acme, services):
+    """The assignee read with the open ticket is used only while it is still the ticket's assignee."""
+    from appliance import serializers
+
+    held = []
+    services.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: held.append(e["ticket"]))
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, _ = acme.customer_message("one", customer=customer)
+    services.tickets.update(acme.company, acme.admin, ticket.id, assignee_id=acme.agent.id)
+    acme.customer_message("two", customer=customer)
+    read = held[-1]
+    assert serializers.ticket(read)["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+    read.assignee = acme.admin
+    assert serializers.ticket(read)["assignee"] == {"id": acme.admin.id, "name": acme.admin.name}
+    read.assignee = None
+    assert serializers.ticket(read)["assignee"] is None
