@@ -36,13 +36,24 @@ def customer(c: Customer) -> dict[str, Any]:
 def ticket(t: Ticket) -> dict[str, Any]:
     return {
         "id": t.id, "number": t.number, "subject": t.subject, "status": t.status, "priority": t.priority,
-        "channel": t.channel, "assignee": person(t.assignee), "customer": customer(t.customer),
+        "channel": t.channel, "assignee": assignee(t), "customer": customer(t.customer),
         "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
         "first_response_at": iso(t.first_response_at), "waiting_since": iso(t.waiting_since),
         "resolved_at": iso(t.resolved_at), "last_message_at": iso(t.last_message_at),
         "last_message_preview": t.last_message_preview,
         "resolved_by": t.resolved_by, "csat": csat(t), "tags": tag_names(t),
     }
+
+
+def assignee(t: Ticket) -> dict[str, Any] | None:
+    """The ticket's assignee: read with the ticket by the query that loads a customer's open ticket
+    (``assignee_person``, used while it still names the ticket's assignee), else read here."""
+    if t.assignee_id is None:
+        return None
+    read = getattr(t, "assignee_person", None)
+    if read is not None and read["id"] == t.assignee_id:
+        return read
+    return person(t.assignee)
 
 
 def csat(t: Ticket) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from flask import request
 from flask_socketio import Namespace, emit, join_room
 
 from .. import serializers
-from ..db import database
+from ..db import PreparedSelect, database
 from ..domain.models import Company, Customer
 from ..errors import HearthError, Unauthorized
 from ..services import Services
@@ -35,6 +35,10 @@ class WidgetNamespace(Namespace):
         # Every event of a visit needs its company: read once, forgotten when the company changes
         # (realtime.init_app wires forget_company to COMPANY_UPDATED). Widget events only read it.
         self._companies: dict[int, Company] = {}
+        # ...and its customer, read afresh on every event (a name or email may change) by a query
+        # whose SQL is written once
+        self._customer_query = PreparedSelect(Customer, lambda customer_id: Customer.select().where(
+            Customer.id == customer_id))
 
     def forget_company(self, company_id: int) -> None:
         self._companies.pop(company_id, None)
@@ -92,7 +96,9 @@ class WidgetNamespace(Namespace):
         company = self._companies.get(visit.company_id)
         if company is None:
             company = self._companies[visit.company_id] = self.services.companies.get(visit.company_id)
-        customer = Customer.get_by_id(visit.customer_id)
+        customer = self._customer_query.first(visit.customer_id)
+        if customer is None:
+            customer = Customer.get_by_id(visit.customer_id)  # gone: raises DoesNotExist, as it always did
         return company, customer
 
     @event_handler

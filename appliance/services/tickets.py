@@ -1,12 +1,13 @@
 """Tickets and their messages: the conversation between a customer and the desk."""
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
-from peewee import SQL, fn
+from peewee import SQL, IntegrityError, fn
 
 from .. import events
-from ..db import database
+from ..db import PreparedSelect, database
 from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketMerge, TicketPause,
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
@@ -36,7 +37,21 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
+def _open_ticket_query(customer_id: int):
+    tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
+    statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
+    assignee_name = User.select(User.name).where(User.id == Ticket.assignee)
+    return (Ticket.select(Ticket, tags.alias("tag_list"), assignee_name.alias("assignee_name"))
+            .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
+            .order_by(Ticket.id.desc()).limit(SQL("1")))
+
+
 class TicketService(Service):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # every customer message reads its open ticket: the query's SQL is written once
+        self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
+
     # ---- reading -------------------------------------------------------------------------
     def get(self, company: Company, ticket_id: Any) -> Ticket:
         """The company's ticket with this id; another company's answers NotFound like a missing one."""
@@ -120,42 +135,63 @@ class TicketService(Service):
         if customer.company_id != company.id:
             raise NotFound("no such visitor in this company")
         client_id = clean_text(client_id, "client_id", 100, multiline=False)
-        # Most messages are new: ask for the id only (get_or_none builds its query twice on a miss).
-        existing_id = Message.select(Message.id).where((Message.customer == customer)
-                                                       & (Message.client_id == client_id)).scalar()
-        if existing_id is not None:
-            existing = Message.get_by_id(existing_id)
-            return existing.ticket, existing, False
-        body = clean_text(text, "text", self.settings.max_message_length)
+        try:
+            body = clean_text(text, "text", self.settings.max_message_length)
+        except BadRequest:
+            stored = self._stored_message(customer, client_id)  # a resend is answered, whatever its text
+            if stored is None:
+                raise
+            return stored.ticket, stored, False
         now = self.clock()
-        with database.atomic():
-            ticket = (Ticket.select().where((Ticket.customer == customer) & Ticket.status.in_(OPEN_STATUSES))
-                      .order_by(Ticket.id.desc()).first())
-            created = ticket is None
-            if not created:
-                ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
-            else:
-                status = "bot" if company.setting("ai_enabled") else "open"
-                ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
-                                       subject=_preview(body)[:120], status=status, channel="widget",
-                                       created_at=now, updated_at=now, last_message_at=now)
-            message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
-                                     body=body, client_id=client_id, created_at=now)
-            ticket.waiting_since = ticket.waiting_since or now
-            changes: dict[str, Any] = {}
-            if ticket.status == "pending":
-                _track_pause(ticket, "pending", "open", now)
-                ticket.status = "open"
-                changes["status"] = ["pending", "open"]
-            ticket.last_message_at = ticket.updated_at = now
-            ticket.last_message_preview = _preview(body)
-            ticket.save(only=ticket.dirty_fields)  # what this message changed, not every column
+        # Most messages are new: store first and let the unique (customer, client_id) index catch a
+        # resend, whose transaction then changes nothing (not even a ticket it would have opened).
+        try:
+            with database.atomic():
+                ticket = self._open_ticket(customer)
+                created = ticket is None
+                if not created:
+                    ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
+                else:
+                    status = "bot" if company.setting("ai_enabled") else "open"
+                    ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
+                                           subject=_preview(body)[:120], status=status, channel="widget",
+                                           created_at=now, updated_at=now, last_message_at=now)
+                message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
+                                         body=body, client_id=client_id, created_at=now)
+                ticket.waiting_since = ticket.waiting_since or now
+                changes: dict[str, Any] = {}
+                if ticket.status == "pending":
+                    _track_pause(ticket, "pending", "open", now)
+                    ticket.status = "open"
+                    changes["status"] = ["pending", "open"]
+                ticket.last_message_at = ticket.updated_at = now
+                ticket.last_message_preview = _preview(body)
+                ticket.save(only=ticket.dirty_fields)  # what this message changed, not every column
+        except IntegrityError:
+            stored = self._stored_message(customer, client_id)
+            if stored is None:  # another constraint failed: not a resend
+                raise
+            return stored.ticket, stored, False
         if created:
             self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket)
         else:
             self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         return ticket, message, True
+
+    @staticmethod
+    def _stored_message(customer: Customer, client_id: str) -> Message | None:
+        return Message.get_or_none((Message.customer == customer) & (Message.client_id == client_id))
+
+    def _open_ticket(self, customer: Customer) -> Ticket | None:
+        """The customer's latest open ticket, with what the pushes that serialize it read from the
+        same query: its tag names (``tag_names``) and its assignee's name (``assignee_person``)."""
+        ticket = self._open_ticket_query.first(customer.id)
+        if ticket is not None:
+            ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
+            if ticket.assignee_id is not None:
+                ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
+        return ticket
 
     @staticmethod
     def _next_number(company: Company) -> int:

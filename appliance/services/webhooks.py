@@ -78,6 +78,12 @@ class WebhookService(Service):
         super().__init__(settings, bus, clock)
         self.spawn = spawn
         self._post = post  # httpx.post unless a test passes another client of the same shape
+        # Per company, the events some active endpoint subscribes to: most companies have no
+        # endpoint, and every message would otherwise ask. Read on first use, forgotten whenever
+        # this service changes an endpoint of the company. ``_generation`` counts those changes, so
+        # a read that raced a change is not kept.
+        self._wanted: dict[int, frozenset[str]] = {}
+        self._generation = 0
         bus.subscribe(events.TICKET_CREATED, self._on_ticket_created)
         bus.subscribe(events.TICKET_UPDATED, self._on_ticket_updated)
         bus.subscribe(events.MESSAGE_CREATED, self._on_message_created)
@@ -103,6 +109,7 @@ class WebhookService(Service):
             endpoint = WebhookEndpoint.create(company=company, url=url, secret="whsec_" + secrets.token_hex(24),
                                               events=chosen, active=True, created_at=self.clock())
             self.audit(company, actor, "webhook.created", "webhook", endpoint.id, url=url, events=chosen)
+        self._forget_wanted(company.id)
         return endpoint
 
     def update_endpoint(self, company: Company, actor: User, endpoint_id: int, *, url: Any = None,
@@ -118,6 +125,7 @@ class WebhookService(Service):
             endpoint.save()
             self.audit(company, actor, "webhook.updated", "webhook", endpoint.id, url=endpoint.url,
                        events=endpoint.events, active=endpoint.active)
+        self._forget_wanted(company.id)
         return endpoint
 
     def delete_endpoint(self, company: Company, actor: User, endpoint_id: int) -> None:
@@ -125,6 +133,24 @@ class WebhookService(Service):
         with database.atomic():
             self.audit(company, actor, "webhook.deleted", "webhook", endpoint.id, url=endpoint.url)
             endpoint.delete_instance()
+        self._forget_wanted(company.id)
+
+    def _forget_wanted(self, company_id: int) -> None:
+        """Call after the transaction that changed one of the company's endpoints committed."""
+        self._generation += 1
+        self._wanted.pop(company_id, None)
+
+    def _wanted_events(self, company_id: int) -> frozenset[str]:
+        """The events at least one active endpoint of the company subscribes to."""
+        wanted = self._wanted.get(company_id)
+        if wanted is None:
+            generation = self._generation
+            rows = WebhookEndpoint.select(WebhookEndpoint.events).where(
+                (WebhookEndpoint.company == company_id) & (WebhookEndpoint.active == True))  # noqa: E712
+            wanted = frozenset(name for row in rows for name in (row.events or []))
+            if generation == self._generation:  # no endpoint changed while we read
+                self._wanted[company_id] = wanted
+        return wanted
 
     @staticmethod
     def _check_events(value: Any) -> list[str]:
@@ -251,6 +277,8 @@ class WebhookService(Service):
         """Record a delivery for every active endpoint of the company subscribed to ``event`` and
         send each in the background. ``payload`` builds the event's data; it is called only when an
         endpoint wants the event (most companies have none, and serializing costs queries)."""
+        if event not in self._wanted_events(company_id):
+            return []
         targets = [e for e in WebhookEndpoint.select().where((WebhookEndpoint.company == company_id)
                                                              & (WebhookEndpoint.active == True))  # noqa: E712
                    if event in (e.events or [])]

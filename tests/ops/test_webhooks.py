@@ -184,3 +184,44 @@ def test_a_receiver_that_never_answers_times_out(admin_client, acme, receiver, s
     d = admin_client.get("/api/v1/webhooks/deliveries").get_json()["items"][0]
     assert (d["status"], d["attempts"], d["last_status_code"]) == ("pending", 1, None)
     assert "ReadTimeout" in d["last_error"]
+
+
+def test_each_endpoint_change_is_seen_by_the_next_event(admin_client, acme, globex, make_client, receiver):
+    """Which events a company's endpoints want is remembered between messages; every change to an
+    endpoint (created, events changed, paused, resumed, deleted) counts from the next event on, and
+    only for its own company."""
+    def received_events():
+        events = [r.headers["X-Hearth-Event"] for r in receiver.received]
+        receiver.received.clear()
+        return events
+
+    acme.customer_message("before any webhook")
+    assert received_events() == []
+
+    hook = add_webhook(admin_client, receiver.url, ["ticket.created"])
+    acme.customer_message("now wanted")
+    assert received_events() == ["ticket.created"]
+
+    globex.customer_message("globex has no webhook")
+    assert received_events() == []
+    globex_hook = add_webhook(make_client(globex.admin), receiver.url, ["message.created"])
+    acme.customer_message("acme still wants only new tickets")
+    assert received_events() == ["ticket.created"]
+
+    assert admin_client.patch(f"/api/v1/webhooks/{hook['id']}", json={"events": ["message.created"]}).status_code == 200
+    acme.customer_message("messages now")
+    assert received_events() == ["message.created"]
+
+    assert admin_client.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": False}).status_code == 200
+    acme.customer_message("paused")
+    assert received_events() == []
+    assert admin_client.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": True}).status_code == 200
+    acme.customer_message("resumed")
+    assert received_events() == ["message.created"]
+
+    assert admin_client.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
+    acme.customer_message("deleted")
+    assert received_events() == []
+    globex.customer_message("globex's own endpoint still delivers")
+    assert received_events() == ["message.created"]
+    assert globex_hook["id"] != hook["id"]

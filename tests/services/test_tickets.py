@@ -128,3 +128,82 @@ def test_control_characters_are_stripped_but_emoji_kept(acme, services):
     _, message, _ = services.tickets.post_customer_message(
         acme.company, customer, text="hi\x00\x07 there 👩‍👩‍👧", client_id="e1")
     assert message.body == "hi there 👩‍👩‍👧"
+
+
+def test_a_message_on_an_open_ticket_publishes_it_with_its_assignee_and_tags(acme, globex, services):
+    """The ticket a customer's message publishes serializes exactly like the ticket read afresh:
+    no assignee and no tags, then an assignee and tags (listed by name)."""
+    from appliance import serializers
+
+    published = []
+    services.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: published.append(serializers.ticket(e["ticket"])))
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, _ = acme.customer_message("one", customer=customer)
+    acme.customer_message("two", customer=customer)
+    assert published[-1]["assignee"] is None and published[-1]["tags"] == []
+    assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+    services.tickets.update(acme.company, acme.admin, ticket.id, assignee_id=acme.agent.id)
+    for name in ("zeta", "alpha", "mid"):
+        services.tags.add(acme.company, acme.agent, ticket.id, name)
+    other, _ = globex.customer_message("globex")
+    services.tags.add(globex.company, globex.agent, other.id, "beta")
+    acme.customer_message("three", customer=customer)
+    assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+    assert published[-1]["tags"] == ["alpha", "mid", "zeta"]
+    assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+
+def test_a_resend_changes_nothing_even_when_it_would_open_or_reopen_a_ticket(acme, services):
+    """A resent client_id answers the stored message: it opens no ticket (its first ticket was
+    resolved), takes no number, moves no status, and is answered even if its text is refused now."""
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, first, _ = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r1")
+    services.tickets.update(acme.company, acme.agent, ticket.id, status="pending")
+    again = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r1")
+    assert (again[0].id, again[1].id, again[2]) == (ticket.id, first.id, False)
+    assert Ticket.get_by_id(ticket.id).status == "pending"
+
+    services.tickets.update(acme.company, acme.agent, ticket.id, status="resolved")
+    again = services.tickets.post_customer_message(acme.company, customer, text="x" * 100_000, client_id="r1")
+    assert (again[1].id, again[2]) == (first.id, False)
+    again = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r1")
+    assert (again[0].id, again[1].id, again[2]) == (ticket.id, first.id, False)
+    assert Ticket.select().count() == 1 and Message.select().count() == 1
+    assert Ticket.get_by_id(ticket.id).status == "resolved"
+    new, _, stored = services.tickets.post_customer_message(acme.company, customer, text="hi", client_id="r2")
+    assert stored and new.id != ticket.id and new.number == ticket.number + 1
+
+
+def test_a_prepared_select_reuses_its_text_and_refuses_parameters_it_was_not_given(acme, services):
+    from appliance.db import PreparedSelect
+
+    by_customer = PreparedSelect(Ticket, lambda customer_id: Ticket.select().where(Ticket.customer == customer_id))
+    customer, _ = services.customers.start_visit(acme.company)
+    assert by_customer.first(customer.id) is None
+    ticket, _ = acme.customer_message(customer=customer)
+    found = by_customer.first(customer.id)
+    assert (found.id, found.customer_id, found.created_at) == (ticket.id, customer.id, ticket.created_at)
+
+    constant_inside = PreparedSelect(Ticket, lambda customer_id: Ticket.select().where(
+        (Ticket.customer == customer_id) & (Ticket.status == "open")))
+    with pytest.raises(ValueError):
+        constant_inside.first(customer.id)
+
+
+def test_a_ticket_read_with_its_assignee_serializes_a_later_assignee(acme, services):
+    """The assignee read with the open ticket is used only while it is still the ticket's assignee."""
+    from appliance import serializers
+
+    held = []
+    services.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: held.append(e["ticket"]))
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, _ = acme.customer_message("one", customer=customer)
+    services.tickets.update(acme.company, acme.admin, ticket.id, assignee_id=acme.agent.id)
+    acme.customer_message("two", customer=customer)
+    read = held[-1]
+    assert serializers.ticket(read)["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+    read.assignee = acme.admin
+    assert serializers.ticket(read)["assignee"] == {"id": acme.admin.id, "name": acme.admin.name}
+    read.assignee = None
+    assert serializers.ticket(read)["assignee"] is None
