@@ -274,7 +274,7 @@ class TicketService(Service):
             if "assignee_id" in changes:
                 mark_manual(ticket, now)
             ticket.updated_at = now
-            ticket.save()
+            ticket.save(only=ticket.dirty_fields)
             self.audit(company, actor, "ticket.updated", "ticket", ticket.id, changes=changes)
         ticket = self.get(company, ticket.id)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
@@ -283,16 +283,21 @@ class TicketService(Service):
     # ---- the AI answers or hands over -------------------------------------------------------
     def post_ai_message(self, company: Company, ticket: Ticket, *, body: str, metadata: dict[str, Any],
                         private: bool = False) -> Message:
-        """Store an answer (or, private, a draft for agents) written by the AI."""
+        """Store an answer (or, private, a draft for agents) written by the AI. An answer that arrives
+        after a person took the conversation over (an agent replied while the model was writing) is
+        kept for the agents as a private note instead of reaching the customer."""
         now = self.clock()
         with database.atomic():
+            if not private and _stored_status(ticket) != "bot":
+                private = True
+                metadata = {**metadata, "not_sent": "a person took the conversation over before it was ready"}
             message = Message.create(company=company, ticket=ticket, author_role="ai", body=body, private=private,
                                      metadata=metadata, created_at=now)
             if not private:
                 ticket.waiting_since = None
                 ticket.last_message_preview = _preview(body)
             ticket.last_message_at = ticket.updated_at = now
-            ticket.save()
+            ticket.save(only=ticket.dirty_fields)  # never put back what others changed meanwhile
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         return message
 
@@ -302,19 +307,30 @@ class TicketService(Service):
         agents the AI's draft and sources in a private note."""
         now = self.clock()
         with database.atomic():
-            notice = Message.create(company=company, ticket=ticket, author_role="system", body=customer_notice,
-                                    created_at=now, metadata={"handoff_reason": reason})
-            note_body = f"Handed over by the AI: {reason}."
-            if draft:
-                note_body += f"\n\nAI draft:\n{draft}"
-            note = Message.create(company=company, ticket=ticket, author_role="ai", body=note_body, private=True,
-                                  metadata={**(metadata or {}), "handoff_reason": reason}, created_at=now)
-            previous = ticket.status
-            ticket.status = "open"
-            ticket.waiting_since = ticket.waiting_since or now
-            ticket.last_message_at = ticket.updated_at = now
-            ticket.save()
-            self.audit(company, None, "ticket.handed_over", "ticket", ticket.id, reason=reason)
+            previous = _stored_status(ticket)
+            if previous != "bot":  # a person has it already: only leave them the AI's note
+                note_body = f"The AI would have handed over ({reason}); a person has the conversation already."
+                if draft:
+                    note_body += f"\n\nAI draft:\n{draft}"
+                note = Message.create(company=company, ticket=ticket, author_role="ai", body=note_body,
+                                      private=True, metadata={**(metadata or {}), "handoff_reason": reason},
+                                      created_at=now)
+            else:
+                notice = Message.create(company=company, ticket=ticket, author_role="system",
+                                        body=customer_notice, created_at=now, metadata={"handoff_reason": reason})
+                note_body = f"Handed over by the AI: {reason}."
+                if draft:
+                    note_body += f"\n\nAI draft:\n{draft}"
+                note = Message.create(company=company, ticket=ticket, author_role="ai", body=note_body, private=True,
+                                      metadata={**(metadata or {}), "handoff_reason": reason}, created_at=now)
+                ticket.status = "open"
+                ticket.waiting_since = ticket.waiting_since or now
+                ticket.last_message_at = ticket.updated_at = now
+                ticket.save(only=ticket.dirty_fields)
+                self.audit(company, None, "ticket.handed_over", "ticket", ticket.id, reason=reason)
+        if previous != "bot":
+            self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=note)
+            return
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=notice)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=note)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket,
@@ -334,3 +350,8 @@ class TicketService(Service):
         rows = (Ticket.select(Ticket.status, fn.COUNT(Ticket.id).alias("n"))
                 .where(Ticket.company == company).group_by(Ticket.status).tuples())
         return {status: n for status, n in rows}
+
+
+def _stored_status(ticket: Ticket) -> str | None:
+    """The ticket's status as stored now (the object in hand may have been read before a change)."""
+    return Ticket.select(Ticket.status).where(Ticket.id == ticket.id).scalar()

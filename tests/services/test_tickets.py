@@ -207,3 +207,20 @@ def test_a_ticket_read_with_its_assignee_serializes_a_later_assignee(acme, servi
     assert serializers.ticket(read)["assignee"] == {"id": acme.admin.id, "name": acme.admin.name}
     read.assignee = None
     assert serializers.ticket(read)["assignee"] is None
+
+
+def test_an_ai_answer_finished_after_an_agent_took_over_stays_with_the_agents(acme, services):
+    ticket, _ = acme.customer_message("Where is my order?")
+    Ticket.update(status="bot").where(Ticket.id == ticket.id).execute()
+    in_hand = Ticket.get_by_id(ticket.id)  # what the AI read before the model started writing
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="I am on it.")  # meanwhile, a person
+
+    answer = services.tickets.post_ai_message(acme.company, in_hand, body="It ships tomorrow.", metadata={})
+    services.tickets.hand_over(acme.company, in_hand, reason="confidence 0.2", customer_notice="A person will answer.")
+
+    stored = Ticket.get_by_id(ticket.id)
+    assert stored.status == "open" and stored.assignee_id == acme.agent.id and stored.first_response_at
+    assert answer.private and Message.get_by_id(answer.id).metadata["not_sent"]
+    public = [m.body for m in Message.select().where((Message.ticket == ticket.id) & (Message.private == False))]  # noqa: E712
+    assert public == ["Where is my order?", "I am on it."]  # neither the late answer nor a hand-over notice
+
