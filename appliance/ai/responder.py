@@ -85,8 +85,12 @@ class AIResponder:
 
     def __post_init__(self) -> None:
         self.bus.subscribe(events.MESSAGE_CREATED, self._on_message)
-        self.bus.subscribe(events.KNOWLEDGE_CHANGED, lambda _n, e: self.cache.invalidate(e["company_id"]))
+        self.bus.subscribe(events.KNOWLEDGE_CHANGED, self._on_knowledge_changed)
         self.bus.subscribe(events.COMPANY_UPDATED, lambda _n, e: self.cache.invalidate(e["company_id"]))
+
+    def _on_knowledge_changed(self, _name: str, event: dict) -> None:
+        self.cache.invalidate(event["company_id"])
+        self.retriever.forget(event["company_id"])
 
     def _on_message(self, _name: str, event: dict) -> None:
         message, ticket = event["message"], event["ticket"]

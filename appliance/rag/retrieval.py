@@ -127,6 +127,8 @@ class _Titles:
                 title_chunks.append((chunk_id, article_id, text))
             else:
                 result.has_body.add(article_id)
+        if not title_chunks:  # no title passages indexed (yet): every article uses its best passage
+            return result
         stored = vectors.vectors_of(company_id, [chunk_id for chunk_id, _, _ in title_chunks])
         missing = [text for chunk_id, _, text in title_chunks if chunk_id not in stored]
         fresh = iter(run_blocking(embedder.embed, missing)) if missing else iter(())
@@ -186,6 +188,12 @@ class Retriever:
         self.title_weight = title_weight
         self._groups: dict[int, _TitleGroups] = {}
         self._titles: dict[int, _Titles] = {}
+
+    def forget(self, company_id: int) -> None:
+        """Drop the company's title vectors and groups: its indexes changed (called once indexing is
+        done, so a search that raced the indexing cannot keep what it built from half-written chunks)."""
+        self._titles.pop(company_id, None)
+        self._groups.pop(company_id, None)
 
     def embed_query(self, text: str) -> np.ndarray:
         return run_blocking(self.embedder.embed, [text])[0]

@@ -2,6 +2,8 @@
 (``retrieval_title_weight``); with weight 0 it is the best passage alone."""
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,32 @@ def test_articles_sharing_a_subject_prefix_keep_their_best_passage(services):
     expected = max(cosine(retriever.embedder, question, text) for text in
                    (hit.title, embedding_text(hit.title, "", "The breakfast buffet was generous and fresh.")))
     assert hit.semantic == pytest.approx(expected, abs=1e-5)
+
+
+def test_titles_read_while_an_article_was_being_indexed_are_dropped_when_indexing_is_done(services, kb):
+    from appliance import events
+    from appliance.domain.models import Article, ArticleChunk
+
+    shipped = services.responder.retriever
+    article_id = {h.title: h for h in shipped.search(kb.company.id, QUESTION, k=5).hits}["Reset the router password"].article_id
+    # A search between the article's commit and its indexing sees the new articles_key but the old
+    # chunks (here: none of this article's): what it builds must not outlive the indexing.
+    saved = list(ArticleChunk.select().where(ArticleChunk.article == article_id).dicts())
+    edited = Article.get_by_id(article_id)
+    edited.updated_at += datetime.timedelta(seconds=1)
+    edited.save(only=[Article.updated_at])  # the edit commits
+    ArticleChunk.delete().where(ArticleChunk.article == article_id).execute()  # its chunks are being rewritten
+    assert article_id not in shipped.titles(kb.company.id).row
+    ArticleChunk.insert_many(saved).execute()
+    assert article_id not in shipped.titles(kb.company.id).row  # same articles_key: still what the race built
+    services.bus.publish(events.KNOWLEDGE_CHANGED, company_id=kb.company.id)  # indexing finished
+    assert article_id in shipped.titles(kb.company.id).row
+
+
+def test_a_company_whose_index_has_no_title_passages_still_searches(services, kb):
+    from appliance.domain.models import ArticleChunk
+
+    ArticleChunk.delete().where((ArticleChunk.company == kb.company.id) & (ArticleChunk.position == 0)).execute()
+    retriever = with_weight(services, 0.5)
+    assert retriever.titles(kb.company.id).row == {}
+    assert retriever.search(kb.company.id, QUESTION, k=3).hits  # each article scored by its best passage
