@@ -61,6 +61,8 @@ class BaseModel(Model):
         """The first row matching, or None. Peewee's own builds the query a second time on a miss,
         only to word an exception it then swallows: on hot paths where a miss is usual (a message's
         client_id, a ticket's first routing) that doubled the cost of the look-up."""
+        if len(query) == 1 and isinstance(query[0], int) and not isinstance(query[0], bool):
+            query = (cls._meta.primary_key == query[0],)  # get_or_none(5): by id, as peewee's own does
         select = cls.select()
         if query:
             select = select.where(*query)

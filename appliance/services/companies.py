@@ -70,7 +70,7 @@ class CompanyService(Service):
             company.settings = {**(stored or {}), **checked}
             if "name" in changes:
                 company.name = changes["name"]
-            company.save(only=[Company.name, Company.settings])
+            company.save(only=[Company.settings, *([Company.name] if "name" in changes else [])])
             self.audit(company, actor, "company.updated", "company", company.id, changes=changes)
         self.bus.publish(events.COMPANY_UPDATED, company_id=company.id)
         return company

@@ -59,17 +59,19 @@ def test_company_settings_are_checked(acme, services):
 
 
 def test_a_settings_change_through_an_old_company_object_keeps_newer_data(acme, services):
-    stale = Company.get_by_id(acme.company.id)  # loaded before tickets were numbered and another change
+    stale = Company.get_by_id(acme.company.id)  # loaded before tickets were numbered and other changes
     customer, _ = services.customers.start_visit(acme.company)
     for n in range(3):
         services.tickets.post_customer_message(acme.company, customer, text=f"question {n}", client_id=f"q{n}")
-    services.companies.update(Company.get_by_id(acme.company.id), acme.admin, settings={"widget_greeting": "Hi!"})
+    services.companies.update(Company.get_by_id(acme.company.id), acme.admin, name="Acme Bikes",
+                              settings={"widget_greeting": "Hi!"})
 
     services.companies.update(stale, acme.admin, settings={"widget_color": "#00FF00"})
 
     stored = Company.get_by_id(acme.company.id)
     assert stored.next_ticket_number > 1  # not put back to what the old object held
     assert stored.setting("widget_greeting") == "Hi!" and stored.setting("widget_color") == "#00ff00"
+    assert stored.name == "Acme Bikes"
     other, _ = services.customers.start_visit(acme.company)
     services.tickets.post_customer_message(acme.company, other, text="a new ticket", client_id="n1")  # no clash
 
@@ -80,3 +82,12 @@ def test_visitor_tokens_are_per_company(acme, globex, services):
     assert again.id == customer.id and same == token
     other, _ = services.customers.start_visit(globex.company, token)
     assert other.id != customer.id and other.company_id == globex.company.id
+
+
+def test_get_or_none_by_a_bare_id_finds_that_row_only(services):
+    from tests.conftest import Tenant
+
+    first, second = Tenant(services, "first"), Tenant(services, "second")
+    assert Company.get_or_none(second.company.id).slug == "second"
+    assert Company.get_or_none(first.company.id).slug == "first"
+    assert Company.get_or_none(10_000) is None
