@@ -319,7 +319,9 @@
     if (m.stream_id) finishedStreams[m.stream_id] = true;
     var streamed = m.stream_id ? streamBubble(m.stream_id, false) : null;
     if (byAttr('data-message-id', m.id)) { if (streamed) streamed.remove(); return; } // already shown
-    if (m.author_role === 'system') dropStreams(); // a hand-over: no streamed answer will complete
+    // A hand-over, or a person answering (an AI answer finished after that stays with the agents):
+    // no streamed answer will complete.
+    if (m.author_role === 'system' || m.author_role === 'agent') dropStreams();
     if (m.author_role === 'customer') {
       // Our own echo may arrive before the ack: adopt the oldest pending bubble with the same text.
       var pending = list.querySelectorAll('[data-client-id]:not([data-message-id])');
