@@ -8,6 +8,7 @@ import logging
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from appliance.domain.models import Ticket
 from appliance.logs import configure_logging
 from tests.conftest import PASSWORD
 
@@ -114,6 +115,7 @@ def test_metrics_count_real_requests_tickets_and_ai_answers(app, admin_client, a
     assert admin_client.get("/api/v1/tickets/999999").status_code == 404
     ticket, _ = acme.customer_message("Where is my parcel?")
     globex.customer_message("Hello")
+    Ticket.update(status="bot").where(Ticket.id == ticket.id).execute()  # with the AI, as when it answers
     services.tickets.post_ai_message(acme.company, ticket, body="It ships tomorrow.", metadata={
         "provider": "extractive", "model": "best-passage", "latency_ms": 1500, "sources": [],
         "fallbacks": ["ollama: Ollama at http://127.0.0.1:9 is not reachable"]})
