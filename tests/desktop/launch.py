@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 
@@ -36,3 +37,10 @@ def wait_gone(pid: int, timeout: float = 15) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def closes_cleanly(shell: subprocess.Popen, server: int, seen: list[str]) -> None:
+    """SIGTERM, as the desktop sends when the window is closed: the shell exits 0 and its server goes."""
+    shell.send_signal(signal.SIGTERM)
+    assert shell.wait(30) == 0, "".join(seen + shell.stdout.readlines())
+    assert wait_gone(server)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.launch import read_until, server_pid, wait_gone
+from tests.desktop.launch import closes_cleanly, read_until, server_pid, wait_gone
 from tests.desktop.xvfb import Xvfb, write_png
 from tests.live import ROOT, free_port
 
@@ -36,9 +35,7 @@ def test_the_window_shows_the_console_and_closing_stops_the_server(tmp_path):
         pixels = screen.pixels()
         write_png(ARTIFACTS / "desktop-window.png", pixels)
         assert pixels.std() > 20, "the screen is blank"
-        shell.send_signal(signal.SIGTERM)
-        assert shell.wait(30) == 0, "".join(seen + shell.stdout.readlines())
-        assert wait_gone(pid)
+        closes_cleanly(shell, pid, seen)
     finally:
         if shell.poll() is None:
             shell.kill()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.launch import read_until, server_pid, wait_gone
+from tests.desktop.launch import closes_cleanly, read_until, server_pid
 from tests.desktop.xvfb import Xvfb, write_png
 from tests.live import ROOT, free_port
 
@@ -114,9 +114,7 @@ def test_the_packaged_app_opens_its_window_on_the_console(packaged, tmp_path):
         assert helpers, "no WebKit process runs under the window"
         for helper in helpers:
             assert bundle_libraries(helper, packaged.parent) == set()
-        shell.send_signal(signal.SIGTERM)
-        assert shell.wait(30) == 0, "".join(seen + shell.stdout.readlines())
-        assert wait_gone(pid)
+        closes_cleanly(shell, pid, seen)
     finally:
         if shell.poll() is None:
             shell.kill()
