@@ -28,13 +28,16 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callable[[], datetime] = utcnow,
-               spawn: Callable[..., Any] | None = None, network: NetworkPolicy | None = None) -> Flask:
+               spawn: Callable[..., Any] | None = None, network: NetworkPolicy | None = None,
+               background_checkpoints: bool = False) -> Flask:
     """Build the Flask app, its Socket.IO server and its services on ``settings.data_dir``.
 
     ``async_mode`` is "gevent" in the server and "threading" in tests (Flask-SocketIO would pick
     gevent whenever it is importable, so it is always set explicitly). ``spawn`` runs background
     work such as AI answers (default: a Socket.IO background task; tests pass a synchronous one).
     ``network`` is the offline-only switch the entry point handed to the process guard.
+    ``background_checkpoints``: the caller runs a ``db.WalCheckpointer`` (the server does), so no
+    request's commit writes the log back into the database file.
     """
     app = Flask(__name__, static_folder=None)
     app.config.update(
@@ -55,7 +58,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     )
 
     app.json.sort_keys = False
-    open_database(settings.database_path)
+    open_database(settings.database_path, background_checkpoints=background_checkpoints)
     # Any site may embed the widget (no cookies cross-origin: the widget's token travels in `auth`);
     # /agent refuses foreign origins itself (realtime/agent.py).
     socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*", cors_credentials=False,

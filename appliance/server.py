@@ -16,7 +16,7 @@ def serve(settings: Settings) -> None:
     """Build Hearth on ``settings`` and serve it until interrupted."""
     import gevent
     from .app import create_app
-    from .db import close_database
+    from .db import WalCheckpointer, close_database
 
     from . import netguard
     from .installation import load_policy
@@ -25,7 +25,8 @@ def serve(settings: Settings) -> None:
     network = load_policy(settings)
     netguard.install(network)  # offline-only, enforced for every socket of the process from here on
     logger.info("offline-only is %s", "on" if network.offline_only else "off")
-    app = create_app(settings, async_mode="gevent", network=network)
+    app = create_app(settings, async_mode="gevent", network=network, background_checkpoints=True)
+    checkpointer = WalCheckpointer(settings.database_path).start()
     socketio = app.extensions["socketio"]
     from .jobs import start_scheduler
 
@@ -61,3 +62,4 @@ def serve(settings: Settings) -> None:
     finally:
         scheduler.shutdown(wait=False)
         close_database()
+        checkpointer.stop()

@@ -281,6 +281,7 @@ async def drive(server: Server, args: argparse.Namespace) -> dict:
     gc.collect()
     gc.freeze()
     start_sending.set()
+    sending_from = time.perf_counter()
     peak = 0.0
     end = time.perf_counter() + args.duration
     while time.perf_counter() < end:
@@ -318,6 +319,11 @@ async def drive(server: Server, args: argparse.Namespace) -> dict:
                                  "p99": round(percentile([v * 1000 for v in stats.delivered_to_agent.values()], 99), 1)},
         "agent_to_customer_ms": {"p50": round(percentile([v * 1000 for v in stats.replies_received.values()], 50), 1),
                                  "p99": round(percentile([v * 1000 for v in stats.replies_received.values()], 99), 1)},
+        # when the slowest deliveries happened (seconds into the sending), to tell periodic pauses
+        # (collections, scheduled jobs) from steady queueing
+        "slowest_customer_to_agent": [[round(stats.sent_at[key] - sending_from, 2), round(latency * 1000, 1)]
+                                      for key, latency in sorted(stats.delivered_to_agent.items(),
+                                                                 key=lambda kv: kv[1], reverse=True)[:20]],
         "errors": len(stats.errors),
         "error_examples": sorted(set(stats.errors))[:5],
         "rss_mb_end": round(rss_now, 1),
