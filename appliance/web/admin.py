@@ -21,7 +21,7 @@ def list_users():
 
 
 @blp.route("/users", methods=["POST"])
-@blp.arguments(UserIn)
+@blp.arguments(UserIn())
 @blp.response(201, UserOut)
 @admin_required
 def create_user(payload):
@@ -30,7 +30,7 @@ def create_user(payload):
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
-@blp.arguments(UserPatch)
+@blp.arguments(UserPatch())
 @blp.response(200, UserOut)
 @admin_required
 def update_user(payload, user_id):
@@ -55,7 +55,7 @@ def get_company():
 
 
 @blp.route("/company", methods=["PATCH"])
-@blp.arguments(CompanyPatch)
+@blp.arguments(CompanyPatch())
 @blp.response(200, CompanyOut)
 @admin_required
 def update_company(payload):
@@ -66,7 +66,7 @@ def update_company(payload):
 
 
 @blp.route("/audit", methods=["GET"])
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery(), location="query")
 @blp.response(200, AuditListOut)
 @admin_required
 def list_audit(args):
@@ -87,7 +87,7 @@ def get_sla_policy():
 
 
 @blp.route("/sla-policy", methods=["PUT"])
-@blp.arguments(SlaPolicyIn)
+@blp.arguments(SlaPolicyIn())
 @blp.response(200, SlaPolicyOut)
 @admin_required
 def put_sla_policy(payload):

@@ -13,7 +13,7 @@ blp = Blueprint("articles", __name__, url_prefix="/api/v1/articles", description
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(ArticleQuery, location="query")
+@blp.arguments(ArticleQuery(), location="query")
 @blp.response(200, ArticleListOut)
 @login_required
 def list_articles(args):
@@ -23,7 +23,7 @@ def list_articles(args):
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(ArticleIn)
+@blp.arguments(ArticleIn())
 @blp.response(201, ArticleOut)
 @login_required
 def create_article(payload):
@@ -66,7 +66,7 @@ def get_article(article_id):
 
 
 @blp.route("/<int:article_id>", methods=["PUT"])
-@blp.arguments(ArticleIn)
+@blp.arguments(ArticleIn())
 @blp.response(200, ArticleOut)
 @login_required
 def update_article(payload, article_id):

@@ -54,7 +54,7 @@ def _session_payload(user) -> dict:
 
 
 @blp.route("/login", methods=["POST"])
-@blp.arguments(LoginIn)
+@blp.arguments(LoginIn())
 @blp.response(200, SessionOut)
 def login(credentials):
     """Log in; sets the session cookie and returns the CSRF token for state-changing requests.

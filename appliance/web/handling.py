@@ -14,7 +14,7 @@ blp = Blueprint("handling", __name__, url_prefix="/api/v1", description="Canned 
 
 
 @blp.route("/canned-replies", methods=["GET"])
-@blp.arguments(CannedReplyQuery, location="query")
+@blp.arguments(CannedReplyQuery(), location="query")
 @blp.response(200, CannedReplyListOut)
 @login_required
 def list_canned_replies(args):
@@ -24,7 +24,7 @@ def list_canned_replies(args):
 
 
 @blp.route("/canned-replies", methods=["POST"])
-@blp.arguments(CannedReplyIn)
+@blp.arguments(CannedReplyIn())
 @blp.response(201, CannedReplyOut)
 @login_required
 def create_canned_reply(payload):
@@ -41,7 +41,7 @@ def get_canned_reply(reply_id):
 
 
 @blp.route("/canned-replies/<int:reply_id>", methods=["PATCH"])
-@blp.arguments(CannedReplyPatch)
+@blp.arguments(CannedReplyPatch())
 @blp.response(200, CannedReplyOut)
 @login_required
 def update_canned_reply(payload, reply_id):
@@ -58,7 +58,7 @@ def delete_canned_reply(reply_id):
 
 
 @blp.route("/canned-replies/<int:reply_id>/render", methods=["GET"])
-@blp.arguments(RenderQuery, location="query")
+@blp.arguments(RenderQuery(), location="query")
 @blp.response(200, RenderedOut)
 @login_required
 def render_canned_reply(args, reply_id):

@@ -31,7 +31,7 @@ def get_installation():
 
 
 @blp.route("/installation", methods=["PATCH"])
-@blp.arguments(InstallationPatch)
+@blp.arguments(InstallationPatch())
 @blp.response(200, InstallationOut)
 @admin_required
 def update_installation(payload):
@@ -41,7 +41,7 @@ def update_installation(payload):
 
 
 @blp.route("/installation/cloud-key", methods=["PUT"])
-@blp.arguments(CloudKeyIn)
+@blp.arguments(CloudKeyIn())
 @blp.response(200, InstallationOut)
 @admin_required
 def put_cloud_key(payload):
@@ -68,7 +68,7 @@ def list_backups():
 
 
 @blp.route("/backups", methods=["POST"])
-@blp.arguments(PassphraseIn)
+@blp.arguments(PassphraseIn())
 @blp.response(201, BackupOut)
 @admin_required
 def create_backup(payload):
@@ -77,7 +77,7 @@ def create_backup(payload):
 
 
 @blp.route("/backups/schedule", methods=["PUT"])
-@blp.arguments(PassphraseIn)
+@blp.arguments(PassphraseIn())
 @blp.response(200, BackupsOut)
 @admin_required
 def set_backup_schedule(payload):

@@ -27,7 +27,7 @@ def lan_status():
 
 
 @blp.route("", methods=["PUT"])
-@blp.arguments(LanIn)
+@blp.arguments(LanIn())
 @blp.response(200, LanOut)
 @installation_admin_required
 def update_lan(payload):

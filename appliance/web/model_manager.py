@@ -24,7 +24,7 @@ def models_overview():
 
 
 @blp.route("/pull", methods=["POST"])
-@blp.arguments(ModelNameIn)
+@blp.arguments(ModelNameIn())
 @blp.response(202, PullOut)
 @installation_admin_required
 def pull_model(payload):
@@ -36,7 +36,7 @@ def pull_model(payload):
 
 
 @blp.route("/active", methods=["PUT"])
-@blp.arguments(ModelNameIn)
+@blp.arguments(ModelNameIn())
 @blp.response(200, ActiveModelOut)
 @installation_admin_required
 def choose_model(payload):
@@ -45,7 +45,7 @@ def choose_model(payload):
 
 
 @blp.route("/test", methods=["POST"])
-@blp.arguments(ModelTestIn)
+@blp.arguments(ModelTestIn())
 @blp.response(200, ModelTestOut)
 @installation_admin_required
 def test_model(payload):

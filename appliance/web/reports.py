@@ -21,7 +21,7 @@ def _report(args) -> Report:
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(ReportQuery, location="query")
+@blp.arguments(ReportQuery(), location="query")
 @blp.response(200, ReportOut)
 @admin_required
 def get_report(args):
@@ -40,7 +40,7 @@ def _cell(value):
 
 
 @blp.route("/<string:table>.csv", methods=["GET"])
-@blp.arguments(ReportQuery, location="query")
+@blp.arguments(ReportQuery(), location="query")
 @admin_required
 def get_report_csv(args, table):
     """One table of the report as CSV (``summary``, ``tickets_per_day``, ``response_times``, ``csat``,

@@ -31,7 +31,7 @@ def list_teams():
 
 
 @blp.route("/teams", methods=["POST"])
-@blp.arguments(TeamIn)
+@blp.arguments(TeamIn())
 @blp.response(201, TeamOut)
 @admin_required
 def create_team(payload):
@@ -40,7 +40,7 @@ def create_team(payload):
 
 
 @blp.route("/teams/<int:team_id>", methods=["PATCH"])
-@blp.arguments(TeamPatch)
+@blp.arguments(TeamPatch())
 @blp.response(200, TeamOut)
 @admin_required
 def update_team(payload, team_id):
@@ -67,7 +67,7 @@ def list_agents():
 
 
 @blp.route("/routing/agents/<int:user_id>", methods=["PUT"])
-@blp.arguments(CapacityIn)
+@blp.arguments(CapacityIn())
 @blp.response(200, RoutingAgentOut)
 @admin_required
 def set_capacity(payload, user_id):
@@ -87,7 +87,7 @@ def list_rules():
 
 
 @blp.route("/routing/rules", methods=["POST"])
-@blp.arguments(RoutingRuleIn)
+@blp.arguments(RoutingRuleIn())
 @blp.response(201, RoutingRuleOut)
 @admin_required
 def create_rule(payload):
@@ -104,7 +104,7 @@ def delete_rule(rule_id):
 
 
 @blp.route("/routing/rules/order", methods=["PUT"])
-@blp.arguments(RuleOrderIn)
+@blp.arguments(RuleOrderIn())
 @blp.response(200, RoutingRuleListOut)
 @admin_required
 def reorder_rules(payload):

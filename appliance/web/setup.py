@@ -20,7 +20,7 @@ def setup_state():
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(SetupIn)
+@blp.arguments(SetupIn())
 @blp.response(201, SessionOut)
 def create_first_company(payload):
     """Create the first company and its admin and log that admin in. The only account creation

@@ -14,7 +14,7 @@ blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(TicketQuery, location="query")
+@blp.arguments(TicketQuery(), location="query")
 @blp.response(200, TicketListOut)
 @login_required
 def list_tickets(args):
@@ -47,7 +47,7 @@ def get_ticket(ticket_id):
 
 
 @blp.route("/<int:ticket_id>", methods=["PATCH"])
-@blp.arguments(TicketPatch)
+@blp.arguments(TicketPatch())
 @blp.response(200, TicketOut)
 @login_required
 def update_ticket(changes, ticket_id):
@@ -56,7 +56,7 @@ def update_ticket(changes, ticket_id):
 
 
 @blp.route("/<int:ticket_id>/messages", methods=["POST"])
-@blp.arguments(MessageIn)
+@blp.arguments(MessageIn())
 @blp.response(201, MessageOut)
 @login_required
 def post_message(payload, ticket_id):
@@ -67,7 +67,7 @@ def post_message(payload, ticket_id):
 
 
 @blp.route("/<int:ticket_id>/tags", methods=["POST"])
-@blp.arguments(TagIn)
+@blp.arguments(TagIn())
 @blp.response(200, TicketOut)
 @login_required
 def add_tag(payload, ticket_id):
@@ -84,7 +84,7 @@ def remove_tag(ticket_id, tag):
 
 
 @blp.route("/<int:ticket_id>/merge", methods=["POST"])
-@blp.arguments(MergeIn)
+@blp.arguments(MergeIn())
 @blp.response(200, MergeOut)
 @login_required
 def merge_ticket(payload, ticket_id):

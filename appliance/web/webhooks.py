@@ -22,7 +22,7 @@ def list_webhooks():
 
 
 @blp.route("/webhooks", methods=["POST"])
-@blp.arguments(WebhookIn)
+@blp.arguments(WebhookIn())
 @blp.response(201, WebhookOut)
 @admin_required
 def create_webhook(payload):
@@ -32,7 +32,7 @@ def create_webhook(payload):
 
 
 @blp.route("/webhooks/<int:endpoint_id>", methods=["PATCH"])
-@blp.arguments(WebhookPatch)
+@blp.arguments(WebhookPatch())
 @blp.response(200, WebhookOut)
 @admin_required
 def update_webhook(payload, endpoint_id):
@@ -60,7 +60,7 @@ def test_webhook(endpoint_id):
 
 
 @blp.route("/webhooks/deliveries", methods=["GET"])
-@blp.arguments(DeliveryQuery, location="query")
+@blp.arguments(DeliveryQuery(), location="query")
 @blp.response(200, DeliveryListOut)
 @admin_required
 def list_deliveries(args):
