@@ -90,9 +90,12 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     # /socket.io/, which no Flask route matched: every event raised and stored a NotFound whose
     # traceback tied the request to its frames in a cycle, ~60 objects per customer message that
     # only the garbage collector could free (and longer, costlier collections under load). The
-    # path gets a rule of its own; Engine.IO answers it before Flask ever could.
+    # path gets rules of its own; Engine.IO answers it before Flask ever could
+    # (once for long-polling, once for websocket connections, which werkzeug matches separately).
     app.add_url_rule("/socket.io/", endpoint="socket_io", view_func=_socket_io_path, methods=["GET", "POST"],
                      strict_slashes=False)
+    app.add_url_rule("/socket.io/", endpoint="socket_io_websocket", view_func=_socket_io_path, methods=["GET"],
+                     strict_slashes=False, websocket=True)
     ops.init_app(app)
     access.init_app(app)
 
