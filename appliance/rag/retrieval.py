@@ -38,7 +38,7 @@ FUZZY_MIN_LEN, FUZZY_CUTOFF = 5, 0.8   # misspelt names ("ayelsbray" for "aylesb
 
 # Passage vote (see Retriever): each passage the vector search returned votes for its article with
 # weight exp((similarity - best similarity) / VOTE_TEMPERATURE); an article's share of the votes
-# (0..1) times ``vote_weight`` is added to its semantic score.
+# (0..1) times ``vote_weight`` is added to its ranking score.
 VOTE_TEMPERATURE = 0.02
 
 
@@ -185,13 +185,13 @@ class Retriever:
 
     With ``vote_weight`` v > 0 the passages the vector search returned also vote: each for its
     article, weighted ``exp((similarity - best) / VOTE_TEMPERATURE)``, and ``v`` times an article's
-    share of the votes is added to its semantic similarity. An article whose several passages all
+    share of the votes is added to its ranking score (its ``semantic`` similarity, which the
+    confidence model reads, stays as it was; the share is reported as ``vote``). An article whose several passages all
     lie near the question (a list of example questions of one intent, most of them close to the
     customer's wording) gains over one that has a single close passage; an article with one
     passage in a knowledge base of one-passage articles keeps its order (the vote grows with its
     similarity). Measured in docs/reranking.md: v = 0.1 lifts recall@1 on a clean intent knowledge
-    base by 3-4 points, leaves stackfaq and banking77's dev knowledge base where they were and
-    raises the latter's in-domain AUROC."""
+    base by 3-4 points and leaves stackfaq and banking77's dev knowledge base where they were."""
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordIndex,
                  keyword_weight: float = 0.0, title_weight: float = 0.0, vote_weight: float = 0.0):
@@ -362,8 +362,7 @@ class Retriever:
             for article_id, share in self._votes(nearest, chunks).items():
                 hit = best[article_id]
                 hit.vote = share
-                hit.score += self.vote_weight * share
-                hit.semantic += self.vote_weight * share
+                hit.score += self.vote_weight * share   # ranking only: ``semantic`` stays the similarity
         # ties (equal scores, e.g. several BM25-only candidates at 0) are broken by BM25, then semantic
         hits = sorted(best.values(), key=lambda h: (h.score, h.keyword, h.semantic), reverse=True)[:k]
         titles = dict(Article.select(Article.id, Article.title).where(Article.id.in_([h.article_id for h in hits]))

@@ -1,6 +1,6 @@
 """The passage vote (``retrieval_vote_weight``): each passage the vector search returns votes for its
 article, the closest most, and the weight times the article's share of the votes is added to its
-semantic score."""
+ranking score; its semantic similarity (what the confidence model reads) stays the title blend."""
 from __future__ import annotations
 
 import math
@@ -53,7 +53,7 @@ def test_weight_out_of_range_is_refused(tmp_path, services):
         retriever(services, vote=1.5)
 
 
-def test_the_score_is_the_blend_plus_the_weighted_share_of_the_votes(services, kb):
+def test_the_score_is_the_similarity_plus_the_weighted_share_of_the_votes(services, kb):
     hits = {h.title: h for h in retriever(services, vote=0.1).search(kb.company.id, QUESTION, k=5).hits}
     embedder = services.responder.retriever.embedder
     sims = {title: similarities(embedder, title, lines) for title, lines in ARTICLES}
@@ -62,10 +62,10 @@ def test_the_score_is_the_blend_plus_the_weighted_share_of_the_votes(services, k
     total = sum(votes.values())
     for title, s in sims.items():
         share = votes[title] / total
-        expected = 0.5 * float(s[0]) + 0.5 * float(s[1:].max()) + 0.1 * share
+        blend = 0.5 * float(s[0]) + 0.5 * float(s[1:].max())
         assert hits[title].vote == pytest.approx(share, abs=1e-5)
-        assert hits[title].semantic == pytest.approx(expected, abs=1e-5)
-        assert hits[title].score == pytest.approx(expected, abs=1e-5)
+        assert hits[title].semantic == pytest.approx(blend, abs=1e-5)
+        assert hits[title].score == pytest.approx(blend + 0.1 * share, abs=1e-5)
     assert sum(h.vote for h in hits.values()) == pytest.approx(1.0)
 
 
