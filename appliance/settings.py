@@ -80,6 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lan_host", str, "0.0.0.0", "Address listened on while LAN serving is on (0.0.0.0: every network interface of this computer)."),
     Setting("lan_address", str, "", "Address phones and PCs on the local network reach this computer at, shown in the chat URL, QR code and snippet (empty: detected from the network)."),
     Setting("retrieval_title_weight", float, 0.5, "Share of an article's semantic score that comes from its title (the rest from its best passage); 0 ranks by the best passage alone. The shipped confidence model is fitted for the default (docs/reranking.md)."),
+    Setting("retrieval_vote_weight", float, 0.1, "Weight of the passage vote in ranking articles: each passage the vector search returns votes for its article, the closest ones most, and this weight times the article's share of the votes is added to its ranking score (not to the similarity the confidence model reads); 0 turns it off (docs/reranking.md)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -160,6 +161,7 @@ class Settings:
     lan_host: str
     lan_address: str
     retrieval_title_weight: float
+    retrieval_vote_weight: float
     secret_key: str = dataclasses.field(repr=False, default="")
 
     def __repr__(self) -> str:  # the metrics token is a credential: never in a log line
@@ -248,6 +250,8 @@ class Settings:
             raise SettingsError(f"agent_capacity must be from 0 to 1000 open tickets, got {values['agent_capacity']}")
         if not 0 <= values["retrieval_title_weight"] <= 1:
             raise SettingsError(f"retrieval_title_weight must be a share between 0 and 1, got {values['retrieval_title_weight']}")
+        if not 0 <= values["retrieval_vote_weight"] <= 1:
+            raise SettingsError(f"retrieval_vote_weight must be between 0 and 1, got {values['retrieval_vote_weight']}")
         _check_limits(values)
         _check_lan(values)
         return cls(**values, secret_key=_secret_key(data_path))

@@ -26,7 +26,8 @@ def build_ai(settings: Settings, bus: EventBus, clock: Callable[[], datetime], t
     vectors = VectorStore(settings.chroma_path)
     keywords = KeywordIndex()
     knowledge = KnowledgeService(settings, bus, clock, embedder=embedder, vectors=vectors, keywords=keywords)
-    retriever = Retriever(embedder, vectors, keywords, title_weight=settings.retrieval_title_weight)
+    retriever = Retriever(embedder, vectors, keywords, title_weight=settings.retrieval_title_weight,
+                          vote_weight=settings.retrieval_vote_weight)
     responder = AIResponder(bus=bus, tickets=tickets, retriever=retriever, confidence=ConfidenceModel.load(),
                             chains=ChainFactory(settings, network, model_choice), cache=AnswerCache(),
                             spawn=spawn)

@@ -36,6 +36,11 @@ TOPIC_GROUPS = 3         # at most this many groups are expanded per search
 TOPIC_MAX_CHUNKS = 400
 FUZZY_MIN_LEN, FUZZY_CUTOFF = 5, 0.8   # misspelt names ("ayelsbray" for "aylesbray")
 
+# Passage vote (see Retriever): each passage the vector search returned votes for its article with
+# weight exp((similarity - best similarity) / VOTE_TEMPERATURE); an article's share of the votes
+# (0..1) times ``vote_weight`` is added to its ranking score.
+VOTE_TEMPERATURE = 0.02
+
 
 def _name_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in TOKEN_RE.findall(text.lower()) if t not in STOPWORDS))
@@ -149,6 +154,7 @@ class Hit:
     score: float                 # the fused score used for ranking
     semantic: float = 0.0        # the article's semantic similarity (see Retriever: title blend or best chunk)
     keyword: float = 0.0         # its best BM25 score relative to the best in this search (0..1)
+    vote: float = 0.0            # its share of the nearest passages' votes (0..1; see Retriever)
 
 
 @dataclass
@@ -175,17 +181,31 @@ class Retriever:
     Articles in a title-prefix group ("Subject: question", see above) keep their best passage's
     score: their titles mostly name the subject they share with their siblings. Measured in
     docs/reranking.md: w = 0.5 lifts banking77 recall@1 by 4 points and its in-domain AUROC by 7,
-    stackfaq recall@1 by two questions, dstc11 unchanged."""
+    stackfaq recall@1 by two questions, dstc11 unchanged.
+
+    With ``vote_weight`` v > 0 the passages the vector search returned also vote: each for its
+    article, weighted ``exp((similarity - best) / VOTE_TEMPERATURE)``, and ``v`` times an article's
+    share of the votes is added to its ranking score; its ``semantic`` similarity, which the
+    confidence model reads, stays as it was, and the share is reported as ``vote``. An article
+    whose several passages lie near the question (a list of example questions of one intent, many
+    close to the customer's wording) gains over one with a single, barely closer passage; a passage
+    clearly closer than every other (0.05 ahead weighs 12 times as much at the default
+    temperature) still wins. Measured in docs/reranking.md: v = 0.1 lifts recall@1 on a clean
+    intent knowledge base by 4 points and leaves stackfaq, banking77's (mislabelled) dev knowledge
+    base and dstc11 where they were."""
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordIndex,
-                 keyword_weight: float = 0.0, title_weight: float = 0.0):
+                 keyword_weight: float = 0.0, title_weight: float = 0.0, vote_weight: float = 0.0):
         if not 0.0 <= title_weight <= 1.0:
             raise ValueError(f"title_weight must be between 0 and 1, got {title_weight}")
+        if not 0.0 <= vote_weight <= 1.0:
+            raise ValueError(f"vote_weight must be between 0 and 1, got {vote_weight}")
         self.embedder = embedder
         self.vectors = vectors
         self.keywords = keywords
         self.keyword_weight = keyword_weight
         self.title_weight = title_weight
+        self.vote_weight = vote_weight
         self._groups: dict[int, _TitleGroups] = {}
         self._titles: dict[int, _Titles] = {}
 
@@ -268,6 +288,19 @@ class Retriever:
                 blended[article_id] = self.title_weight * title + (1.0 - self.title_weight) * best_body
         return blended
 
+    @staticmethod
+    def _votes(nearest: dict[int, float], chunks: dict[int, ArticleChunk]) -> dict[int, float]:
+        """Article id -> its share of the votes of the passages the vector search returned."""
+        top = max(nearest.values())
+        votes: dict[int, float] = {}
+        for chunk_id, similarity in nearest.items():
+            chunk = chunks.get(chunk_id)
+            if chunk is not None:
+                weight = math.exp((similarity - top) / VOTE_TEMPERATURE)
+                votes[chunk.article_id] = votes.get(chunk.article_id, 0.0) + weight
+        total = sum(votes.values())
+        return {article_id: vote / total for article_id, vote in votes.items()}
+
     def search(self, company_id: int, question: str, *, k: int = 5, mode: str = "hybrid",
                query_vector: np.ndarray | None = None, conversation: Sequence[str] = ()) -> Retrieval:
         """Rank articles for ``question``. In hybrid mode a multi-turn ``conversation`` (the question,
@@ -281,6 +314,7 @@ class Retriever:
             vector = self.embed_query(question) if query_vector is None else query_vector
             semantic = dict(self.vectors.search(company_id, vector, CANDIDATES))
             floor = min(semantic.values(), default=0.0)
+        nearest = dict(semantic)   # the vector search's own candidates, who vote (the topic's do not)
         topic: dict[int, float] = {}
         if mode == "hybrid" and len(conversation) > 1:
             topic = self.topic_articles(company_id, conversation)
@@ -326,6 +360,11 @@ class Retriever:
                 hit = best[article_id]
                 hit.score += similarity - hit.semantic
                 hit.semantic = similarity
+        if self.vote_weight and nearest:
+            for article_id, share in self._votes(nearest, chunks).items():
+                hit = best[article_id]
+                hit.vote = share
+                hit.score += self.vote_weight * share   # ranking only: ``semantic`` stays the similarity
         # ties (equal scores, e.g. several BM25-only candidates at 0) are broken by BM25, then semantic
         hits = sorted(best.values(), key=lambda h: (h.score, h.keyword, h.semantic), reverse=True)[:k]
         titles = dict(Article.select(Article.id, Article.title).where(Article.id.in_([h.article_id for h in hits]))
