@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from peewee import SQL, IntegrityError, fn
 
 from .. import events
-from ..db import PreparedSelect, database
+from ..db import PreparedSelect, PreparedWrites, database
 from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketMerge, TicketPause,
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
@@ -51,6 +51,7 @@ class TicketService(Service):
         super().__init__(*args, **kwargs)
         # every customer message reads its open ticket: the query's SQL is written once
         self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
+        self._message_writes, self._ticket_writes = PreparedWrites(Message), PreparedWrites(Ticket)
 
     # ---- reading -------------------------------------------------------------------------
     def get(self, company: Company, ticket_id: Any) -> Ticket:
@@ -156,8 +157,8 @@ class TicketService(Service):
                     ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
                                            subject=_preview(body)[:120], status=status, channel="widget",
                                            created_at=now, updated_at=now, last_message_at=now)
-                message = Message.create(company=company, ticket=ticket, author_role="customer", customer=customer,
-                                         body=body, client_id=client_id, created_at=now)
+                message = self._message_writes.create(company=company, ticket=ticket, author_role="customer",
+                                                      customer=customer, body=body, client_id=client_id, created_at=now)
                 ticket.waiting_since = ticket.waiting_since or now
                 changes: dict[str, Any] = {}
                 if ticket.status == "pending":
@@ -166,7 +167,7 @@ class TicketService(Service):
                     changes["status"] = ["pending", "open"]
                 ticket.last_message_at = ticket.updated_at = now
                 ticket.last_message_preview = _preview(body)
-                ticket.save(only=ticket.dirty_fields)  # what this message changed, not every column
+                self._ticket_writes.save(ticket, ticket.dirty_fields)  # what this message changed, not every column
         except IntegrityError:
             stored = self._stored_message(customer, client_id)
             if stored is None:  # another constraint failed: not a resend
