@@ -36,7 +36,8 @@ _BOOKING = re.compile(
     r"(?:book|reserve|make (?:a |the )?(?:booking|reservation))\b"
     r"|(?:can|could|may) (?:i|we) (?:make|get|have) (?:a |the )?(?:booking|reservation) for\b"
     r"|(?:i|we) (?:need|want|would like|'d like) (?:a |the |to make a )?(?:booking|reservation)s?(?: for\b|[\s.!]*$)"
-    r"|\bbook (?:it|that|them|me|us|one|a table|a room)\b)", re.I)
+    r"|(?:^|[,.!;]\s*|\b(?:yes|ok(?:ay)?|please|then|just|and)\s+)book (?:it|that|them|me|us|one|a table|a room)\b)",
+    re.I)
 
 # Starts only where a run of address characters starts (a lookbehind), so a long run without an
 # address is scanned once, not from each of its positions (that was quadratic).
