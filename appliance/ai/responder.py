@@ -104,7 +104,9 @@ class AIResponder:
                k: int = 5, history: list[tuple[str, str]] | None = None) -> Decision:
         """Retrieve for the question and decide whether the AI may answer it. ``history`` is the
         conversation before the question as (role, text) pairs, oldest first, role "user" or
-        "assistant"; without it ``earlier`` (the customer's earlier messages) stands in for it."""
+        "assistant"; without it ``earlier`` (the customer's earlier messages) stands in for it.
+        A message that is no question for the KB (``analysis.analyse``: small talk, a goodbye, a
+        booking request, a request for a person) is never answered from it: confidence 0."""
         turns = list(history) if history is not None else [("user", text) for text in earlier]
         customer_turns = [text for role, text in turns if role == "user"]
         conversation = [question] + [text for _role, text in reversed(turns)]

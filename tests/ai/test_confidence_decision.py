@@ -82,7 +82,7 @@ def test_a_booking_request_is_handed_to_a_person_and_a_goodbye_is_answered_by_ru
     ticket = Ticket.get_by_id(ack["ticket_id"])
     assert ticket.status == "open" and "a person will" in last_from(received, "system")["body"]
     note = Message.get((Message.ticket == ticket) & (Message.private == True))  # noqa: E712
-    assert "AI draft" in note.body and note.metadata["sources"]
+    assert "AI draft" in note.body and note.metadata["sources"] and "booking" in note.metadata["handoff_reason"]
     assert not fake_ollama.chat_requests()  # nothing generated for the customer
 
 
