@@ -1,4 +1,5 @@
-"""What a customer's message is: small talk, a request for a person, or a question for the KB,
+"""What a customer's message is: small talk, a goodbye, a request for a person or for a booking (which
+the KB cannot make), or a question for the KB,
 and which entities (emails, order numbers, phones, dates) it mentions."""
 from __future__ import annotations
 
@@ -18,6 +19,25 @@ _HUMAN = re.compile(
     r"|(human|real person|live agent|operator|representative)\s*(please|pls|now)"
     r"|\b(i\s+(want|need|would like|'d like)\s+(a |an |to talk to a |to speak to a )?(human|person|agent|operator))"
     r"|\bnot a (bot|robot|machine)\b)", re.I)
+# The customer ends the conversation ("No, that's all, thanks", "Have a good day, bye!").
+_CLOSING = re.compile(
+    r"^(?:(?:no|nope|ok(?:ay)?|great|perfect|thanks?(?: you)?(?: so much| very much| much)?)[\s,!.]*)*"
+    r"(?:(?:that|this|it)(?:'s| is| will be| should be| was)(?: be)? (?:all|everything|it)\b"
+    r"|that (?:about |should |will )?(?:does|do) it\b"
+    r"|(?:i'?m|i am|we'?re|we are) (?:all set|done|good)\b|(?:there'?s |there is )?nothing (?:else|more)\b"
+    r"|no,? that'?s (?:it|all)\b|(?:good)?bye\b|have a (?:good|great|nice) (?:day|night|one|evening)\b)"
+    r"[^?]{0,60}$", re.I)
+# The customer asks for something to be done that only a person (or a booking system) can do: make a
+# booking or reservation ("Can you book me a room for two nights?"). Asking how to book is a question.
+_BOOKING = re.compile(
+    r"\b(?:(?:can|could|would|will) you (?:please |also |go ahead and |just )?"
+    r"(?:book|reserve|make (?:me )?(?:a |the )?(?:booking|reservation))\b"
+    r"|(?:please|go ahead and|i'?d like to|i would like to|i want to|i need to|let'?s)\s+"
+    r"(?:book|reserve|make (?:a |the )?(?:booking|reservation))\b"
+    r"|(?:can|could|may) (?:i|we) (?:make|get|have) (?:a |the )?(?:booking|reservation) for\b"
+    r"|(?:i|we) (?:need|want|would like|'d like) (?:a |the |to make a )?(?:booking|reservation)s?(?: for\b|[\s.!]*$)"
+    r"|(?:^|[,.!;]\s*|\b(?:yes|ok(?:ay)?|please|then|just|and)\s+)book (?:it|that|them|me|us|one|a table|a room)\b)",
+    re.I)
 
 # Starts only where a run of address characters starts (a lookbehind), so a long run without an
 # address is scanned once, not from each of its positions (that was quadratic).
@@ -33,7 +53,7 @@ _DATE = re.compile(
 
 @dataclass
 class Analysis:
-    kind: str                      # "greeting", "thanks", "human", "question"
+    kind: str                      # "greeting", "thanks", "closing", "booking", "human", "question"
     entities: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -75,6 +95,10 @@ def analyse(text: str) -> Analysis:
         kind = "greeting"
     elif _THANKS.match(stripped):
         kind = "thanks"
+    elif _CLOSING.match(stripped):
+        kind = "closing"
+    elif _BOOKING.search(stripped):
+        kind = "booking"
     else:
         kind = "question"
     return Analysis(kind, extract_entities(text))

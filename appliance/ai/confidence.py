@@ -12,7 +12,7 @@ from pathlib import Path
 from ..rag.retrieval import Retrieval
 from ..resources import bundle_root
 
-FEATURES = ("top", "margin", "keyword", "coverage", "qlen")
+FEATURES = ("top", "margin", "keyword", "coverage", "qlen", "best", "gap5")
 
 
 def features(retrieval: Retrieval) -> dict[str, float]:
@@ -22,15 +22,23 @@ def features(retrieval: Retrieval) -> dict[str, float]:
     - ``margin``: how far ``top`` is ahead of the best *other* article (a near tie means ambiguity);
     - ``keyword``: the top article's BM25 score relative to the best in the search (0..1);
     - ``coverage``: share of the question's words found in the top article's title and passage;
-    - ``qlen``: log(1 + words in the question); short questions match by chance more easily.
+    - ``qlen``: log(1 + words in the question); short questions match by chance more easily;
+    - ``best``: the highest similarity of any article in the search, whatever ranked first: whether the
+      knowledge base discusses this sort of question at all. It equals ``top`` unless a multi-turn
+      conversation's topic put one of its own articles first (which then answers for that subject);
+    - ``gap5``: how far ``top`` is ahead of the fifth article returned (of the last with fewer than
+      five; of 0 with only one, as ``margin``): a question the KB answers stands out from its
+      neighbours, a question it lacks sits among several equally loose matches.
     """
     hits = retrieval.hits
     if not hits:
         return {name: 0.0 for name in FEATURES}
     top = hits[0].semantic
     second = max((h.semantic for h in hits[1:]), default=0.0)
+    others = sorted((h.semantic for h in hits[1:5]), reverse=True)
     return {"top": top, "margin": top - second, "keyword": hits[0].keyword,
-            "coverage": retrieval.keyword_coverage, "qlen": math.log1p(len(retrieval.question.split()))}
+            "coverage": retrieval.keyword_coverage, "qlen": math.log1p(len(retrieval.question.split())),
+            "best": max(retrieval.best_semantic, top), "gap5": top - (others[-1] if others else 0.0)}
 
 
 @dataclass(frozen=True)

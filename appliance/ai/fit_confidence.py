@@ -1,6 +1,7 @@
 """Fit the confidence model's coefficients on labelled evaluation sets and check that they transfer.
 
-    python -m appliance.ai.fit_confidence ../shared/eval/stackfaq ../shared/eval/banking77_oos [--write]
+    python -m appliance.ai.fit_confidence ../shared/eval/stackfaq ../shared/eval/banking77_oos \
+        [--test-only ../shared/eval/dstc11_track5] [--write]
 
 Each folder holds ``kb.jsonl`` and ``questions.jsonl`` (see the eval README). Every question is
 retrieved for exactly as customers' are (``AIResponder.decide``); its label is 1 when it is
@@ -24,9 +25,10 @@ import numpy as np
 from ..evaluation import EvalRun, auroc, conversation_history, load_jsonl
 from .confidence import FEATURES, features
 
-# Features worth fitting: on stackfaq + banking77 the BM25 feature ("keyword") added nothing in
-# leave-one-set-out tests, so it keeps weight 0; coverage and question length helped banking77.
-FITTED = ("top", "margin", "coverage", "qlen")
+# Features worth fitting (docs/reranking.md, "Answer or escalate"): the best similarity in the search, the
+# top article's lead over the fifth and question length. ``margin`` and ``coverage`` added nothing next
+# to ``gap5`` under cross-validation, BM25's relative score ("keyword") never did; they keep weight 0.
+FITTED = ("best", "gap5", "qlen")
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models" / "confidence.json"
 
 
@@ -39,6 +41,7 @@ class LabelledSet:
     y: np.ndarray          # 1 = answering with the top article is right
     answerable: np.ndarray
     kinds: list[str]
+    needs_kb: np.ndarray | None = None   # False where the message is no question for the KB (confidence 0)
 
 
 def collect(folder: Path, *, mode: str = "hybrid", progress: bool = True) -> LabelledSet:
@@ -47,10 +50,12 @@ def collect(folder: Path, *, mode: str = "hybrid", progress: bool = True) -> Lab
     run = EvalRun(folder / "kb.jsonl", progress=progress)
     try:
         responder = run.services.responder
-        rows, labels = [], []
+        rows, labels, needs_kb = [], [], []
         for q in questions:
             history = conversation_history(q.get("context") or [])  # both speakers, as the eval and customers
-            retrieval = responder.decide(run.company, q["text"], history=history, mode=mode, k=10).retrieval
+            decision = responder.decide(run.company, q["text"], history=history, mode=mode, k=10)
+            retrieval = decision.retrieval
+            needs_kb.append(decision.kind == "question")
             values = features(retrieval)
             rows.append([values[name] for name in FEATURES])
             top = run.kb_id[retrieval.hits[0].article_id] if retrieval.hits else None
@@ -59,7 +64,7 @@ def collect(folder: Path, *, mode: str = "hybrid", progress: bool = True) -> Lab
         run.close()
     return LabelledSet(folder.name, np.asarray(rows, dtype=float), np.asarray(labels, dtype=float),
                        np.asarray([bool(q.get("answerable")) for q in questions]),
-                       [q.get("kind") or "" for q in questions])
+                       [q.get("kind") or "" for q in questions], np.asarray(needs_kb, dtype=bool))
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50,
@@ -90,11 +95,13 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
 
 def fit_sets(sets: list[LabelledSet], fitted: tuple[str, ...], l2: float) -> tuple[float, np.ndarray]:
     """Fit on the sets pooled, each set weighing the same in total (a set with more questions must
-    not decide alone), over the ``fitted`` features; the others get weight 0."""
+    not decide alone), over the ``fitted`` features; the others get weight 0. Messages that are no
+    question for the KB (``needs_kb`` False) are left out: the model never scores them."""
     columns = [FEATURES.index(name) for name in fitted]
-    X = np.vstack([s.X[:, columns] for s in sets])
-    y = np.concatenate([s.y for s in sets])
-    weight = np.concatenate([np.full(len(s.y), len(y) / (len(sets) * len(s.y))) for s in sets])
+    keep = [np.ones(len(s.y), dtype=bool) if s.needs_kb is None else s.needs_kb for s in sets]
+    X = np.vstack([s.X[k][:, columns] for s, k in zip(sets, keep)])
+    y = np.concatenate([s.y[k] for s, k in zip(sets, keep)])
+    weight = np.concatenate([np.full(int(k.sum()), len(y) / (len(sets) * int(k.sum()))) for k in keep])
     intercept, weights = fit_logistic(X, y, l2, sample_weight=weight)
     full = np.zeros(len(FEATURES))
     full[columns] = weights
@@ -108,10 +115,13 @@ def predict(intercept: float, weights: np.ndarray, X: np.ndarray) -> np.ndarray:
 def figures(data: LabelledSet, p: np.ndarray, threshold: float = 0.5) -> dict[str, float | None]:
     """The eval's answer-or-escalate figures for confidences ``p`` on one set."""
     kinds = np.asarray(data.kinds)
+    if data.needs_kb is not None:  # as AIResponder.decide: a message that is no question gets confidence 0
+        p = np.where(data.needs_kb, p, 0.0)
     answerable, answered = data.answerable, p >= threshold
     in_domain, off_topic = kinds == "in_domain_unanswerable", kinds == "out_of_domain"
     n = max(1, int(answerable.sum()))
     return {
+        "auroc": auroc(list(p[answerable]), list(p[~answerable])),
         "auroc_in_domain": auroc(list(p[answerable]), list(p[in_domain])),
         "auroc_out_of_domain": auroc(list(p[answerable]), list(p[off_topic])),
         "correct_deflection_rate": float((answered & (data.y == 1)).sum() / n),
@@ -141,7 +151,8 @@ def cross_validation_report(sets: list[LabelledSet], fitted: tuple[str, ...], l2
     scores = [np.zeros(len(s.y)) for s in sets]
     for fold in range(folds):
         train = [LabelledSet(s.name, s.X[f != fold], s.y[f != fold], s.answerable[f != fold],
-                             [k for k, keep in zip(s.kinds, f != fold) if keep]) for s, f in zip(sets, fold_of)]
+                             [k for k, keep in zip(s.kinds, f != fold) if keep],
+                             None if s.needs_kb is None else s.needs_kb[f != fold]) for s, f in zip(sets, fold_of)]
         b, w = fit_sets(train, fitted, l2)
         for s, f, p in zip(sets, fold_of, scores):
             p[f == fold] = predict(b, w, s.X[f == fold])
@@ -159,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", default=",".join(FITTED),
                         help=f"comma-separated features to fit, of {', '.join(FEATURES)}")
     parser.add_argument("--folds", type=int, default=5, help="folds of the cross-validation report (at least 2)")
+    parser.add_argument("--test-only", nargs="*", type=Path, default=[], metavar="FOLDER",
+                        help="evaluation sets only to report on, with the model fitted on the others (transfer)")
     parser.add_argument("--write", action="store_true", help="write the pooled fit to --out")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
@@ -175,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     intercept, weights = fit_sets(sets, fitted, args.l2)
     for s in sets:
         print(f"pooled fit, on {s.name:<16} " + _format(figures(s, predict(intercept, weights, s.X))))
+    for folder in args.test_only:
+        s = collect(folder, progress=sys.stderr.isatty())
+        print(f"pooled fit, not fitted on {s.name:<16} " + _format(figures(s, predict(intercept, weights, s.X))))
     model = {
         "note": (f"Fitted {date.today().isoformat()} by `python -m appliance.ai.fit_confidence` (L2={args.l2}) on "
                  f"the dev splits of {', '.join(s.name for s in sets)} pooled, each set weighing the same "

@@ -28,6 +28,7 @@ GREETING_REPLY = "Hi! What can I help you with today?"
 THANKS_REPLY = "You're welcome! Is there anything else I can help with?"
 HANDOFF_NOTICE = ("Thanks for your patience — I've passed your question to our team, and a person will "
                   "answer you right here as soon as they can.")
+CLOSING_REPLY = "Thanks for getting in touch. Have a good day!"
 HUMAN_NOTICE = "Of course — I've asked a member of our team to join. They'll answer you right here shortly."
 CONTEXT_TURNS = 6
 PASSAGES = 3
@@ -42,6 +43,7 @@ class Decision:
     confidence: float
     threshold: float
     answer: bool
+    kind: str = "question"   # what the message is (analysis.analyse); only a "question" is answered from the KB
 
     @property
     def sources(self) -> list[dict[str, Any]]:
@@ -102,15 +104,20 @@ class AIResponder:
                k: int = 5, history: list[tuple[str, str]] | None = None) -> Decision:
         """Retrieve for the question and decide whether the AI may answer it. ``history`` is the
         conversation before the question as (role, text) pairs, oldest first, role "user" or
-        "assistant"; without it ``earlier`` (the customer's earlier messages) stands in for it."""
+        "assistant"; without it ``earlier`` (the customer's earlier messages) stands in for it.
+        A message that is no question for the KB (``analysis.analyse``: small talk, a goodbye, a
+        booking request, a request for a person) is never answered from it: confidence 0."""
         turns = list(history) if history is not None else [("user", text) for text in earlier]
         customer_turns = [text for role, text in turns if role == "user"]
         conversation = [question] + [text for _role, text in reversed(turns)]
         retrieval = self.retriever.search(company.id, retrieval_query(question, customer_turns), k=k, mode=mode,
                                           conversation=conversation)
-        confidence = self.confidence.score(retrieval)
         threshold = float(company.setting("ai_confidence_threshold"))
-        return Decision(retrieval, confidence, threshold, bool(retrieval.hits) and confidence >= threshold)
+        kind = analyse(question).kind
+        if kind != "question":  # small talk, a goodbye, a booking or a request for a person: no KB answer
+            return Decision(retrieval, 0.0, threshold, False, kind)
+        confidence = self.confidence.score(retrieval)
+        return Decision(retrieval, confidence, threshold, bool(retrieval.hits) and confidence >= threshold, kind)
 
     def request_for(self, company: Company, question: str, decision: Decision,
                     history: list[tuple[str, str]] = ()) -> GenerationRequest:
@@ -164,8 +171,8 @@ class AIResponder:
             self.tickets.hand_over(company, ticket, reason="the customer asked for a person",
                                    customer_notice=HUMAN_NOTICE)
             return
-        if analysis.kind in ("greeting", "thanks"):
-            body = GREETING_REPLY if analysis.kind == "greeting" else THANKS_REPLY
+        if analysis.kind in ("greeting", "thanks", "closing"):
+            body = {"greeting": GREETING_REPLY, "thanks": THANKS_REPLY, "closing": CLOSING_REPLY}[analysis.kind]
             self.tickets.post_ai_message(company, ticket, body=body,
                                          metadata={"provider": "rules", "model": analysis.kind, "sources": [],
                                                    "confidence": 1.0, "latency_ms": _ms(started)})
@@ -190,8 +197,9 @@ class AIResponder:
                      "threshold": decision.threshold}
         if not decision.answer:
             draft = self.draft(company, question, decision, history, extractive_only=True)
-            self.tickets.hand_over(company, ticket, reason=f"confidence {decision.confidence:.2f} is below "
-                                   f"the threshold {decision.threshold:.2f}", customer_notice=HANDOFF_NOTICE,
+            reason = (f"confidence {decision.confidence:.2f} is below the threshold {decision.threshold:.2f}"
+                      if decision.kind == "question" else "the customer asked for a booking, which a person makes")
+            self.tickets.hand_over(company, ticket, reason=reason, customer_notice=HANDOFF_NOTICE,
                                    draft=draft.text, metadata={**base_meta, "provider": draft.provider,
                                                                "model": draft.model, "draft": draft.text})
             return

@@ -163,6 +163,7 @@ class Retrieval:
     mode: str
     hits: list[Hit] = field(default_factory=list)
     keyword_coverage: float = 0.0   # share of the question's terms found in the top article
+    best_semantic: float = 0.0      # the highest article similarity among all candidates, before any topic boost
 
 
 class Retriever:
@@ -372,6 +373,7 @@ class Retriever:
         for hit in hits:
             hit.title = titles.get(hit.article_id, "")
         result = Retrieval(question, mode, hits)
+        result.best_semantic = max((h.semantic for h in best.values()), default=0.0)
         if hits:
             terms = query_terms(question)
             if terms:

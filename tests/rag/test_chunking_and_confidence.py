@@ -52,7 +52,7 @@ def test_model_scores_and_loads(tmp_path):
 def test_shipped_model_has_a_weight_for_every_feature():
     model = ConfidenceModel.load()
     assert set(model.weights) <= set(FEATURES)
-    assert model.weights["top"] > 0 and model.weights["margin"] > 0
+    assert model.weights["best"] > 0 and model.weights["gap5"] > 0
 
 
 def test_logistic_fit_recovers_known_coefficients():
