@@ -289,7 +289,8 @@ export function onMessage(m) {
     markSeen(open.ticket);
     const mine = m.author && state.user && sameId(m.author.id, state.user.id);
     if (m.author_role === 'customer') setCustomerTyping(false);
-    if (!mine) announce(`${m.private ? 'Internal note' : 'New message'} from ${authorName(m)}: ${String(m.body).slice(0, 200)}`);
+    const kind = !m.private ? 'New message' : (m.metadata && m.metadata.not_sent ? 'AI answer not sent, a person answered first' : 'Internal note');
+    if (!mine) announce(`${kind} from ${authorName(m)}: ${String(m.body).slice(0, 200)}`);
   }
 }
 
@@ -601,19 +602,34 @@ function restoredEl(restored) {
     `Put back into the answer on this computer: ${put}.`) : null;
 }
 
-// The AI's private note when it hands a conversation over: stands out, with its draft ready to use.
+// What an AI note is, said in words (not only colour): an answer that was never sent because a person
+// answered first (metadata.not_sent), or the draft the AI left when it handed the conversation over.
+function unsentLabel(meta, draft) {
+  if (meta.not_sent) {
+    return { kind: 'late', badge: 'Late AI answer', caption: 'Not sent — a person answered first. The customer never saw it.' };
+  }
+  if (draft) return { kind: 'draft', badge: 'AI hand-over', caption: 'AI draft — not sent to the customer.' };
+  return null;
+}
+
+// The AI's private note: a hand-over (with its draft ready to use) or a late answer kept for the agents.
 function aiNoteEl(m, props) {
   const meta = m.metadata || {};
-  const { intro, draft } = splitDraft(m.body);
+  // a late answer is the whole body; a hand-over note has its draft after "AI draft:\n"
+  const { intro, draft } = meta.not_sent ? { intro: '', draft: String(m.body || '').trim() } : splitDraft(m.body);
+  const label = unsentLabel(meta, draft);
   const facts = aiFacts(meta);
   const use = draft ? h('button.btn.small.primary', { type: 'button', dataset: { testid: 'use-draft' } }, 'Use draft') : null;
-  if (use) use.addEventListener('click', () => useText(draft, 'the AI draft'));
-  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: draft ? 'has-draft' : null },
+  if (use) use.addEventListener('click', () => useText(draft, meta.not_sent ? 'the unsent AI answer' : 'the AI draft'));
+  const classes = [draft && 'has-draft', label && `is-unsent-${label.kind}`].filter(Boolean).join(' ');
+  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: classes || null },
     h('div.msg-meta', {},
-      h('span.badge.badge-draft', {}, draft ? 'AI draft for you' : 'AI hand-over'),
+      h('span.badge.badge-draft', { class: label ? `badge-unsent-${label.kind}` : null }, label ? label.badge : 'AI hand-over'),
       h('span.msg-author', {}, authorName(m)),
-      h('span.muted', {}, 'internal · the customer does not see this'),
+      label ? null : h('span.muted', {}, 'internal · the customer does not see this'),
       timeEl(m.created_at)),
+    label ? h('p.msg-unsent', { class: `msg-unsent-${label.kind}`, dataset: { testid: 'ai-unsent', unsent: label.kind } },
+      label.caption) : null,
     intro ? h('div.msg-body.msg-note-intro', {}, intro) : null,
     draft ? h('blockquote.msg-draft', { dataset: { testid: 'ai-draft' } }, draft) : null,
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
