@@ -1,7 +1,7 @@
 """In a real browser: the model is still writing its answer when an agent replies to the customer. The
-finished answer is not sent; the console shows it to the agents labelled as never sent, while an
-ordinary internal note carries no such label. The local model is Hearth's Ollama test double, held
-mid-answer until the agent has replied."""
+rest of the answer never reaches the customer; the console shows the finished answer to the agents
+labelled as not sent, while an ordinary internal note carries no such label. The local model is
+Hearth's Ollama test double, held mid-answer until the agent has replied."""
 import threading
 
 import pytest
@@ -43,13 +43,14 @@ def test_an_answer_finished_after_an_agent_replied_is_labelled_not_sent(late_ser
     agent.goto(f"{late_server.url}/console")  # the API login's cookie: already signed in
     agent.get_by_test_id("ticket-list").wait_for()
 
-    model_server.hold, model_server.hold_after = threading.Event(), 2
+    model_server.hold, model_server.hold_after = threading.Event(), 12
     try:
         customer = context_factory(viewport={"width": 390, "height": 760}).new_page()
         customer.goto(f"{late_server.url}/chat/corner")
         customer.get_by_test_id("widget-input").fill("How long does a refund take?")
         customer.get_by_test_id("widget-send").click()
-        assert model_server.held.wait(60), "the model was never asked"  # it is writing now, held mid-answer
+        writing = customer.locator("[data-testid=widget-message][data-state=streaming]")
+        expect(writing).to_contain_text("You can return", timeout=20_000)  # the model is half-way through
 
         row = agent.get_by_test_id("ticket-row").filter(has_text="refund")
         expect(row).to_have_count(1, timeout=10_000)
@@ -67,9 +68,13 @@ def test_an_answer_finished_after_an_agent_replied_is_labelled_not_sent(late_ser
     expect(late).to_have_attribute("data-private", "true")
     label = late.get_by_test_id("ai-unsent")
     expect(label).to_be_visible()
-    expect(label).to_have_text("Not sent — a person answered first. The customer never saw it.")
+    expect(label).to_have_text("Not sent — a person answered first, so the customer did not get this answer.")
     expect(late.get_by_text("Late AI answer", exact=True)).to_be_visible()  # the badge
     expect(late.get_by_test_id("ai-draft")).to_have_text(ANSWER)
+
+    # the customer's half-written bubble went when the person answered; the rest never reached them
+    expect(customer.locator("[data-testid=widget-message][data-stream-id]")).to_have_count(0)
+    expect(customer.get_by_test_id("widget-messages")).not_to_contain_text("within 30 days")
 
     # an agent's ordinary internal note has no such label
     agent.get_by_test_id("reply-private").check()
@@ -84,7 +89,7 @@ def test_an_answer_finished_after_an_agent_replied_is_labelled_not_sent(late_ser
     agent.reload()
     agent.get_by_test_id("ticket-row").filter(has_text="refund").click()
     expect(agent.get_by_test_id("message").filter(has_text="within 30 days").get_by_test_id("ai-unsent")).to_have_text(
-        "Not sent — a person answered first. The customer never saw it.", timeout=10_000)
+        "Not sent — a person answered first, so the customer did not get this answer.", timeout=10_000)
 
     # the customer got the person's reply, never the AI's answer
     customer.reload()

@@ -606,7 +606,7 @@ function restoredEl(restored) {
 // answered first (metadata.not_sent), or the draft the AI left when it handed the conversation over.
 function unsentLabel(meta, draft) {
   if (meta.not_sent) {
-    return { kind: 'late', badge: 'Late AI answer', caption: 'Not sent — a person answered first. The customer never saw it.' };
+    return { kind: 'late', badge: 'Late AI answer', caption: 'Not sent — a person answered first, so the customer did not get this answer.' };
   }
   if (draft) return { kind: 'draft', badge: 'AI hand-over', caption: 'AI draft — not sent to the customer.' };
   return null;
