@@ -289,7 +289,8 @@ export function onMessage(m) {
     markSeen(open.ticket);
     const mine = m.author && state.user && sameId(m.author.id, state.user.id);
     if (m.author_role === 'customer') setCustomerTyping(false);
-    const kind = !m.private ? 'New message' : (m.metadata && m.metadata.not_sent ? 'AI answer not sent, a person answered first' : 'Internal note');
+    const late = m.private && m.metadata && m.metadata.not_sent;
+    const kind = late ? 'AI answer not sent, a person answered first' : (m.private ? 'Internal note' : 'New message');
     if (!mine) announce(`${kind} from ${authorName(m)}: ${String(m.body).slice(0, 200)}`);
   }
 }
@@ -602,34 +603,30 @@ function restoredEl(restored) {
     `Put back into the answer on this computer: ${put}.`) : null;
 }
 
-// What an AI note is, said in words (not only colour): an answer that was never sent because a person
-// answered first (metadata.not_sent), or the draft the AI left when it handed the conversation over.
-function unsentLabel(meta, draft) {
-  if (meta.not_sent) {
-    return { kind: 'late', badge: 'Late AI answer', caption: 'Not sent — a person answered first, so the customer did not get this answer.' };
-  }
-  if (draft) return { kind: 'draft', badge: 'AI hand-over', caption: 'AI draft — not sent to the customer.' };
-  return null;
-}
+// An AI note that never reached the customer says so in words, not only in colour.
+const UNSENT = {
+  late: 'Not sent — a person answered first, so the customer did not get this answer.',
+  draft: 'AI draft — not sent to the customer.',
+};
 
-// The AI's private note: a hand-over (with its draft ready to use) or a late answer kept for the agents.
+// The AI's private note: a hand-over (with its draft ready to use), or an answer the AI finished after a
+// person had replied (metadata.not_sent), kept for the agents instead of being sent.
 function aiNoteEl(m, props) {
   const meta = m.metadata || {};
-  // a late answer is the whole body; a hand-over note has its draft after "AI draft:\n"
-  const { intro, draft } = meta.not_sent ? { intro: '', draft: String(m.body || '').trim() } : splitDraft(m.body);
-  const label = unsentLabel(meta, draft);
+  const late = !!meta.not_sent;
+  // a late answer is all draft; a hand-over note has its draft (if any) after "AI draft:\n"
+  const { intro, draft } = late ? { intro: '', draft: String(m.body || '').trim() } : splitDraft(m.body);
+  const unsent = late ? 'late' : (draft ? 'draft' : null);
   const facts = aiFacts(meta);
   const use = draft ? h('button.btn.small.primary', { type: 'button', dataset: { testid: 'use-draft' } }, 'Use draft') : null;
-  if (use) use.addEventListener('click', () => useText(draft, meta.not_sent ? 'the unsent AI answer' : 'the AI draft'));
-  const classes = [draft && 'has-draft', label && `is-unsent-${label.kind}`].filter(Boolean).join(' ');
-  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: classes || null },
+  if (use) use.addEventListener('click', () => useText(draft, late ? 'the unsent AI answer' : 'the AI draft'));
+  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: [draft && 'has-draft', late && 'is-late'].filter(Boolean).join(' ') || null },
     h('div.msg-meta', {},
-      h('span.badge.badge-draft', { class: label ? `badge-unsent-${label.kind}` : null }, label ? label.badge : 'AI hand-over'),
+      h('span.badge.badge-draft', { class: late ? 'badge-late' : null }, late ? 'Late AI answer' : 'AI hand-over'),
       h('span.msg-author', {}, authorName(m)),
-      label ? null : h('span.muted', {}, 'internal · the customer does not see this'),
+      unsent ? null : h('span.muted', {}, 'internal · the customer does not see this'),
       timeEl(m.created_at)),
-    label ? h('p.msg-unsent', { class: `msg-unsent-${label.kind}`, dataset: { testid: 'ai-unsent', unsent: label.kind } },
-      label.caption) : null,
+    unsent ? h('p.msg-unsent', { class: `msg-unsent-${unsent}`, dataset: { testid: 'ai-unsent', unsent } }, UNSENT[unsent]) : null,
     intro ? h('div.msg-body.msg-note-intro', {}, intro) : null,
     draft ? h('blockquote.msg-draft', { dataset: { testid: 'ai-draft' } }, draft) : null,
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
