@@ -15,7 +15,8 @@ Endpoints, with the shapes a real Ollama returns:
                       "pulling <digest>" where the API docs say "downloading"; key on digest/total).
                       Unknown model: {"error": "pull model manifest: file does not exist"}.
 
-Set `mode` (a Mode value) to choose how it misbehaves; every request is recorded in `requests`.
+Set `mode` (a Mode value) to choose how it misbehaves; every request is recorded in `requests`. Set
+`hold` (an Event) to stop each streamed answer after `hold_after` tokens until the test sets it.
 """
 from __future__ import annotations
 
@@ -91,7 +92,6 @@ class _OllamaHandler(OllamaHandler):
             if failing and i == fake.tokens_before_failure:
                 break
             if fake.hold is not None and i == fake.hold_after:
-                fake.held.set()
                 while not fake.hold.wait(0.05) and not fake.released.is_set():
                     pass  # until the test lets the model go on (or stops the server)
             self.pause(fake.token_delay)
@@ -167,10 +167,9 @@ class FakeOllama(OllamaServer):
         self.pullable: dict[str, int] = {}  # model name -> size in bytes that /api/pull can "download"
         self.pull_delay = 0.0
         # Set `hold` to an Event to stop streamed /api/chat answers after `hold_after` tokens until the test sets
-        # it (a model still writing while something else happens); `held` is set when an answer stops there.
+        # it (a model still writing while something else happens).
         self.hold: threading.Event | None = None
         self.hold_after = 0
-        self.held = threading.Event()
 
     def has_model(self, model: str) -> bool:
         """Is this model 'installed'?"""
