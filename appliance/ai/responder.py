@@ -206,14 +206,25 @@ class AIResponder:
 
         stream_id = uuid.uuid4().hex
         first_token: list[float] = []
+        taken_over: list[bool] = []
+
+        def still_ours() -> bool:
+            """Once a person has taken the conversation over (e.g. answered while the model was writing), the
+            rest of this answer is for the agents only (it is stored as a note): stop streaming it."""
+            if not taken_over and Ticket.select(Ticket.status).where(Ticket.id == ticket.id).scalar() != "bot":
+                taken_over.append(True)
+            return not taken_over
 
         def on_token(delta: str) -> None:
             if not first_token:
                 first_token.append(time.perf_counter())
-            self.bus.publish(events.AI_TOKEN, company_id=company.id, ticket=ticket, stream_id=stream_id, delta=delta)
+            if still_ours():
+                self.bus.publish(events.AI_TOKEN, company_id=company.id, ticket=ticket, stream_id=stream_id,
+                                 delta=delta)
 
         def on_reset() -> None:
-            self.bus.publish(events.AI_RESET, company_id=company.id, ticket=ticket, stream_id=stream_id)
+            if still_ours():
+                self.bus.publish(events.AI_RESET, company_id=company.id, ticket=ticket, stream_id=stream_id)
 
         result = generate(self.chains.for_company(company, names=known_names(company, ticket)), request,
                           on_token=on_token, on_reset=on_reset)

@@ -1,4 +1,6 @@
 """The AI answering customers in the widget: streamed, cited, cached, handed over when unsure."""
+import threading
+
 import pytest
 
 from appliance.domain.models import Message, Ticket
@@ -167,3 +169,34 @@ def test_suggest_reply_drafts_from_the_kb(ai_app, visitor, shop, fake_ollama):
     status = api.get("/api/v1/ai/status").get_json()
     assert status["offline_only"] is True and status["cloud_allowed"] is False
     assert {p["name"] for p in status["providers"]} == {"ollama", "extractive"}
+
+
+def test_once_a_person_answers_the_rest_of_the_ai_answer_never_streams_to_the_customer(fake_ollama, hearth, shop,
+                                                                                       monkeypatch):
+    from appliance import events as bus_events
+
+    writing = []
+    monkeypatch.setattr(hearth.responder, "spawn",  # the model writes in the background, as in the server
+                        lambda fn, *args: writing.append(threading.Thread(target=fn, args=args)) or writing[-1].start())
+    fake_ollama.answer = ("You can return any bike within 30 days of delivery, and once we have it back the refund "
+                          "goes to your original payment method within 5 business days [1].")
+    streamed, first_shown, replied = [], threading.Event(), threading.Event()
+
+    def to_customer(_name, event):
+        streamed.append(event["delta"])
+        if not first_shown.is_set():  # the AI's first words reach the customer; the model goes on meanwhile
+            first_shown.set()
+            assert replied.wait(30)
+    hearth.bus.subscribe(bus_events.AI_TOKEN, to_customer)
+
+    ticket, _ = shop.customer_message("How long until I get my refund?")
+    try:
+        assert first_shown.wait(30)
+        hearth.tickets.reply(shop.company, shop.agent, ticket.id, body="Hi, Sam here: 5 business days.")
+    finally:
+        replied.set()
+    writing[0].join(30)
+
+    assert len(streamed) == 1 and fake_ollama.answer.startswith(streamed[0])  # nothing after the person's reply
+    late = Message.get((Message.ticket == ticket.id) & (Message.author_role == "ai"))
+    assert late.private and late.metadata["not_sent"] and late.body == fake_ollama.answer

@@ -59,4 +59,7 @@ def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
     row.click()
     draft = agent.get_by_test_id("message").filter(has_text="AI draft")
     expect(draft).to_have_attribute("data-private", "true", timeout=10_000)
+    expect(draft.get_by_test_id("ai-unsent")).to_have_text("AI draft — not sent to the customer.")
+    expect(draft.get_by_test_id("ai-unsent")).to_have_attribute("data-unsent", "draft")
+    expect(agent.get_by_test_id("ai-unsent")).to_have_count(1)  # the sent answer carries no such label
     assert not customer.context.errors and not agent.context.errors

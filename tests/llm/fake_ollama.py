@@ -15,12 +15,14 @@ Endpoints, with the shapes a real Ollama returns:
                       "pulling <digest>" where the API docs say "downloading"; key on digest/total).
                       Unknown model: {"error": "pull model manifest: file does not exist"}.
 
-Set `mode` (a Mode value) to choose how it misbehaves; every request is recorded in `requests`.
+Set `mode` (a Mode value) to choose how it misbehaves; every request is recorded in `requests`. Set
+`hold` (an Event) to stop each streamed answer after `hold_after` tokens until the test sets it.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from typing import Any
 
 from tests.llm.ollama_protocol import OllamaHandler, OllamaServer, chat_line, done_fields
@@ -89,6 +91,9 @@ class _OllamaHandler(OllamaHandler):
         for i, token in enumerate(tokens):
             if failing and i == fake.tokens_before_failure:
                 break
+            if fake.hold is not None and i == fake.hold_after:
+                while not fake.hold.wait(0.05) and not fake.released.is_set():
+                    pass  # until the test lets the model go on (or stops the server)
             self.pause(fake.token_delay)
             self.send_line(chat_line(model, token))
         if fake.mode == Mode.HANG_MID:
@@ -161,6 +166,10 @@ class FakeOllama(OllamaServer):
         self.trickle_interval = 0.1
         self.pullable: dict[str, int] = {}  # model name -> size in bytes that /api/pull can "download"
         self.pull_delay = 0.0
+        # Set `hold` to an Event to stop streamed /api/chat answers after `hold_after` tokens until the test sets
+        # it (a model still writing while something else happens).
+        self.hold: threading.Event | None = None
+        self.hold_after = 0
 
     def has_model(self, model: str) -> bool:
         """Is this model 'installed'?"""

@@ -289,7 +289,9 @@ export function onMessage(m) {
     markSeen(open.ticket);
     const mine = m.author && state.user && sameId(m.author.id, state.user.id);
     if (m.author_role === 'customer') setCustomerTyping(false);
-    if (!mine) announce(`${m.private ? 'Internal note' : 'New message'} from ${authorName(m)}: ${String(m.body).slice(0, 200)}`);
+    const late = m.private && m.metadata && m.metadata.not_sent;
+    const kind = late ? 'AI answer not sent, a person answered first' : (m.private ? 'Internal note' : 'New message');
+    if (!mine) announce(`${kind} from ${authorName(m)}: ${String(m.body).slice(0, 200)}`);
   }
 }
 
@@ -601,19 +603,30 @@ function restoredEl(restored) {
     `Put back into the answer on this computer: ${put}.`) : null;
 }
 
-// The AI's private note when it hands a conversation over: stands out, with its draft ready to use.
+// An AI note that never reached the customer says so in words, not only in colour.
+const UNSENT = {
+  late: 'Not sent — a person answered first, so the customer did not get this answer.',
+  draft: 'AI draft — not sent to the customer.',
+};
+
+// The AI's private note: a hand-over (with its draft ready to use), or an answer the AI finished after a
+// person had replied (metadata.not_sent), kept for the agents instead of being sent.
 function aiNoteEl(m, props) {
   const meta = m.metadata || {};
-  const { intro, draft } = splitDraft(m.body);
+  const late = !!meta.not_sent;
+  // a late answer is all draft; a hand-over note has its draft (if any) after "AI draft:\n"
+  const { intro, draft } = late ? { intro: '', draft: String(m.body || '').trim() } : splitDraft(m.body);
+  const unsent = late ? 'late' : (draft ? 'draft' : null);
   const facts = aiFacts(meta);
   const use = draft ? h('button.btn.small.primary', { type: 'button', dataset: { testid: 'use-draft' } }, 'Use draft') : null;
-  if (use) use.addEventListener('click', () => useText(draft, 'the AI draft'));
-  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: draft ? 'has-draft' : null },
+  if (use) use.addEventListener('click', () => useText(draft, late ? 'the unsent AI answer' : 'the AI draft'));
+  return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: [draft && 'has-draft', late && 'is-late'].filter(Boolean).join(' ') || null },
     h('div.msg-meta', {},
-      h('span.badge.badge-draft', {}, draft ? 'AI draft for you' : 'AI hand-over'),
+      h('span.badge.badge-draft', { class: late ? 'badge-late' : null }, late ? 'Late AI answer' : 'AI hand-over'),
       h('span.msg-author', {}, authorName(m)),
-      h('span.muted', {}, 'internal · the customer does not see this'),
+      unsent ? null : h('span.muted', {}, 'internal · the customer does not see this'),
       timeEl(m.created_at)),
+    unsent ? h('p.msg-unsent', { class: `msg-unsent-${unsent}`, dataset: { testid: 'ai-unsent', unsent } }, UNSENT[unsent]) : null,
     intro ? h('div.msg-body.msg-note-intro', {}, intro) : null,
     draft ? h('blockquote.msg-draft', { dataset: { testid: 'ai-draft' } }, draft) : null,
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,

@@ -191,9 +191,11 @@
     touchStream(li);
   }
 
-  // The AI handed over (e.g. it failed mid-answer): drop bubbles that will never be finished.
+  // The AI handed over (e.g. it failed mid-answer) or a person answered: drop bubbles that will never be
+  // finished, and any late tokens of theirs.
   function dropStreams() {
     Array.prototype.forEach.call(list.querySelectorAll('li[data-stream-id]:not([data-message-id])'), function (li) {
+      finishedStreams[li.getAttribute('data-stream-id')] = true;
       clearTimeout(li.hwStale);
       li.remove();
     });
