@@ -12,7 +12,7 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
 from . import search
-from .base import Service, clean_text, is_row_id
+from .base import Service, clean_text, is_row_id, joined_columns, take_joined
 from .routing import mark_manual
 from .tags import normalize_tag
 
@@ -37,20 +37,41 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _open_ticket_query(customer_id: int):
+def _ticket_extras() -> list[Any]:
+    """What the pushes that serialize a ticket read, selected with it: its tag names and its
+    assignee's name (``_take_extras`` puts them where the serializer looks)."""
     tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
-    statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
     assignee_name = User.select(User.name).where(User.id == Ticket.assignee)
-    return (Ticket.select(Ticket, tags.alias("tag_list"), assignee_name.alias("assignee_name"))
+    return [tags.alias("tag_list"), assignee_name.alias("assignee_name")]
+
+
+def _take_extras(ticket: Ticket) -> Ticket:
+    ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
+    if ticket.assignee_id is not None:
+        ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
+    return ticket
+
+
+def _open_ticket_query(customer_id: int):
+    statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
+    return (Ticket.select(Ticket, *_ticket_extras())
             .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
             .order_by(Ticket.id.desc()).limit(SQL("1")))
+
+
+def _company_ticket_query(ticket_id: int, company_id: int):
+    return (Ticket.select(Ticket, *joined_columns(Customer, "customer__"), *_ticket_extras())
+            .join(Customer, on=(Customer.id == Ticket.customer))
+            .where((Ticket.id == ticket_id) & (Ticket.company == company_id)))
 
 
 class TicketService(Service):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # every customer message reads its open ticket: the query's SQL is written once
+        # every customer message reads its open ticket, every agent reply its ticket: the queries'
+        # SQL is written once
         self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
+        self._company_ticket_query = PreparedSelect(Ticket, _company_ticket_query)
 
     # ---- reading -------------------------------------------------------------------------
     def get(self, company: Company, ticket_id: Any) -> Ticket:
@@ -187,11 +208,17 @@ class TicketService(Service):
         """The customer's latest open ticket, with what the pushes that serialize it read from the
         same query: its tag names (``tag_names``) and its assignee's name (``assignee_person``)."""
         ticket = self._open_ticket_query.first(customer.id)
-        if ticket is not None:
-            ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
-            if ticket.assignee_id is not None:
-                ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
-        return ticket
+        return _take_extras(ticket) if ticket is not None else None
+
+    def _company_ticket(self, company: Company, ticket_id: Any) -> Ticket:
+        """``get`` in one prepared query, with its customer and, for the pushes that serialize it,
+        its tag names and its assignee's name (as ``_open_ticket``)."""
+        ticket = self._company_ticket_query.first(ticket_id, company.id) if is_row_id(ticket_id) else None
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id} in your company")
+        ticket.customer = take_joined(ticket, Customer, "customer__")
+        ticket._dirty.clear()  # as read: nothing to save
+        return _take_extras(ticket)
 
     @staticmethod
     def _next_number(company: Company) -> int:
@@ -205,7 +232,7 @@ class TicketService(Service):
         if not isinstance(private, bool):
             raise BadRequest.field("private", "must be true or false")
         body = clean_text(body, "body", self.settings.max_message_length)
-        ticket = self.get(company, ticket_id)
+        ticket = self._company_ticket(company, ticket_id)
         now = self.clock()
         changes: dict[str, Any] = {}
         with database.atomic():
