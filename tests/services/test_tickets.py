@@ -224,3 +224,45 @@ def test_an_ai_answer_finished_after_an_agent_took_over_stays_with_the_agents(ac
     public = [m.body for m in Message.select().where((Message.ticket == ticket.id) & (Message.private == False))]  # noqa: E712
     assert public == ["Where is my order?", "I am on it."]  # neither the late answer nor a hand-over notice
 
+
+
+def test_a_reply_publishes_its_ticket_as_read_afresh(acme, services):
+    """The ticket an agent's reply publishes (read with its customer, tags and assignee in one
+    query) serializes exactly like the ticket read afresh: on the first reply, which assigns it,
+    and on later replies and notes by another agent, with tags."""
+    from appliance import serializers
+
+    published = []
+    services.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: published.append(serializers.ticket(e["ticket"])))
+    customer, _ = services.customers.start_visit(acme.company)
+    customer = services.customers.identify(customer, name="Ada", email="ada@example.test")
+    ticket, _ = acme.customer_message("one", customer=customer)
+
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="first")
+    assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+    assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+    for name in ("zeta", "alpha"):
+        services.tags.add(acme.company, acme.agent, ticket.id, name)
+    for private in (False, True):
+        services.tickets.reply(acme.company, acme.admin, ticket.id, body="more", private=private)
+        assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+        assert published[-1]["tags"] == ["alpha", "zeta"]
+        assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+
+def test_a_reply_saves_only_what_it_changed(acme, services):
+    """A change made meanwhile to a column the reply does not touch survives it."""
+    ticket, _ = acme.customer_message()
+    Ticket.update(priority="urgent", subject="changed meanwhile").where(Ticket.id == ticket.id).execute()
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="On its way")
+    stored = Ticket.get_by_id(ticket.id)
+    assert (stored.priority, stored.subject, stored.customer_id) == ("urgent", "changed meanwhile", ticket.customer_id)
+
+
+@pytest.mark.parametrize("ticket_id", ["1", 1.0, True, None, 0, -1, 2**63, 10_000])
+def test_a_reply_to_a_ticket_id_that_names_no_ticket_is_not_found(acme, services, ticket_id):
+    acme.customer_message()
+    with pytest.raises(NotFound):
+        services.tickets.reply(acme.company, acme.agent, ticket_id, body="hello")
+    assert Message.select().count() == 1
