@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from peewee import SQL, IntegrityError, fn
+from peewee import JOIN, SQL, IntegrityError, fn
 
 from .. import events
 from ..db import PreparedSelect, database
@@ -87,7 +87,9 @@ class TicketService(Service):
         return ticket
 
     def messages(self, ticket: Ticket, *, include_private: bool) -> list[Message]:
-        query = Message.select().where(Message.ticket == ticket)
+        """The ticket's messages, each with its author (read by the same query, not one per message)."""
+        query = (Message.select(Message, User).join(User, JOIN.LEFT_OUTER, on=Message.author_user)
+                 .where(Message.ticket == ticket))
         if not include_private:
             query = query.where(Message.private == False)  # noqa: E712
         # time order: a merge brings older messages into a ticket after newer ones were written
@@ -136,6 +138,7 @@ class TicketService(Service):
                 conditions = by_number if conditions is None else conditions | by_number
             query = query.where(conditions if conditions is not None else SQL("0"))
         total = query.count()
+        query = query.select_extend(User).switch(Ticket).join(User, JOIN.LEFT_OUTER, on=Ticket.assignee)  # for the serializer
         items = list(query.order_by(Ticket.last_message_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
         return items, total
 
