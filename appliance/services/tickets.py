@@ -138,7 +138,8 @@ class TicketService(Service):
                 conditions = by_number if conditions is None else conditions | by_number
             query = query.where(conditions if conditions is not None else SQL("0"))
         total = query.count()
-        query = query.select_extend(User).switch(Ticket).join(User, JOIN.LEFT_OUTER, on=Ticket.assignee)  # for the serializer
+        # each row with its assignee, for the serializer (after the count, which needs no join)
+        query = query.select_extend(User).switch(Ticket).join(User, JOIN.LEFT_OUTER, on=Ticket.assignee)
         items = list(query.order_by(Ticket.last_message_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
         return items, total
 

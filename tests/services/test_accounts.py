@@ -95,7 +95,8 @@ def test_get_or_none_by_a_bare_id_finds_that_row_only(services):
 
 def test_the_session_user_comes_with_its_company(acme, services):
     user = services.users.active_session_user(acme.agent.id, acme.company.id)
-    assert (user.id, user.email, user.role, user.company_id) == (acme.agent.id, acme.agent.email, "agent", acme.company.id)
+    assert (user.id, user.email, user.role, user.company_id) == \
+        (acme.agent.id, acme.agent.email, "agent", acme.company.id)
     stored = Company.get_by_id(acme.company.id)
     company = user.company
     assert (company.id, company.name, company.slug, company.settings, company.created_at) == \
