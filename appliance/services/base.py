@@ -5,6 +5,8 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Callable
 
+from peewee import Model
+
 from ..domain.models import AuditEntry, Company, User
 from ..errors import BadRequest
 from ..events import EventBus
@@ -17,6 +19,22 @@ MAX_ROW_ID = 2**63 - 1  # SQLite's largest INTEGER; a bigger id names no row (an
 def is_row_id(value: Any) -> bool:
     """Whether ``value`` can be the id of a row: an int (not a bool) SQLite can hold."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
+
+
+def joined_columns(model: type[Model], prefix: str) -> list[Any]:
+    """Every column of ``model``, aliased ``prefix`` + field name: a ``PreparedSelect`` that joins
+    ``model`` selects these, so its raw rows carry the joined row without name clashes."""
+    return [field.alias(prefix + field.name) for field in model._meta.sorted_fields]
+
+
+def take_joined(row: Model, model: type[Model], prefix: str) -> Model:
+    """The ``model`` instance whose ``joined_columns`` are on ``row`` (taken off it), converted as
+    peewee converts a row it reads."""
+    values = {field.name: field.python_value(row.__dict__.pop(prefix + field.name))
+              for field in model._meta.sorted_fields}
+    instance = model(__no_default__=1, **values)
+    instance._dirty.clear()  # as read: nothing to save
+    return instance
 
 
 class Service:

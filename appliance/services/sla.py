@@ -113,9 +113,11 @@ class SlaService(Service):
 
     # ---- a ticket's state -------------------------------------------------------------------
     @staticmethod
-    def clock_of(ticket: Ticket) -> TicketClock:
-        pauses = tuple((p.started_at, p.ended_at) for p in
-                       TicketPause.select().where(TicketPause.ticket == ticket.id).order_by(TicketPause.id))
+    def clock_of(ticket: Ticket, pauses: tuple | None = None) -> TicketClock:
+        """The ticket's SLA clock; ``pauses`` as (started_at, ended_at) pairs in order when already read."""
+        if pauses is None:
+            pauses = tuple((p.started_at, p.ended_at) for p in
+                           TicketPause.select().where(TicketPause.ticket == ticket.id).order_by(TicketPause.id))
         return TicketClock(ticket.priority, ticket.created_at, ticket.first_response_at, ticket.waiting_since,
                            ticket.resolved_at, pauses)
 
@@ -124,6 +126,21 @@ class SlaService(Service):
         if row is None:
             return []
         return evaluate(self.clock_of(ticket), self.policy(row), now or self.clock())
+
+    def targets_of(self, tickets: list[Ticket], now: datetime | None = None) -> dict[int, list[Target]]:
+        """``targets`` of many tickets by id, their policies and pauses read in two queries, not two per ticket."""
+        now = now or self.clock()
+        ids = [t.id for t in tickets]
+        rows = {row.company_id: row for row in
+                SlaPolicy.select().where(SlaPolicy.company.in_({t.company_id for t in tickets}))} if ids else {}
+        pauses: dict[int, list] = {}
+        if rows:
+            for p in (TicketPause.select().where(TicketPause.ticket.in_(ids))
+                      .order_by(TicketPause.id)):
+                pauses.setdefault(p.ticket_id, []).append((p.started_at, p.ended_at))
+        policies = {company_id: self.policy(row) for company_id, row in rows.items()}
+        return {t.id: evaluate(self.clock_of(t, tuple(pauses.get(t.id, ()))), policies[t.company_id], now)
+                if t.company_id in policies else [] for t in tickets}
 
     # ---- what is due ------------------------------------------------------------------------
     def check_due(self, now: datetime | None = None) -> list[SlaEvent]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from peewee import SQL, IntegrityError, fn
+from peewee import JOIN, SQL, IntegrityError, fn
 
 from .. import events
 from ..db import PreparedSelect, PreparedWrites, database
@@ -12,7 +12,7 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
 from . import search
-from .base import Service, clean_text, is_row_id
+from .base import Service, clean_text, is_row_id, joined_columns, take_joined
 from .routing import mark_manual
 from .tags import normalize_tag
 
@@ -37,20 +37,41 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _open_ticket_query(customer_id: int):
+def _ticket_extras() -> list[Any]:
+    """What the pushes that serialize a ticket read, selected with it: its tag names and its
+    assignee's name (``_take_extras`` puts them where the serializer looks)."""
     tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
-    statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
     assignee_name = User.select(User.name).where(User.id == Ticket.assignee)
-    return (Ticket.select(Ticket, tags.alias("tag_list"), assignee_name.alias("assignee_name"))
+    return [tags.alias("tag_list"), assignee_name.alias("assignee_name")]
+
+
+def _take_extras(ticket: Ticket) -> Ticket:
+    ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
+    if ticket.assignee_id is not None:
+        ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
+    return ticket
+
+
+def _open_ticket_query(customer_id: int):
+    statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
+    return (Ticket.select(Ticket, *_ticket_extras())
             .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
             .order_by(Ticket.id.desc()).limit(SQL("1")))
+
+
+def _company_ticket_query(ticket_id: int, company_id: int):
+    return (Ticket.select(Ticket, *joined_columns(Customer, "customer__"), *_ticket_extras())
+            .join(Customer, on=(Customer.id == Ticket.customer))
+            .where((Ticket.id == ticket_id) & (Ticket.company == company_id)))
 
 
 class TicketService(Service):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # every customer message reads its open ticket: the query's SQL is written once
+        # every customer message reads its open ticket, every agent reply its ticket: the queries'
+        # SQL is written once
         self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
+        self._company_ticket_query = PreparedSelect(Ticket, _company_ticket_query)
         self._message_writes, self._ticket_writes = PreparedWrites(Message), PreparedWrites(Ticket)
 
     # ---- reading -------------------------------------------------------------------------
@@ -67,7 +88,9 @@ class TicketService(Service):
         return ticket
 
     def messages(self, ticket: Ticket, *, include_private: bool) -> list[Message]:
-        query = Message.select().where(Message.ticket == ticket)
+        """The ticket's messages, each with its author (read by the same query, not one per message)."""
+        query = (Message.select(Message, User).join(User, JOIN.LEFT_OUTER, on=Message.author_user)
+                 .where(Message.ticket == ticket))
         if not include_private:
             query = query.where(Message.private == False)  # noqa: E712
         # time order: a merge brings older messages into a ticket after newer ones were written
@@ -116,6 +139,8 @@ class TicketService(Service):
                 conditions = by_number if conditions is None else conditions | by_number
             query = query.where(conditions if conditions is not None else SQL("0"))
         total = query.count()
+        # each row with its assignee, for the serializer (after the count, which needs no join)
+        query = query.select_extend(User).switch(Ticket).join(User, JOIN.LEFT_OUTER, on=Ticket.assignee)
         items = list(query.order_by(Ticket.last_message_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
         return items, total
 
@@ -188,11 +213,17 @@ class TicketService(Service):
         """The customer's latest open ticket, with what the pushes that serialize it read from the
         same query: its tag names (``tag_names``) and its assignee's name (``assignee_person``)."""
         ticket = self._open_ticket_query.first(customer.id)
-        if ticket is not None:
-            ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
-            if ticket.assignee_id is not None:
-                ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
-        return ticket
+        return _take_extras(ticket) if ticket is not None else None
+
+    def _company_ticket(self, company: Company, ticket_id: Any) -> Ticket:
+        """``get`` in one prepared query, with its customer and, for the pushes that serialize it,
+        its tag names and its assignee's name (as ``_open_ticket``)."""
+        ticket = self._company_ticket_query.first(ticket_id, company.id) if is_row_id(ticket_id) else None
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id} in your company")
+        ticket.customer = take_joined(ticket, Customer, "customer__")
+        ticket._dirty.clear()  # as read: nothing to save
+        return _take_extras(ticket)
 
     @staticmethod
     def _next_number(company: Company) -> int:
@@ -206,12 +237,12 @@ class TicketService(Service):
         if not isinstance(private, bool):
             raise BadRequest.field("private", "must be true or false")
         body = clean_text(body, "body", self.settings.max_message_length)
-        ticket = self.get(company, ticket_id)
+        ticket = self._company_ticket(company, ticket_id)
         now = self.clock()
         changes: dict[str, Any] = {}
         with database.atomic():
-            message = Message.create(company=company, ticket=ticket, author_role="agent", author_user=agent,
-                                     body=body, private=private, created_at=now)
+            message = self._message_writes.create(company=company, ticket=ticket, author_role="agent",
+                                                  author_user=agent, body=body, private=private, created_at=now)
             if not private:
                 ticket.first_response_at = ticket.first_response_at or now
                 ticket.waiting_since = None
@@ -225,7 +256,7 @@ class TicketService(Service):
                     self.audit(company, agent, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id,
                                reason="first reply")
             ticket.last_message_at = ticket.updated_at = now
-            ticket.save(only=ticket.dirty_fields)
+            self._ticket_writes.save(ticket, ticket.dirty_fields)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         return message

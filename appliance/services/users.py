@@ -9,10 +9,10 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import events
-from ..db import database
+from ..db import PreparedSelect, database
 from ..domain.models import ROLES, Company, User
 from ..errors import BadRequest, Conflict, HearthError, NotFound, Unauthorized
-from .base import Service, clean_text, is_row_id
+from .base import Service, clean_text, is_row_id, joined_columns, take_joined
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,18 @@ def normalise_email(value: Any, field: str = "email") -> str:
     return value
 
 
+def _session_user_query(user_id: int, company_id: int):
+    return (User.select(User, *joined_columns(Company, "company__"))
+            .join(Company, on=(Company.id == User.company))
+            .where((User.id == user_id) & (User.company == company_id)))
+
+
 class UserService(Service):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # every authenticated request reads its user and company: the query's SQL is written once
+        self._session_user_query = PreparedSelect(User, _session_user_query)
+
     def _check_password(self, password: Any) -> str:
         if not isinstance(password, str):
             raise BadRequest.field("password", "must be a string")
@@ -123,11 +134,16 @@ class UserService(Service):
         return user
 
     def active_session_user(self, user_id: Any, company_id: Any) -> User | None:
-        """The logged-in user a session names, if it still exists, is active and is in that company."""
+        """The logged-in user a session names, if it still exists, is active and is in that company;
+        its ``company`` is read by the same query."""
         if not is_row_id(user_id) or not is_row_id(company_id):
             return None
-        user = User.get_or_none((User.id == user_id) & (User.company == company_id))
-        return user if user is not None and user.active else None
+        user = self._session_user_query.first(user_id, company_id)
+        if user is None or not user.active:
+            return None
+        user.company = take_joined(user, Company, "company__")
+        user._dirty.clear()  # as read: nothing to save
+        return user
 
     def update(self, company: Company, actor: User, user_id: int, *, name: Any = None, role: Any = None,
                active: Any = None, password: Any = None) -> User:

@@ -25,7 +25,8 @@ def list_tickets(args):
         assignee=args.get("assignee"), q=args.get("q"), tags=args.get("tag", ()), include_private=True, customer_id=args.get("customer"),
         limit=args["limit"], offset=args["offset"])
     hearth.tags.attach(items)
-    return {"items": [{**serializers.ticket(t), "sla": serializers.sla_summary(sla_summary(hearth.sla.targets(t)))}
+    targets = hearth.sla.targets_of(items)
+    return {"items": [{**serializers.ticket(t), "sla": serializers.sla_summary(sla_summary(targets[t.id]))}
                       for t in items], "total": total}
 
 

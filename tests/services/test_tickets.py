@@ -3,6 +3,7 @@ import pytest
 from appliance import events
 from appliance.domain.models import AuditEntry, Message, Ticket
 from appliance.errors import BadRequest, NotFound
+from tests.statements import statements
 
 
 def test_first_customer_message_opens_a_numbered_ticket_waiting_for_an_agent(acme, services):
@@ -224,3 +225,86 @@ def test_an_ai_answer_finished_after_an_agent_took_over_stays_with_the_agents(ac
     public = [m.body for m in Message.select().where((Message.ticket == ticket.id) & (Message.private == False))]  # noqa: E712
     assert public == ["Where is my order?", "I am on it."]  # neither the late answer nor a hand-over notice
 
+
+
+def test_a_reply_publishes_its_ticket_as_read_afresh(acme, services):
+    """The ticket an agent's reply publishes (read with its customer, tags and assignee in one
+    query) serializes exactly like the ticket read afresh: on the first reply, which assigns it,
+    and on later replies and notes by another agent, with tags."""
+    from appliance import serializers
+
+    published, serializing = [], []
+
+    def serialize(_name, event):
+        with statements() as ran:
+            published.append(serializers.ticket(event["ticket"]))
+        serializing.extend(ran)
+
+    services.bus.subscribe(events.TICKET_UPDATED, serialize)
+    customer, _ = services.customers.start_visit(acme.company)
+    customer = services.customers.identify(customer, name="Ada", email="ada@example.test")
+    ticket, _ = acme.customer_message("one", customer=customer)
+
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="first")
+    assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+    assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+    for name in ("zeta", "alpha"):
+        services.tags.add(acme.company, acme.agent, ticket.id, name)
+    for private in (False, True):
+        services.tickets.reply(acme.company, acme.admin, ticket.id, body="more", private=private)
+        assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
+        assert published[-1]["tags"] == ["alpha", "zeta"]
+        assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+    assert serializing == []  # everything it shows was read with the ticket
+
+
+def test_a_reply_saves_only_what_it_changed(acme, services):
+    """A change made meanwhile to a column the reply does not touch survives it."""
+    ticket, _ = acme.customer_message()
+    Ticket.update(priority="urgent", subject="changed meanwhile").where(Ticket.id == ticket.id).execute()
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="On its way")
+    stored = Ticket.get_by_id(ticket.id)
+    assert (stored.priority, stored.subject, stored.customer_id) == ("urgent", "changed meanwhile", ticket.customer_id)
+
+
+@pytest.mark.parametrize("ticket_id", ["1", 1.0, True, None, 0, -1, 2**63, 10_000])
+def test_a_reply_to_a_ticket_id_that_names_no_ticket_is_not_found(acme, services, ticket_id):
+    acme.customer_message()
+    with pytest.raises(NotFound):
+        services.tickets.reply(acme.company, acme.agent, ticket_id, body="hello")
+    assert Message.select().count() == 1
+
+
+def test_a_conversation_and_a_list_are_read_with_their_people(acme, services):
+    """Messages come with their authors and listed tickets with their assignees: serializing them
+    asks the database nothing more, and shows the same people as reading each one would."""
+    from appliance import serializers
+    from appliance.domain.models import User
+
+    first, _ = acme.customer_message("one")
+    second, _ = acme.customer_message("two")
+    services.tickets.reply(acme.company, acme.agent, first.id, body="agent here")
+    services.tickets.reply(acme.company, acme.admin, first.id, body="admin note", private=True)
+    services.tickets.reply(acme.company, acme.admin, first.id, body="admin here")
+
+    messages = services.tickets.messages(first, include_private=True)
+    with statements() as ran:
+        shown = [serializers.message(m) for m in messages]
+        public = [serializers.public_message(m) for m in messages if not m.private]
+    assert ran == []
+    authors = {m["body"]: m["author"] for m in shown}
+    assert authors == {"one": None, "agent here": {"id": acme.agent.id, "name": acme.agent.name},
+                       "admin note": {"id": acme.admin.id, "name": acme.admin.name},
+                       "admin here": {"id": acme.admin.id, "name": acme.admin.name}}
+    assert [m["author_name"] for m in public] == ["You", acme.agent.name, acme.admin.name]
+
+    items, total = services.tickets.list(acme.company, viewer=acme.agent)
+    services.tags.attach(items)
+    with statements() as ran:
+        listed = {t["id"]: t["assignee"] for t in map(serializers.ticket, items)}
+    assert ran == [] and total == 2
+    assert listed == {first.id: {"id": acme.agent.id, "name": acme.agent.name}, second.id: None}
+    User.update(name="Renamed").where(User.id == acme.agent.id).execute()
+    items, _ = services.tickets.list(acme.company, viewer=acme.agent, assignee="me")
+    assert [serializers.assignee(t) for t in items] == [{"id": acme.agent.id, "name": "Renamed"}]

@@ -128,3 +128,29 @@ def test_policy_api_is_admin_only_and_validated(app, shop):
 def test_service_rejects_unknown_priority(hearth, shop):
     with pytest.raises(BadRequest, match="unknown priority"):
         hearth.sla.set_policy(shop.company, shop.admin, targets={"resolution": {"whenever": 5}})
+
+
+def test_the_targets_of_many_tickets_are_each_tickets_targets_read_at_once(hearth, shop, clock):
+    """The inbox's SLA column: the same targets as ticket by ticket (pauses, answers, another company
+    with no policy), read in as many queries for many tickets as for few."""
+    from tests.statements import statements
+
+    other = Tenant(hearth, "noslas")
+    tickets = [shop.customer_message(f"bike {n}")[0] for n in range(5)] + [other.customer_message()[0]]
+    clock.advance(minutes=20)
+    hearth.tickets.update(shop.company, shop.agent, tickets[0].id, status="pending")
+    hearth.tickets.reply(shop.company, shop.agent, tickets[1].id, body="On it")
+    clock.advance(minutes=30)
+    hearth.tickets.update(shop.company, shop.agent, tickets[0].id, status="open")
+    hearth.tickets.update(shop.company, shop.agent, tickets[2].id, status="resolved")
+    clock.advance(minutes=15)
+    tickets = [Ticket.get_by_id(t.id) for t in tickets]
+
+    each = {t.id: hearth.sla.targets(t) for t in tickets}
+    assert each[tickets[0].id][0].used_minutes == 20 + 15 and each[tickets[-1].id] == []
+    with statements() as few:
+        assert hearth.sla.targets_of(tickets[:2]) == {t.id: each[t.id] for t in tickets[:2]}
+    with statements() as many:
+        assert hearth.sla.targets_of(tickets) == each
+    assert len(many) == len(few)
+    assert hearth.sla.targets_of([]) == {}

@@ -77,3 +77,14 @@ def test_a_deactivated_agent_loses_access_at_once(make_client, admin_client, acm
     agent = make_client(acme.agent)
     assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False}).status_code == 200
     assert agent.get("/api/v1/tickets").status_code == 401
+
+
+def test_a_session_naming_another_companys_id_is_not_logged_in(agent_client, acme, globex):
+    with agent_client.client.session_transaction() as session:
+        session["company_id"] = globex.company.id
+    response = agent_client.get("/api/v1/auth/me")
+    assert response.status_code == 401
+    assert agent_client.get("/api/v1/tickets").status_code == 401
+    with agent_client.client.session_transaction() as session:
+        session["company_id"] = acme.company.id
+    assert agent_client.get("/api/v1/auth/me").get_json()["company"]["slug"] == "acme"

@@ -1,0 +1,113 @@
+"""CPU and SQL statements per agent request: a reply, a ticket's detail, the inbox list.
+
+    python -m benchmarks.request_cpu [--tickets 200] [--rounds 4]
+
+In-process (Flask's test client, Socket.IO in threading mode, real SQLite on a temporary data dir):
+--tickets widget visitors each open a ticket, five agents are connected to /agent (so every reply
+is pushed as in the server), then each round replies once to every ticket over HTTP, reads every
+ticket's detail, and reads the first 50 rows of the inbox 50 times. Prints the median over rounds
+of process CPU per request and the statements per request. The first round's replies also assign
+the tickets (and route); they are reported apart. CPU is what every other connection waits for on
+the server's single gevent loop; run it under `nice -n 19` on a shared machine and compare runs
+interleaved.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from appliance.app import create_app  # noqa: E402
+from appliance.db import close_database, database  # noqa: E402
+from appliance.domain.models import Ticket  # noqa: E402
+from appliance.services import run_now  # noqa: E402
+from appliance.settings import Settings  # noqa: E402
+
+PASSWORD = "correct-horse-battery"
+NO_LIMITS = {name: "" for name in ("rate_limit_ip", "rate_limit_company", "rate_limit_socket_ip",
+                                   "rate_limit_visitor", "rate_limit_connect_ip")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=200, help="visitors, each with one ticket")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of replies and reads")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.load({"data_dir": tmp + "/data", "embedder": "hashing", "ollama_host": "http://127.0.0.1:9",
+                                  **NO_LIMITS}, environ={})
+        app = create_app(settings, async_mode="threading", spawn=run_now)
+        app.config["TESTING"] = True
+        try:
+            run(app, args.tickets, args.rounds)
+        finally:
+            close_database()
+
+
+def run(app, tickets: int, rounds: int) -> None:
+    services, sio = app.extensions["hearth"], app.extensions["socketio"]
+    with database.connection_context():
+        company, admin = services.companies.create(name="Bench", slug="bench", admin_email="a@bench.test",
+                                                   admin_password=PASSWORD)
+        services.companies.update(company, admin, settings={"ai_enabled": False})
+    agents, http, csrf = [], None, None
+    for _ in range(5):
+        http = app.test_client()
+        login = http.post("/api/v1/auth/login", json={"email": "a@bench.test", "password": PASSWORD})
+        csrf = login.get_json()["csrf_token"]
+        agents.append(sio.test_client(app, namespace="/agent", flask_test_client=http, auth={"csrf_token": csrf}))
+    visitors = [sio.test_client(app, namespace="/widget", auth={"company": "bench"}) for _ in range(tickets)]
+    for n, visitor in enumerate(visitors):
+        ack = visitor.emit("customer_message", {"text": f"hello {n}", "client_id": f"c{n}"}, namespace="/widget",
+                           callback=True)
+        assert ack["ok"], ack
+    with database.connection_context():
+        ids = [t.id for t in Ticket.select(Ticket.id)]
+
+    statements: collections.Counter = collections.Counter()
+    db = database.obj
+    execute_sql = db.execute_sql
+
+    def counting(sql, *a, **k):
+        statements[sql.split(" ", 1)[0]] += 1
+        return execute_sql(sql, *a, **k)
+
+    db.execute_sql = counting
+
+    def measure(requests) -> tuple[float, str]:
+        statements.clear()
+        started = time.process_time()
+        for method, url, body, status in requests:
+            response = http.open(url, method=method, json=body, headers={"X-CSRF-Token": csrf})
+            assert response.status_code == status, (url, response.get_json())
+        cpu = (time.process_time() - started) / len(requests) * 1000
+        return cpu, ", ".join(f"{kind} {n / len(requests):.1f}" for kind, n in sorted(statements.items()))
+
+    results: dict[str, list[tuple[float, str]]] = collections.defaultdict(list)
+    for r in range(rounds):
+        reply = measure([("POST", f"/api/v1/tickets/{i}/messages", {"body": f"reply {r} {i}"}, 201) for i in ids])
+        results["reply, first (assigns)" if r == 0 else "reply"].append(reply)
+        results["ticket detail"].append(measure([("GET", f"/api/v1/tickets/{i}", None, 200) for i in ids]))
+        results["inbox list (50 rows)"].append(measure([("GET", "/api/v1/tickets?limit=50", None, 200)] * 50))
+        for agent in agents:  # drop what was pushed
+            agent.get_received("/agent")
+        for visitor in visitors:
+            visitor.get_received("/widget")
+    print(f"{tickets} tickets, {rounds} rounds; CPU per request (median over rounds) and statements per request")
+    for label in ("reply, first (assigns)", "reply", "ticket detail", "inbox list (50 rows)"):
+        runs = results.get(label)
+        if runs:
+            print(f"  {label:<24} {statistics.median(cpu for cpu, _ in runs):6.2f} ms   {runs[-1][1]}")
+
+
+if __name__ == "__main__":
+    main()
