@@ -129,14 +129,21 @@ class PreparedSelect:
         self._build = build
         self._sql: str | None = None
 
-    def first(self, *params: Any) -> Any:
-        """The first row as a ``model`` instance (extra selected columns become attributes), or None."""
+    def _text(self, params: tuple) -> str:
         if self._sql is None:
             sql, written = self._build(*params).sql()
             if list(written) != list(params):
                 raise ValueError(f"the query's parameters {written!r} are not the ones given {params!r}")
             self._sql = sql
-        return next(iter(self._model.raw(self._sql, *params)), None)
+        return self._sql
+
+    def first(self, *params: Any) -> Any:
+        """The first row as a ``model`` instance (extra selected columns become attributes), or None."""
+        return next(iter(self._model.raw(self._text(params), *params)), None)
+
+    def all(self, *params: Any) -> list[Any]:
+        """Every row, each as ``first`` returns one."""
+        return list(self._model.raw(self._text(params), *params))
 
 
 class PreparedWrites:

@@ -8,10 +8,10 @@ import logging
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from peewee import fn
+from peewee import JOIN, SQL, fn
 
 from .. import events
-from ..db import database
+from ..db import PreparedSelect, database
 from ..domain.models import (PRIORITIES, ROUTING_RULE_KINDS, CHANNELS, AgentRouting, Company, Customer, Message,
                              RoutingRule, Team, TeamMember, Ticket, TicketRouting, User)
 from ..errors import BadRequest, NotFound
@@ -30,22 +30,27 @@ def nobody_online(_company_id: int) -> Iterable[int]:
     return ()
 
 
+def _pool_query(company_id: int):
+    """The company's active people with their routing state and open load, in one query (a routing
+    pass runs on every new ticket and assignment: its SQL is written once)."""
+    statuses = SQL("(" + ", ".join(f"'{status}'" for status in LOAD_STATUSES) + ")")  # constants: in the text
+    load = Ticket.select(fn.COUNT(Ticket.id)).where((Ticket.assignee == User.id) & Ticket.status.in_(statuses))
+    return (User.select(User, AgentRouting.capacity.alias("routing_capacity"),
+                        AgentRouting.last_assigned_at.alias("routing_last"), load.alias("open_load"))
+            .join(AgentRouting, JOIN.LEFT_OUTER, on=(AgentRouting.user == User.id))
+            .where((User.company == company_id) & User.active))
+
+
 class _Pool:
     """The agents routing may pick from during one pass: online, active, with their load."""
 
-    def __init__(self, company: Company, online: set[int], default_capacity: int):
-        self.users = {u.id: u for u in User.select().where((User.company == company) & User.active
-                                                           & User.id.in_(list(online)))}
-        routing = {r.user_id: r for r in AgentRouting.select().where(AgentRouting.user.in_(list(self.users)))}
-        self.capacity = {uid: (routing[uid].capacity if uid in routing and routing[uid].capacity is not None
-                               else default_capacity) for uid in self.users}
-        self.last = {uid: routing[uid].last_assigned_at if uid in routing else None for uid in self.users}
-        self.load = dict.fromkeys(self.users, 0)
-        rows = (Ticket.select(Ticket.assignee, fn.COUNT(Ticket.id)).where(
-            Ticket.assignee.in_(list(self.users)) & Ticket.status.in_(LOAD_STATUSES))
-            .group_by(Ticket.assignee).tuples())
-        for uid, count in rows:
-            self.load[uid] = count
+    def __init__(self, people: list[User], online: set[int], default_capacity: int):
+        """``people``: the company's active users as ``_pool_query`` reads them."""
+        self.users = {u.id: u for u in people if u.id in online}
+        self.capacity = {u.id: u.routing_capacity if u.routing_capacity is not None else default_capacity
+                         for u in self.users.values()}
+        self.last = {u.id: AgentRouting.last_assigned_at.python_value(u.routing_last) for u in self.users.values()}
+        self.load = {u.id: u.open_load for u in self.users.values()}
 
     def has_room(self) -> bool:
         return any(self.load[uid] < self.capacity[uid] for uid in self.users)
@@ -71,6 +76,7 @@ class RoutingService(Service):
         self.teams = teams
         self.online = online
         self.spawn = spawn or (lambda fn, *args: fn(*args))  # where ticket events are routed (see listen)
+        self._pool_query = PreparedSelect(User, _pool_query)
         self._busy: set[int] = set()
         self._again: set[int] = set()
 
@@ -222,7 +228,7 @@ class RoutingService(Service):
 
     def _pass(self, company_id: int) -> list[Ticket]:
         company = Company.get_by_id(company_id)
-        pool = _Pool(company, set(self.online(company_id)), self.settings.agent_capacity)
+        pool = _Pool(self._pool_query.all(company_id), set(self.online(company_id)), self.settings.agent_capacity)
         if not pool.has_room():  # nobody can take a ticket: don't read the queue at all
             return []
         waiting = self._waiting(company_id)
@@ -313,7 +319,7 @@ class RoutingService(Service):
             return None
         if route is None:
             route = self._route_of(company, ticket)
-        pool = _Pool(company, set(self.online(company.id)), self.settings.agent_capacity)
+        pool = _Pool(self._pool_query.all(company.id), set(self.online(company.id)), self.settings.agent_capacity)
         agent = pool.pick(self._team_members(route), exclude=ticket.assignee_id)
         if agent is None:
             return None
