@@ -88,7 +88,7 @@ class WalCheckpointer:
             try:
                 self.checkpoint()
                 self.rounds += 1
-            except sqlite3.Error as exc:  # the next round tries again; the log is only longer meanwhile
+            except Exception as exc:  # noqa: BLE001 — the next round tries again; the log is only longer meanwhile
                 logger.warning("checkpoint of %s failed: %s", self.path, exc)
 
     def start(self) -> "WalCheckpointer":

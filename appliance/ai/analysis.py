@@ -25,10 +25,20 @@ _CLOSING = re.compile(
     r"(?:(?:that|this|it)(?:'s| is| will be| should be| was)(?: be)? (?:all|everything|it)\b"
     r"|that (?:about |should |will )?(?:does|do) it\b"
     r"|(?:i'?m|i am|we'?re|we are) (?:all set|done|good)\b|(?:there'?s |there is )?nothing (?:else|more)\b"
-    r"|no,? that'?s (?:it|all)\b|(?:good)?bye\b|have a (?:good|great|nice) (?:day|night|one|evening)\b)"
-    r"[^?]{0,60}$", re.I)
+    r"|no,? that'?s (?:it|all)\b|(?:good)?bye\b|have a (?:good|great|nice) (?:day|night|one|evening)\b)", re.I)
+# What may follow that opening in a goodbye: more pleasantries, nothing with content of its own
+# ("That's all I needed today, thanks, bye!" is a goodbye; "It's all broken after the update" or
+# "I'm done with this, my order never arrived" is not).
+_CLOSING_WORDS = frozenset(
+    "i we i've i'd need needed wanted for me us now today tonight the day moment your help all thanks thank "
+    "you so much very a lot again thx cheers bye goodbye see take care have good great nice wonderful one "
+    "evening weekend night too then appreciate it appreciated information info really ok okay perfect "
+    "and that's that is everything no nope".split())
 # The customer asks for something to be done that only a person (or a booking system) can do: make a
 # booking or reservation ("Can you book me a room for two nights?"). Asking how to book is a question.
+# A question about booking ("Do I need to book in advance?", "How do I book a room?") is for the KB.
+_ASKS_ABOUT = re.compile(r"^\W*(?:how|what|when|where|why|which|who|is|are|do|does|did|should|must|am|was|were)\b",
+                         re.I)
 _BOOKING = re.compile(
     r"\b(?:(?:can|could|would|will) you (?:please |also |go ahead and |just )?"
     r"(?:book|reserve|make (?:me )?(?:a |the )?(?:booking|reservation))\b"
@@ -87,6 +97,14 @@ def extract_entities(text: str) -> dict[str, list[str]]:
     return {k: v for k, v in found.items() if v}
 
 
+def _is_closing(text: str) -> bool:
+    opening = _CLOSING.match(text)
+    if opening is None or "?" in text:
+        return False
+    rest = re.findall(r"[a-z']+", text[opening.end():].lower())
+    return len(rest) <= 12 and all(word in _CLOSING_WORDS for word in rest)
+
+
 def analyse(text: str) -> Analysis:
     stripped = text.strip()
     if _HUMAN.search(stripped):
@@ -95,9 +113,9 @@ def analyse(text: str) -> Analysis:
         kind = "greeting"
     elif _THANKS.match(stripped):
         kind = "thanks"
-    elif _CLOSING.match(stripped):
+    elif _is_closing(stripped):
         kind = "closing"
-    elif _BOOKING.search(stripped):
+    elif _BOOKING.search(stripped) and not _ASKS_ABOUT.match(stripped):
         kind = "booking"
     else:
         kind = "question"

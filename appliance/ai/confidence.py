@@ -24,10 +24,11 @@ def features(retrieval: Retrieval) -> dict[str, float]:
     - ``coverage``: share of the question's words found in the top article's title and passage;
     - ``qlen``: log(1 + words in the question); short questions match by chance more easily;
     - ``best``: the highest similarity of any article in the search, whatever ranked first: whether the
-      knowledge base discusses this sort of question at all. It equals ``top`` unless a multi-turn
-      conversation's topic put one of its own articles first (which then answers for that subject);
-    - ``gap5``: how far ``top`` is ahead of the fifth article returned (of the last with fewer than
-      five; of 0 with only one, as ``margin``): a question the KB answers stands out from its
+      knowledge base discusses this sort of question at all. It equals ``top`` unless the ranking put
+      another article first: a multi-turn conversation's topic (its own article answers for that
+      subject) or, among near-equals, the passage vote;
+    - ``gap5``: how far ``top`` is ahead of the least similar of the next four articles (of fewer
+      when fewer were returned; of 0 with only one, as ``margin``): a question the KB answers stands out from its
       neighbours, a question it lacks sits among several equally loose matches.
     """
     hits = retrieval.hits

@@ -98,10 +98,13 @@ def fit_sets(sets: list[LabelledSet], fitted: tuple[str, ...], l2: float) -> tup
     not decide alone), over the ``fitted`` features; the others get weight 0. Messages that are no
     question for the KB (``needs_kb`` False) are left out: the model never scores them."""
     columns = [FEATURES.index(name) for name in fitted]
-    keep = [np.ones(len(s.y), dtype=bool) if s.needs_kb is None else s.needs_kb for s in sets]
-    X = np.vstack([s.X[k][:, columns] for s, k in zip(sets, keep)])
-    y = np.concatenate([s.y[k] for s, k in zip(sets, keep)])
-    weight = np.concatenate([np.full(int(k.sum()), len(y) / (len(sets) * int(k.sum()))) for k in keep])
+    kept = [(s, np.ones(len(s.y), dtype=bool) if s.needs_kb is None else s.needs_kb) for s in sets]
+    kept = [(s, k) for s, k in kept if k.any()]  # a set (or fold) with no question for the KB adds nothing
+    if not kept:
+        raise ValueError("no question for the knowledge base to fit on")
+    X = np.vstack([s.X[k][:, columns] for s, k in kept])
+    y = np.concatenate([s.y[k] for s, k in kept])
+    weight = np.concatenate([np.full(int(k.sum()), len(y) / (len(kept) * int(k.sum()))) for _, k in kept])
     intercept, weights = fit_logistic(X, y, l2, sample_weight=weight)
     full = np.zeros(len(FEATURES))
     full[columns] = weights

@@ -84,9 +84,12 @@ class AIResponder:
     cache: AnswerCache
     spawn: Callable[..., Any]
     timings: list[float] = field(default_factory=list)
+    # ticket id -> a flag per answer being streamed on it now, set when a person takes the ticket over
+    _streaming: dict[int, list[list[bool]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.bus.subscribe(events.MESSAGE_CREATED, self._on_message)
+        self.bus.subscribe(events.TICKET_UPDATED, self._on_ticket_updated)
         self.bus.subscribe(events.KNOWLEDGE_CHANGED, self._on_knowledge_changed)
         self.bus.subscribe(events.COMPANY_UPDATED, lambda _n, e: self.cache.invalidate(e["company_id"]))
 
@@ -159,6 +162,12 @@ class AIResponder:
                     self.tickets.hand_over(ticket.company, ticket, reason="the AI hit an error",
                                            customer_notice=HANDOFF_NOTICE)
 
+    def _on_ticket_updated(self, _name: str, event: dict) -> None:
+        ticket = event["ticket"]
+        if "status" in event.get("changes", {}) and ticket.status != "bot":
+            for flag in self._streaming.get(ticket.id, ()):
+                flag[0] = True
+
     def respond(self, company_id: int, ticket_id: int, message_id: int) -> None:
         started = time.perf_counter()
         company = Company.get_by_id(company_id)
@@ -206,14 +215,12 @@ class AIResponder:
 
         stream_id = uuid.uuid4().hex
         first_token: list[float] = []
-        taken_over: list[bool] = []
 
         def still_ours() -> bool:
             """Once a person has taken the conversation over (e.g. answered while the model was writing), the
-            rest of this answer is for the agents only (it is stored as a note): stop streaming it."""
-            if not taken_over and Ticket.select(Ticket.status).where(Ticket.id == ticket.id).scalar() != "bot":
-                taken_over.append(True)
-            return not taken_over
+            rest of this answer is for the agents only (it is stored as a note): stop streaming it. The
+            takeover is the ticket leaving "bot" (``_on_ticket_updated``), so no token costs a query."""
+            return not flag[0]
 
         def on_token(delta: str) -> None:
             if not first_token:
@@ -226,8 +233,17 @@ class AIResponder:
             if still_ours():
                 self.bus.publish(events.AI_RESET, company_id=company.id, ticket=ticket, stream_id=stream_id)
 
-        result = generate(self.chains.for_company(company, names=known_names(company, ticket)), request,
-                          on_token=on_token, on_reset=on_reset)
+        # a person may have answered while retrieval and the prompt were prepared
+        flag = [Ticket.select(Ticket.status).where(Ticket.id == ticket.id).scalar() != "bot"]
+        self._streaming.setdefault(ticket.id, []).append(flag)
+        try:
+            result = generate(self.chains.for_company(company, names=known_names(company, ticket)), request,
+                              on_token=on_token, on_reset=on_reset)
+        finally:
+            flags = self._streaming.get(ticket.id, [])
+            flags.remove(flag)
+            if not flags:
+                self._streaming.pop(ticket.id, None)
         base_meta["sources"] = cited_sources(result.text, decision.sources)
         metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
                     "cached": False, "latency_ms": _ms(started),

@@ -59,6 +59,16 @@ def test_the_shipped_model_trusts_an_article_that_stands_out_from_its_neighbours
     ("Where do I find my booking reference?", "question"),
     ("Can I cancel a reservation online?", "question"),
     ("Thanks!", "thanks"),
+    # a closing word opening a complaint is no goodbye; asking about booking is a question
+    ("I'm done with this, my order #12345 never arrived", "question"),
+    ("It's all broken after the update", "question"),
+    ("Nothing else works, the app crashes on start", "question"),
+    ("That's it, I want to cancel my subscription", "question"),
+    ("Thanks, that's all. Please book it", "booking"),
+    ("Do I need to book a table in advance?", "question"),
+    ("How do I sign up and book a room?", "question"),
+    ("No, that's all I needed. Thank you!", "closing"),
+    ("I'm all set, thank you so much for your help", "closing"),
 ])
 def test_goodbyes_and_booking_requests_are_told_from_questions(text, kind):
     assert analyse(text).kind == kind
