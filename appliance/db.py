@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -68,6 +69,7 @@ class WalCheckpointer:
         self.interval = interval
         self.rounds = 0          # checkpoints done by the thread
         self._running = False
+        self._finished = True    # the thread has returned (or never started)
 
     def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
         """One checkpoint now: (busy, pages in the log, pages moved into the database file)."""
@@ -81,25 +83,32 @@ class WalCheckpointer:
 
     def _run(self) -> None:
         sleep = _native("time", "sleep")
-        while self._running:
-            sleep(self.interval)
-            if not self._running:
-                break
-            try:
-                self.checkpoint()
-                self.rounds += 1
-            except Exception as exc:  # noqa: BLE001 — the next round tries again; the log is only longer meanwhile
-                logger.warning("checkpoint of %s failed: %s", self.path, exc)
+        try:
+            while self._running:
+                sleep(self.interval)
+                if not self._running:
+                    break
+                try:
+                    self.checkpoint()
+                    self.rounds += 1
+                except Exception as exc:  # noqa: BLE001 — the next round tries again; the log is only longer meanwhile
+                    logger.warning("checkpoint of %s failed: %s", self.path, exc)
+        finally:
+            self._finished = True
 
     def start(self) -> "WalCheckpointer":
         if not self._running:
-            self._running = True
+            self._running, self._finished = True, False
             _native("_thread", "start_new_thread")(self._run, ())
         return self
 
     def stop(self) -> None:
-        """Stop the thread (it ends within ``interval``) and move the whole log into the file."""
+        """Stop the thread (waiting for it, at most ``interval`` plus a checkpoint's time) and move
+        the whole log into the file."""
         self._running = False
+        sleep, deadline = _native("time", "sleep"), time.monotonic() + self.interval + 10
+        while not self._finished and time.monotonic() < deadline:
+            sleep(0.01)
         try:
             self.checkpoint("TRUNCATE")
         except sqlite3.Error as exc:
