@@ -27,14 +27,17 @@ def joined_columns(model: type[Model], prefix: str) -> list[Any]:
     return [field.alias(prefix + field.name) for field in model._meta.sorted_fields]
 
 
-def take_joined(row: Model, model: type[Model], prefix: str) -> Model:
-    """The ``model`` instance whose ``joined_columns`` are on ``row`` (taken off it), converted as
-    peewee converts a row it reads."""
+def take_joined(row: Model, name: str, model: type[Model], prefix: str) -> Model:
+    """Set ``row``'s foreign key ``name`` to the ``model`` instance whose ``joined_columns`` are on
+    ``row`` (taken off it), converted as peewee converts a row it reads; both stay unchanged (as read:
+    nothing to save). Returns ``row``."""
     values = {field.name: field.python_value(row.__dict__.pop(prefix + field.name))
               for field in model._meta.sorted_fields}
     instance = model(__no_default__=1, **values)
-    instance._dirty.clear()  # as read: nothing to save
-    return instance
+    instance._dirty.clear()
+    setattr(row, name, instance)
+    row._dirty.discard(name)
+    return row
 
 
 class Service:

@@ -122,10 +122,7 @@ class SlaService(Service):
                            ticket.resolved_at, pauses)
 
     def targets(self, ticket: Ticket, now: datetime | None = None) -> list[Target]:
-        row = SlaPolicy.get_or_none(SlaPolicy.company == ticket.company_id)
-        if row is None:
-            return []
-        return evaluate(self.clock_of(ticket), self.policy(row), now or self.clock())
+        return self.targets_of([ticket], now)[ticket.id]
 
     def targets_of(self, tickets: list[Ticket], now: datetime | None = None) -> dict[int, list[Target]]:
         """``targets`` of many tickets by id, their policies and pauses read in two queries, not two per ticket."""

@@ -221,9 +221,7 @@ class TicketService(Service):
         ticket = self._company_ticket_query.first(ticket_id, company.id) if is_row_id(ticket_id) else None
         if ticket is None:
             raise NotFound(f"no ticket {ticket_id} in your company")
-        ticket.customer = take_joined(ticket, Customer, "customer__")
-        ticket._dirty.clear()  # as read: nothing to save
-        return _take_extras(ticket)
+        return _take_extras(take_joined(ticket, "customer", Customer, "customer__"))
 
     @staticmethod
     def _next_number(company: Company) -> int:

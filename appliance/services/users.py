@@ -141,9 +141,7 @@ class UserService(Service):
         user = self._session_user_query.first(user_id, company_id)
         if user is None or not user.active:
             return None
-        user.company = take_joined(user, Company, "company__")
-        user._dirty.clear()  # as read: nothing to save
-        return user
+        return take_joined(user, "company", Company, "company__")
 
     def update(self, company: Company, actor: User, user_id: int, *, name: Any = None, role: Any = None,
                active: Any = None, password: Any = None) -> User:
