@@ -140,9 +140,12 @@ class PreparedSelect:
 
     def _text(self, params: tuple) -> str:
         if self._sql is None:
-            sql, written = self._build(*params).sql()
-            if list(written) != list(params):
-                raise ValueError(f"the query's parameters {written!r} are not the ones given {params!r}")
+            # written for stand-in values that differ from each other, so parameters in the wrong
+            # order show even when the real ones are equal (user 1 of company 1 on a new install)
+            probes = [_probe(value, i) for i, value in enumerate(params)]
+            sql, written = self._build(*probes).sql()
+            if list(written) != probes:
+                raise ValueError(f"the query's parameters {written!r} are not the ones given {probes!r}")
             self._sql = sql
         return self._sql
 
@@ -153,6 +156,15 @@ class PreparedSelect:
     def all(self, *params: Any) -> list[Any]:
         """Every row, each as ``first`` returns one."""
         return list(self._model.raw(self._text(params), *params))
+
+
+def _probe(value: Any, position: int) -> Any:
+    """A stand-in for a parameter, of its type, unlike any other parameter's."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -1_000_003 - position
+    if isinstance(value, str):
+        return f"\x00parameter {position}"
+    return value
 
 
 class PreparedWrites:

@@ -191,6 +191,12 @@ def test_a_prepared_select_reuses_its_text_and_refuses_parameters_it_was_not_giv
     with pytest.raises(ValueError):
         constant_inside.first(customer.id)
 
+    # parameters used in another order than given are refused even when their values are equal
+    swapped = PreparedSelect(Ticket, lambda ticket_id, company_id: Ticket.select().where(
+        (Ticket.company == company_id) & (Ticket.id == ticket_id)))
+    with pytest.raises(ValueError):
+        swapped.first(1, 1)
+
 
 def test_a_ticket_read_with_its_assignee_serializes_a_later_assignee(acme, services):
     """The assignee read with the open ticket is used only while it is still the ticket's assignee."""
