@@ -15,6 +15,9 @@ Listener = Callable[[str, dict[str, Any]], None]
 TICKET_CREATED = "ticket.created"      # ticket
 TICKET_UPDATED = "ticket.updated"      # ticket, changes
 MESSAGE_CREATED = "message.created"    # ticket, message
+# A customer's follow-up message publishes MESSAGE_CREATED alone when all it moved on its ticket is
+# the last message, its preview and the waiting time (what every message moves, and what a console
+# takes from the message itself); TICKET_UPDATED comes too when it changed more (reopened a pending one).
 ARTICLE_CHANGED = "article.changed"    # article_id, deleted
 USER_DEACTIVATED = "user.deactivated"  # user_id
 COMPANY_UPDATED = "company.updated"    # (name or settings changed)

@@ -317,6 +317,12 @@ async def drive(server: Server, args: argparse.Namespace) -> dict:
         "replies_received": len(stats.replies_received),
         "customer_to_agent_ms": {"p50": round(percentile([v * 1000 for v in stats.delivered_to_agent.values()], 50), 1),
                                  "p99": round(percentile([v * 1000 for v in stats.delivered_to_agent.values()], 99), 1)},
+        # a visitor's first message opens a ticket (stored, routed to an agent, pushed as a new
+        # ticket); the later ones join it: their latencies apart show where the time goes
+        "customer_to_agent_ms_by_kind": {
+            kind: {"n": len(values), "p50": round(percentile(values, 50), 1), "p99": round(percentile(values, 99), 1)}
+            for kind, values in (("new_ticket", [v * 1000 for k, v in stats.delivered_to_agent.items() if k.endswith("m0")]),
+                                 ("follow_up", [v * 1000 for k, v in stats.delivered_to_agent.items() if not k.endswith("m0")]))},
         "agent_to_customer_ms": {"p50": round(percentile([v * 1000 for v in stats.replies_received.values()], 50), 1),
                                  "p99": round(percentile([v * 1000 for v in stats.replies_received.values()], 99), 1)},
         # when the slowest deliveries happened (seconds into the sending), to tell periodic pauses
@@ -387,6 +393,9 @@ def main(argv: list[str] | None = None) -> dict:
         for pct in ("p50", "p99"):
             b, h = base[key][pct], hearth[key][pct]
             print(f"  {label + ' ' + pct + ' (ms)':<28}{b:>12}{h:>12}{ratio(h, b):>10}")
+    for kind, label in (("new_ticket", "first messages"), ("follow_up", "follow-ups")):
+        b, h = base["customer_to_agent_ms_by_kind"][kind]["p99"], hearth["customer_to_agent_ms_by_kind"][kind]["p99"]
+        print(f"  {'  ' + label + ' p99 (ms)':<28}{b:>12}{h:>12}{ratio(h, b):>10}")
     for result in results:
         for example in result["error_examples"]:
             print(f"  {result['server']} error: {example}")

@@ -17,6 +17,7 @@ from ..domain.models import (PRIORITIES, ROUTING_RULE_KINDS, CHANNELS, AgentRout
 from ..errors import BadRequest, NotFound
 from .base import Service, clean_text, is_row_id
 from .teams import TeamService
+from .ticket_reads import CompanyTicketRead
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class RoutingService(Service):
         self.online = online
         self.spawn = spawn or (lambda fn, *args: fn(*args))  # where ticket events are routed (see listen)
         self._pool_query = PreparedSelect(User, _pool_query)
+        self._read_ticket = CompanyTicketRead()  # an assigned ticket, as its push serializes it
         self._busy: set[int] = set()
         self._again: set[int] = set()
 
@@ -184,6 +186,8 @@ class RoutingService(Service):
     def _on_ticket(self, name: str, event: dict) -> None:
         if name == events.TICKET_UPDATED and not event.get("changes"):
             return  # e.g. one more message on a ticket: nothing that could free an agent or queue a ticket
+        if event.get("routed") and event["changes"].get("assignee_id", [None])[0] is None:
+            return  # a pass gave a waiting ticket to someone (or set its priority): it freed nobody, queued nothing
         ticket = event["ticket"]
         waiting = ticket.status == "open" and ticket.assignee_id is None
         self.spawn(self._route_safely, event["company_id"], ticket.id if waiting else None)
@@ -193,26 +197,29 @@ class RoutingService(Service):
         what can be assigned. The ticket is read again: it may have changed since its event."""
         with database.connection_context():
             try:
+                company = Company.get_by_id(company_id)
                 if waiting_ticket_id is not None:
                     ticket = Ticket.get_or_none((Ticket.id == waiting_ticket_id) & (Ticket.company == company_id))
                     if ticket is not None and ticket.status == "open" and ticket.assignee_id is None:
-                        self._route_of(Company.get_by_id(company_id), ticket)
-                self.assign_waiting(company_id)
+                        self._route_of(company, ticket)
+                self.assign_waiting(company_id, company)
             except Exception:  # a background task must not die silently; the next ticket event routes again
                 logger.exception("routing company %s failed", company_id)
 
-    def assign_waiting(self, company_id: int) -> list[Ticket]:
+    def assign_waiting(self, company_id: int, company: Company | None = None) -> list[Ticket]:
         """Assign the company's waiting tickets, oldest first, while someone can take them. Called on
-        ticket changes and when an agent comes online; safe to call at any time."""
+        ticket changes and when an agent comes online; safe to call at any time. ``company``: the
+        company's row, when the caller holds it."""
         if company_id in self._busy:  # a pass is running (we are inside its publish): it goes again
             self._again.add(company_id)
             return []
         self._busy.add(company_id)
         assigned: list[Ticket] = []
         try:
+            company = company or Company.get_by_id(company_id)
             while True:
                 self._again.discard(company_id)
-                assigned += self._pass(company_id)
+                assigned += self._pass(company)
                 if company_id not in self._again:
                     return assigned
         finally:
@@ -226,8 +233,8 @@ class RoutingService(Service):
                                           & Ticket.assignee.is_null() & Ticket.id.not_in(by_hand))
                     .order_by(Ticket.created_at, Ticket.id).limit(MAX_WAITING))
 
-    def _pass(self, company_id: int) -> list[Ticket]:
-        company = Company.get_by_id(company_id)
+    def _pass(self, company: Company) -> list[Ticket]:
+        company_id = company.id
         pool = _Pool(self._pool_query.all(company_id), set(self.online(company_id)), self.settings.agent_capacity)
         if not pool.has_room():  # nobody can take a ticket: don't read the queue at all
             return []
@@ -275,7 +282,7 @@ class RoutingService(Service):
                 self.audit(company, None, "ticket.routed", "ticket", ticket.id, rule_id=rule.id, team_id=rule.team_id,
                            **({"changes": changes} if changes else {}))
         if changes:
-            fresh = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.id == ticket.id).get()
+            fresh = self._read_ticket(company.id, ticket.id)
             self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh, changes=changes,
                              routed="rule")
         return route
@@ -300,7 +307,7 @@ class RoutingService(Service):
              .on_conflict(conflict_target=[AgentRouting.user], update={AgentRouting.last_assigned_at: now}).execute())
             self.audit(company, None, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id, reason=reason,
                        team_id=route.team_id if route else None, previous_assignee_id=expected)
-        fresh = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.id == ticket.id).get()
+        fresh = self._read_ticket(company.id, ticket.id)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh,
                          changes={"assignee_id": [expected, agent.id]}, routed=reason)
         return fresh

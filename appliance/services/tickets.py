@@ -12,9 +12,10 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
                              TicketTag, User)
 from ..errors import BadRequest, NotFound
 from . import search
-from .base import Service, clean_text, is_row_id, joined_columns, take_joined
+from .base import Service, clean_text, is_row_id
 from .routing import mark_manual
 from .tags import normalize_tag
+from .ticket_reads import CompanyTicketRead, take_extras, ticket_extras
 
 OPEN_STATUSES = ("bot", "open", "pending")
 PREVIEW_LENGTH = 140
@@ -37,32 +38,11 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _ticket_extras() -> list[Any]:
-    """What the pushes that serialize a ticket read, selected with it: its tag names and its
-    assignee's name (``_take_extras`` puts them where the serializer looks)."""
-    tags = TicketTag.select(fn.json_group_array(TicketTag.name)).where(TicketTag.ticket == Ticket.id)
-    assignee_name = User.select(User.name).where(User.id == Ticket.assignee)
-    return [tags.alias("tag_list"), assignee_name.alias("assignee_name")]
-
-
-def _take_extras(ticket: Ticket) -> Ticket:
-    ticket.tag_names = sorted(json.loads(ticket.tag_list))  # the serializer's order (by name)
-    if ticket.assignee_id is not None:
-        ticket.assignee_person = {"id": ticket.assignee_id, "name": ticket.assignee_name}
-    return ticket
-
-
 def _open_ticket_query(customer_id: int):
     statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
-    return (Ticket.select(Ticket, *_ticket_extras())
+    return (Ticket.select(Ticket, *ticket_extras())
             .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
             .order_by(Ticket.id.desc()).limit(SQL("1")))
-
-
-def _company_ticket_query(ticket_id: int, company_id: int):
-    return (Ticket.select(Ticket, *joined_columns(Customer, "customer__"), *_ticket_extras())
-            .join(Customer, on=(Customer.id == Ticket.customer))
-            .where((Ticket.id == ticket_id) & (Ticket.company == company_id)))
 
 
 class TicketService(Service):
@@ -71,7 +51,7 @@ class TicketService(Service):
         # every customer message reads its open ticket, every agent reply its ticket: the queries'
         # SQL is written once
         self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
-        self._company_ticket_query = PreparedSelect(Ticket, _company_ticket_query)
+        self._read_ticket = CompanyTicketRead()
         self._message_writes, self._ticket_writes = PreparedWrites(Message), PreparedWrites(Ticket)
 
     # ---- reading -------------------------------------------------------------------------
@@ -175,24 +155,26 @@ class TicketService(Service):
             with database.atomic():
                 ticket = self._open_ticket(customer)
                 created = ticket is None
-                if not created:
-                    ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
-                else:
+                changes: dict[str, Any] = {}
+                if created:
                     status = "bot" if company.setting("ai_enabled") else "open"
                     ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
                                            subject=_preview(body)[:120], status=status, channel="widget",
-                                           created_at=now, updated_at=now, last_message_at=now)
+                                           created_at=now, updated_at=now, last_message_at=now, waiting_since=now,
+                                           last_message_preview=_preview(body))
+                    ticket.tag_names = []  # what its push serializes: a new ticket has no tags (and no assignee)
+                else:
+                    ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
+                    ticket.waiting_since = ticket.waiting_since or now
+                    if ticket.status == "pending":
+                        _track_pause(ticket, "pending", "open", now)
+                        ticket.status = "open"
+                        changes["status"] = ["pending", "open"]
+                    ticket.last_message_at = ticket.updated_at = now
+                    ticket.last_message_preview = _preview(body)
+                    self._ticket_writes.save(ticket, ticket.dirty_fields)  # what this message changed, not every column
                 message = self._message_writes.create(company=company, ticket=ticket, author_role="customer",
                                                       customer=customer, body=body, client_id=client_id, created_at=now)
-                ticket.waiting_since = ticket.waiting_since or now
-                changes: dict[str, Any] = {}
-                if ticket.status == "pending":
-                    _track_pause(ticket, "pending", "open", now)
-                    ticket.status = "open"
-                    changes["status"] = ["pending", "open"]
-                ticket.last_message_at = ticket.updated_at = now
-                ticket.last_message_preview = _preview(body)
-                self._ticket_writes.save(ticket, ticket.dirty_fields)  # what this message changed, not every column
         except IntegrityError:
             stored = self._stored_message(customer, client_id)
             if stored is None:  # another constraint failed: not a resend
@@ -200,7 +182,7 @@ class TicketService(Service):
             return stored.ticket, stored, False
         if created:
             self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket)
-        else:
+        elif changes:  # a follow-up that only moved the last message and waiting time is the message's own news
             self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
         self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
         return ticket, message, True
@@ -213,15 +195,15 @@ class TicketService(Service):
         """The customer's latest open ticket, with what the pushes that serialize it read from the
         same query: its tag names (``tag_names``) and its assignee's name (``assignee_person``)."""
         ticket = self._open_ticket_query.first(customer.id)
-        return _take_extras(ticket) if ticket is not None else None
+        return take_extras(ticket) if ticket is not None else None
 
     def _company_ticket(self, company: Company, ticket_id: Any) -> Ticket:
         """``get`` in one prepared query, with its customer and, for the pushes that serialize it,
         its tag names and its assignee's name (as ``_open_ticket``)."""
-        ticket = self._company_ticket_query.first(ticket_id, company.id) if is_row_id(ticket_id) else None
+        ticket = self._read_ticket(company.id, ticket_id)
         if ticket is None:
             raise NotFound(f"no ticket {ticket_id} in your company")
-        return _take_extras(take_joined(ticket, "customer", Customer, "customer__"))
+        return ticket
 
     @staticmethod
     def _next_number(company: Company) -> int:

@@ -48,6 +48,11 @@ def test_customer_and_agent_talk_live(server, context_factory):
     expect(reply).to_have_attribute("data-author-role", "agent")
     expect(customer_page.get_by_test_id("widget-typing")).to_be_hidden(timeout=10_000)
 
+    # the customer's follow-up arrives as a message alone: the inbox row shows it as the last message
+    customer_page.get_by_test_id("widget-input").fill("Great, see you on Tuesday")
+    customer_page.get_by_test_id("widget-send").click()
+    expect(agent_page.get_by_test_id("ticket-row").filter(has_text="see you on Tuesday")).to_have_count(1, timeout=10_000)
+
     # a private note stays with the agents
     agent_page.get_by_test_id("reply-private").check()
     reply_box.fill("Customer seems in a hurry")

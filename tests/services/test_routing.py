@@ -3,12 +3,14 @@ waiting tickets, hand assignments kept, SLA breach actions, tenancy. Presence is
 lookup the composition root passes in; the clock is injected; nothing sleeps."""
 import pytest
 
+from appliance import events, serializers
 from appliance.db import close_database, open_database
 from appliance.domain.models import AuditEntry, Notification, Ticket
 from appliance.errors import BadRequest, NotFound
 from appliance.events import EventBus
 from appliance.services import Services
 from tests.conftest import PASSWORD, Tenant
+from tests.statements import statements
 
 class Online:
     """Who is in the console: the presence lookup routing is given."""
@@ -243,3 +245,27 @@ def test_rules_and_teams_of_one_company_never_touch_another(hearth, shop, clock,
     with pytest.raises(NotFound):
         hearth.teams.set_capacity(other.company, other.admin, shop.agent.id, 3)
     assert hearth.routing.rules(other.company) == [] and hearth.teams.list(other.company) == []
+
+
+def test_a_new_ticket_is_routed_in_one_pass_and_pushed_as_read(hearth, shop, clock, online):
+    """The assignment's own ticket update frees nobody and queues nothing, so it starts no second
+    pass; the assigned ticket it publishes was read with what its push shows (customer, tags,
+    assignee's name)."""
+    online.ids = {shop.agent.id}
+    customer, _ = hearth.customers.start_visit(shop.company)
+    pushed, serializing = [], []
+
+    def serialize(_name, event):
+        with statements() as ran:
+            pushed.append(serializers.ticket(event["ticket"]))
+        serializing.extend(ran)
+
+    hearth.bus.subscribe(events.TICKET_UPDATED, serialize)
+    with statements() as ran:
+        ticket = new_ticket(shop, clock, customer=customer)
+    assert assignee(ticket) == shop.agent.id
+    assert sum('FROM "agent_routing"' in s or 'JOIN "agent_routing"' in s for s in ran) == 1  # one pass
+    assert sum('"slug"' in s and 'FROM "company"' in s for s in ran) == 1  # the company's row, read once
+    assert serializing == []
+    assert pushed[-1]["assignee"] == {"id": shop.agent.id, "name": shop.agent.name}
+    assert pushed[-1] == serializers.ticket(hearth.tickets.get(shop.company, ticket.id))

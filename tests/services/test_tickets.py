@@ -132,12 +132,13 @@ def test_control_characters_are_stripped_but_emoji_kept(acme, services):
 
 
 def test_a_message_on_an_open_ticket_publishes_it_with_its_assignee_and_tags(acme, globex, services):
-    """The ticket a customer's message publishes serializes exactly like the ticket read afresh:
-    no assignee and no tags, then an assignee and tags (listed by name)."""
+    """The ticket a customer's message publishes (with the message, e.g. for the message.created
+    webhook) serializes exactly like the ticket read afresh: no assignee and no tags, then an
+    assignee and tags (listed by name)."""
     from appliance import serializers
 
     published = []
-    services.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: published.append(serializers.ticket(e["ticket"])))
+    services.bus.subscribe(events.MESSAGE_CREATED, lambda _n, e: published.append(serializers.ticket(e["ticket"])))
     customer, _ = services.customers.start_visit(acme.company)
     ticket, _ = acme.customer_message("one", customer=customer)
     acme.customer_message("two", customer=customer)
@@ -153,6 +154,22 @@ def test_a_message_on_an_open_ticket_publishes_it_with_its_assignee_and_tags(acm
     assert published[-1]["assignee"] == {"id": acme.agent.id, "name": acme.agent.name}
     assert published[-1]["tags"] == ["alpha", "mid", "zeta"]
     assert published[-1] == serializers.ticket(services.tickets.get(acme.company, ticket.id))
+
+
+def test_a_follow_up_is_news_of_its_own_unless_it_changes_the_ticket(acme, services):
+    """A follow-up that only moves the last message and the waiting time publishes the message
+    alone; one that reopens a pending ticket publishes the status change too."""
+    seen = []
+    for name in (events.TICKET_CREATED, events.TICKET_UPDATED, events.MESSAGE_CREATED):
+        services.bus.subscribe(name, lambda n, e: seen.append((n, e.get("changes"))))
+    customer, _ = services.customers.start_visit(acme.company)
+    ticket, _ = acme.customer_message("one", customer=customer)
+    acme.customer_message("two", customer=customer)
+    assert seen == [("ticket.created", None), ("message.created", None), ("message.created", None)]
+    services.tickets.update(acme.company, acme.agent, ticket.id, status="pending")
+    seen.clear()
+    acme.customer_message("three", customer=customer)
+    assert seen == [("ticket.updated", {"status": ["pending", "open"]}), ("message.created", None)]
 
 
 def test_a_resend_changes_nothing_even_when_it_would_open_or_reopen_a_ticket(acme, services):

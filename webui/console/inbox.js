@@ -273,6 +273,9 @@ export function onSlaAlert(ev) {
   scheduleSlaRefresh(ev.ticket_id, 1500); // then the server's exact state (a breach may also raise the priority)
 }
 
+// What a message moves on its ticket (last message, preview, waiting time) is not pushed again as a
+// ticket_updated: the row takes it from the message, and the SLA clocks are read again when the wait
+// starts or ends.
 export function onMessage(m) {
   const t = list.items.find((x) => sameId(x.id, m.ticket_id));
   if (t) {
@@ -281,6 +284,9 @@ export function onMessage(m) {
     if (m.author_role === 'customer' && !next.waiting_since) next.waiting_since = m.created_at;
     if ((m.author_role === 'agent' || m.author_role === 'ai') && !m.private) next.waiting_since = null;
     upsert(next, true);
+    if (Boolean(next.waiting_since) !== Boolean(t.waiting_since)) scheduleSlaRefresh(t.id);
+  } else if (sameId(m.ticket_id, open.id) && m.author_role === 'customer') {
+    scheduleSlaRefresh(m.ticket_id);
   }
   if (!sameId(m.ticket_id, open.id)) return;
   if (!open.ticket) { open.pending.push(m); return; }
