@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 from peewee import JOIN, SQL, fn
 
 from .. import events
-from ..db import PreparedSelect, database
+from ..db import PreparedSelect, PreparedWrites, database
 from ..domain.models import (PRIORITIES, ROUTING_RULE_KINDS, CHANNELS, AgentRouting, Company, Customer, Message,
                              RoutingRule, Team, TeamMember, Ticket, TicketRouting, User)
 from ..errors import BadRequest, NotFound
@@ -77,7 +77,16 @@ class RoutingService(Service):
         self.teams = teams
         self.online = online
         self.spawn = spawn or (lambda fn, *args: fn(*args))  # where ticket events are routed (see listen)
+        # a pass runs on every new ticket: the statements it always runs are written once
         self._pool_query = PreparedSelect(User, _pool_query)
+        self._company_query = PreparedSelect(Company, lambda company_id: Company.select().where(Company.id == company_id))
+        self._ticket_query = PreparedSelect(Ticket, lambda ticket_id, company_id: Ticket.select().where(
+            (Ticket.id == ticket_id) & (Ticket.company == company_id)))
+        self._route_query = PreparedSelect(TicketRouting, lambda ticket_id: TicketRouting.select().where(
+            TicketRouting.ticket == ticket_id))
+        self._rules_query = PreparedSelect(RoutingRule, lambda company_id: RoutingRule.select().where(
+            RoutingRule.company == company_id).order_by(RoutingRule.position, RoutingRule.id))
+        self._route_writes = PreparedWrites(TicketRouting)
         self._read_ticket = CompanyTicketRead()  # an assigned ticket, as its push serializes it
         self._busy: set[int] = set()
         self._again: set[int] = set()
@@ -139,8 +148,7 @@ class RoutingService(Service):
     def match(self, ticket: Ticket) -> RoutingRule | None:
         """The first of the company's rules (in order) that the ticket matches."""
         customer_text: str | None = None
-        for rule in RoutingRule.select().where(RoutingRule.company == ticket.company_id) \
-                .order_by(RoutingRule.position, RoutingRule.id):
+        for rule in self._rules_query.all(ticket.company_id):
             wanted = rule.value.casefold()
             if rule.kind == "intent":
                 hit = (ticket.intent or "").casefold() == wanted
@@ -197,9 +205,11 @@ class RoutingService(Service):
         what can be assigned. The ticket is read again: it may have changed since its event."""
         with database.connection_context():
             try:
-                company = Company.get_by_id(company_id)
+                company = self._company_query.first(company_id)
+                if company is None:
+                    return  # deleted meanwhile: nothing to route
                 if waiting_ticket_id is not None:
-                    ticket = Ticket.get_or_none((Ticket.id == waiting_ticket_id) & (Ticket.company == company_id))
+                    ticket = self._ticket_query.first(waiting_ticket_id, company_id)
                     if ticket is not None and ticket.status == "open" and ticket.assignee_id is None:
                         self._route_of(company, ticket)
                 self.assign_waiting(company_id, company)
@@ -216,7 +226,9 @@ class RoutingService(Service):
         self._busy.add(company_id)
         assigned: list[Ticket] = []
         try:
-            company = company or Company.get_by_id(company_id)
+            company = company or self._company_query.first(company_id)
+            if company is None:
+                return assigned
             while True:
                 self._again.discard(company_id)
                 assigned += self._pass(company)
@@ -266,14 +278,14 @@ class RoutingService(Service):
     def _route_of(self, company: Company, ticket: Ticket) -> TicketRouting:
         """The ticket's routing decision, made once, when it first waits for an agent (the matching
         rule's team and priority); later passes reuse it."""
-        route = TicketRouting.get_or_none(TicketRouting.ticket == ticket.id)
+        route = self._route_query.first(ticket.id)
         if route is not None:
             return route
         rule = self.match(ticket)
         now = self.clock()
         with database.atomic():
-            route = TicketRouting.create(company=company, ticket=ticket.id, team=rule.team_id if rule else None,
-                                         rule=rule, manual=False, routed_at=now)
+            route = self._route_writes.create(company=company, ticket=ticket.id, team=rule.team_id if rule else None,
+                                              rule=rule, manual=False, routed_at=now)
             changes: dict[str, Any] = {}
             if rule is not None and rule.priority and rule.priority != ticket.priority:
                 changes["priority"] = [ticket.priority, rule.priority]

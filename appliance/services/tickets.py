@@ -18,6 +18,9 @@ from .tags import normalize_tag
 from .ticket_reads import CompanyTicketRead, take_extras, ticket_extras
 
 OPEN_STATUSES = ("bot", "open", "pending")
+# one statement for every new ticket, written once
+_TAKE_NUMBER = ('UPDATE "company" SET "next_ticket_number" = "next_ticket_number" + 1 WHERE "id" = ? '
+                'RETURNING "next_ticket_number" - 1')
 PREVIEW_LENGTH = 140
 
 
@@ -158,10 +161,10 @@ class TicketService(Service):
                 changes: dict[str, Any] = {}
                 if created:
                     status = "bot" if company.setting("ai_enabled") else "open"
-                    ticket = Ticket.create(company=company, number=self._next_number(company), customer=customer,
-                                           subject=_preview(body)[:120], status=status, channel="widget",
-                                           created_at=now, updated_at=now, last_message_at=now, waiting_since=now,
-                                           last_message_preview=_preview(body))
+                    ticket = self._ticket_writes.create(
+                        company=company, number=self._next_number(company), customer=customer,
+                        subject=_preview(body)[:120], status=status, channel="widget", created_at=now, updated_at=now,
+                        last_message_at=now, waiting_since=now, last_message_preview=_preview(body))
                     ticket.tag_names = []  # what its push serializes: a new ticket has no tags (and no assignee)
                 else:
                     ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
@@ -207,9 +210,8 @@ class TicketService(Service):
 
     @staticmethod
     def _next_number(company: Company) -> int:
-        number = Company.select(Company.next_ticket_number).where(Company.id == company.id).scalar()
-        Company.update(next_ticket_number=number + 1).where(Company.id == company.id).execute()
-        return number
+        """The company's next ticket number, taken (call inside the transaction that creates the ticket)."""
+        return database.execute_sql(_TAKE_NUMBER, (company.id,)).fetchone()[0]
 
     # ---- the desk answers ----------------------------------------------------------------
     def reply(self, company: Company, agent: User, ticket_id: Any, *, body: Any, private: Any = False) -> Message:
