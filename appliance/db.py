@@ -13,6 +13,8 @@ from peewee import DatabaseProxy
 logger = logging.getLogger(__name__)
 
 database = DatabaseProxy()
+# UPDATE … RETURNING (a new ticket takes its number in one statement) arrived in SQLite 3.35
+MIN_SQLITE = (3, 35)
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -30,6 +32,9 @@ def open_database(path: Path, *, background_checkpoints: bool = False) -> Pooled
     database file themselves (``wal_autocheckpoint`` 0): a ``WalCheckpointer`` must run."""
     from . import migrations
 
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise RuntimeError(f"Hearth needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python has "
+                           f"{sqlite3.sqlite_version}. Install a Python built with a newer SQLite.")
     pragmas = {**PRAGMAS, "wal_autocheckpoint": 0} if background_checkpoints else PRAGMAS
     db = PooledSqliteDatabase(
         str(path),

@@ -1,15 +1,19 @@
-"""CPU and SQL statements per agent request: a reply, a ticket's detail, the inbox list.
+"""CPU and SQL statements per request: a customer's message (opening a ticket, then a follow-up),
+an agent's reply, a ticket's detail, the inbox list.
 
     python -m benchmarks.request_cpu [--tickets 200] [--rounds 4]
 
 In-process (Flask's test client, Socket.IO in threading mode, real SQLite on a temporary data dir):
---tickets widget visitors each open a ticket, five agents are connected to /agent (so every reply
-is pushed as in the server), then each round replies once to every ticket over HTTP, reads every
-ticket's detail, and reads the first 50 rows of the inbox 50 times. Prints the median over rounds
-of process CPU per request and the statements per request. The first round's replies also assign
-the tickets (and route); they are reported apart. CPU is what every other connection waits for on
-the server's single gevent loop; run it under `nice -n 19` on a shared machine and compare runs
-interleaved.
+five agents (the admin and four others, default capacity 5 each) are connected to /agent, so
+every message and reply is pushed as in the server, and routing runs at once (in the server it
+runs as a background task right after). --tickets widget visitors each send a first message,
+which opens a ticket and routes it (the first 25 are assigned, the rest wait: nobody has room),
+then a follow-up. Then each round replies once to every ticket over HTTP, reads every ticket's
+detail, and reads the first 50 rows of the inbox 50 times. Prints process CPU per request (for the
+agents' requests the median over rounds) and the statements per request. The first round's
+replies also assign the waiting tickets; they are reported apart. CPU is what every other
+connection waits for on the server's single gevent loop; run it under `nice -n 19` on a shared
+machine and compare runs interleaved.
 """
 from __future__ import annotations
 
@@ -60,9 +64,13 @@ def run(app, tickets: int, rounds: int) -> None:
                                                    admin_password=PASSWORD)
         services.companies.update(company, admin, settings={"ai_enabled": False})
     agents, http, csrf = [], None, None
-    for _ in range(5):
+    with database.connection_context():
+        emails = ["a@bench.test"] + [services.users.create(company, admin, email=f"agent{n}@bench.test",
+                                                           password=PASSWORD, name=f"Agent {n}", role="agent").email
+                                     for n in range(1, 5)]
+    for email in emails:
         http = app.test_client()
-        login = http.post("/api/v1/auth/login", json={"email": "a@bench.test", "password": PASSWORD})
+        login = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         csrf = login.get_json()["csrf_token"]
         agents.append(sio.test_client(app, namespace="/agent", flask_test_client=http, auth={"csrf_token": csrf}))
     visitors = [sio.test_client(app, namespace="/widget", auth={"company": "bench"}) for _ in range(tickets)]

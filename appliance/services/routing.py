@@ -273,6 +273,8 @@ class RoutingService(Service):
             if done is not None:
                 pool.took(agent, self.clock())
                 assigned.append(done)
+        if assigned and len(waiting) == MAX_WAITING and pool.has_room():
+            self._again.add(company_id)  # the queue goes on past what this pass read: look again
         return assigned
 
     def _route_of(self, company: Company, ticket: Ticket) -> TicketRouting:
@@ -295,8 +297,9 @@ class RoutingService(Service):
                            **({"changes": changes} if changes else {}))
         if changes:
             fresh = self._read_ticket(company.id, ticket.id)
-            self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh, changes=changes,
-                             routed="rule")
+            if fresh is not None:
+                self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh, changes=changes,
+                                 routed="rule")
         return route
 
     @staticmethod
@@ -320,6 +323,8 @@ class RoutingService(Service):
             self.audit(company, None, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id, reason=reason,
                        team_id=route.team_id if route else None, previous_assignee_id=expected)
         fresh = self._read_ticket(company.id, ticket.id)
+        if fresh is None:
+            return None  # deleted meanwhile
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=fresh,
                          changes={"assignee_id": [expected, agent.id]}, routed=reason)
         return fresh

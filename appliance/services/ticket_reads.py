@@ -41,6 +41,8 @@ class CompanyTicketRead:
         self._query = PreparedSelect(Ticket, _company_ticket_query)
 
     def __call__(self, company_id: int, ticket_id: Any) -> Ticket | None:
+        """The ticket ``ticket_id`` if it is ``company_id``'s (a ticket id from a request is checked
+        here: anything but a row id reads nothing)."""
         ticket = self._query.first(ticket_id, company_id) if is_row_id(ticket_id) else None
         if ticket is None:
             return None

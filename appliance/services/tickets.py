@@ -1,7 +1,6 @@
 """Tickets and their messages: the conversation between a customer and the desk."""
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 from peewee import JOIN, SQL, IntegrityError, fn

@@ -131,3 +131,22 @@ def test_theme_follows_the_system_until_the_user_chooses(server, context_factory
     assert page.evaluate(theme) == "light" and page.evaluate(background) == light
     page.get_by_test_id("theme-toggle").click()  # and dark explicitly
     assert page.evaluate(theme) == "dark" and page.evaluate(background) == dark
+
+
+def test_a_follow_up_lists_a_ticket_the_inbox_did_not_hold(server, context_factory):
+    """A customer's follow-up arrives as a message alone; when the inbox did not hold its ticket
+    (here: a search it did not match until now), the console reads the ticket and lists it."""
+    agent = context_factory().new_page()
+    login(agent, server.url, "owner@corner.test")
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer.get_by_test_id("widget-input").fill("My chain slips on hills")
+    customer.get_by_test_id("widget-send").click()
+    expect(agent.get_by_test_id("ticket-row").filter(has_text="chain slips")).to_have_count(1, timeout=10_000)
+
+    agent.locator("#f-q").fill("creaks")
+    expect(agent.get_by_test_id("ticket-row")).to_have_count(0)
+    customer.get_by_test_id("widget-input").fill("And the left pedal creaks")
+    customer.get_by_test_id("widget-send").click()
+    expect(agent.get_by_test_id("ticket-row").filter(has_text="pedal creaks")).to_have_count(1, timeout=10_000)
+    assert agent.context.errors == [] and customer.context.errors == []

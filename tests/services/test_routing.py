@@ -269,3 +269,16 @@ def test_a_new_ticket_is_routed_in_one_pass_and_pushed_as_read(hearth, shop, clo
     assert serializing == []
     assert pushed[-1]["assignee"] == {"id": shop.agent.id, "name": shop.agent.name}
     assert pushed[-1] == serializers.ticket(hearth.tickets.get(shop.company, ticket.id))
+
+
+def test_a_queue_longer_than_one_pass_reads_is_assigned_to_the_end(hearth, shop, clock, online, monkeypatch):
+    """A pass reads the oldest MAX_WAITING waiting tickets; while it assigns and someone still has
+    room, it reads on."""
+    from appliance.services import routing
+
+    monkeypatch.setattr(routing, "MAX_WAITING", 2)
+    tickets = [new_ticket(shop, clock) for _ in range(5)]  # nobody online: all wait
+    assert [assignee(t) for t in tickets] == [None] * 5
+    online.ids = {shop.agent.id}
+    assigned = hearth.routing.assign_waiting(shop.company.id)
+    assert len(assigned) == 5 and {assignee(t) for t in tickets} == {shop.agent.id}

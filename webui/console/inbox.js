@@ -236,7 +236,8 @@ async function refreshTicket(id, entry) {
   if (req !== entry.req || !state.user) return;
   const { messages, sla, ...fields } = t;
   const row = list.items.find((x) => sameId(x.id, id));
-  if (row) upsert({ ...row, ...fields, sla: summarize(sla && sla.targets, fields) });
+  // upsert keeps a ticket the list did not hold only if it matches the filters (or is open)
+  upsert({ ...(row || {}), ...fields, sla: summarize(sla && sla.targets, fields) });
   if (sameId(open.id, id) && open.ticket && openReq === open.req) {
     open.ticket = { ...open.ticket, ...fields, sla };
     renderHead();
@@ -285,8 +286,8 @@ export function onMessage(m) {
     if ((m.author_role === 'agent' || m.author_role === 'ai') && !m.private) next.waiting_since = null;
     upsert(next, true);
     if (Boolean(next.waiting_since) !== Boolean(t.waiting_since)) scheduleSlaRefresh(t.id);
-  } else if (sameId(m.ticket_id, open.id) && m.author_role === 'customer') {
-    scheduleSlaRefresh(m.ticket_id);
+  } else if (m.author_role === 'customer') {
+    scheduleSlaRefresh(m.ticket_id); // a ticket beyond the loaded rows: read it, and list it if it matches
   }
   if (!sameId(m.ticket_id, open.id)) return;
   if (!open.ticket) { open.pending.push(m); return; }
