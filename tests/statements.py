@@ -17,3 +17,21 @@ def statements() -> Iterator[list[str]]:
         yield seen
     finally:
         connection.set_trace_callback(None)
+
+
+def serialized_tickets(bus, event_name: str) -> tuple[list[dict], list[str]]:
+    """Listen to ``event_name`` on ``bus``: each event's ticket, serialized as its push shows it,
+    goes into the first list, and the statements serializing it ran into the second (empty when
+    everything the push shows was read with the ticket)."""
+    from appliance import serializers
+
+    pushed: list[dict] = []
+    serializing: list[str] = []
+
+    def serialize(_name, event):
+        with statements() as ran:
+            pushed.append(serializers.ticket(event["ticket"]))
+        serializing.extend(ran)
+
+    bus.subscribe(event_name, serialize)
+    return pushed, serializing

@@ -10,7 +10,7 @@ from appliance.errors import BadRequest, NotFound
 from appliance.events import EventBus
 from appliance.services import Services
 from tests.conftest import PASSWORD, Tenant
-from tests.statements import statements
+from tests.statements import serialized_tickets, statements
 
 class Online:
     """Who is in the console: the presence lookup routing is given."""
@@ -253,14 +253,7 @@ def test_a_new_ticket_is_routed_in_one_pass_and_pushed_as_read(hearth, shop, clo
     assignee's name)."""
     online.ids = {shop.agent.id}
     customer, _ = hearth.customers.start_visit(shop.company)
-    pushed, serializing = [], []
-
-    def serialize(_name, event):
-        with statements() as ran:
-            pushed.append(serializers.ticket(event["ticket"]))
-        serializing.extend(ran)
-
-    hearth.bus.subscribe(events.TICKET_UPDATED, serialize)
+    pushed, serializing = serialized_tickets(hearth.bus, events.TICKET_UPDATED)
     with statements() as ran:
         ticket = new_ticket(shop, clock, customer=customer)
     assert assignee(ticket) == shop.agent.id

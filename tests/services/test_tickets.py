@@ -3,7 +3,7 @@ import pytest
 from appliance import events
 from appliance.domain.models import AuditEntry, Message, Ticket
 from appliance.errors import BadRequest, NotFound
-from tests.statements import statements
+from tests.statements import serialized_tickets, statements
 
 
 def test_first_customer_message_opens_a_numbered_ticket_waiting_for_an_agent(acme, services):
@@ -257,14 +257,7 @@ def test_a_reply_publishes_its_ticket_as_read_afresh(acme, services):
     and on later replies and notes by another agent, with tags."""
     from appliance import serializers
 
-    published, serializing = [], []
-
-    def serialize(_name, event):
-        with statements() as ran:
-            published.append(serializers.ticket(event["ticket"]))
-        serializing.extend(ran)
-
-    services.bus.subscribe(events.TICKET_UPDATED, serialize)
+    published, serializing = serialized_tickets(services.bus, events.TICKET_UPDATED)
     customer, _ = services.customers.start_visit(acme.company)
     customer = services.customers.identify(customer, name="Ada", email="ada@example.test")
     ticket, _ = acme.customer_message("one", customer=customer)
