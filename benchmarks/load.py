@@ -1,7 +1,7 @@
 """Load benchmark: many widget visitors and a handful of agents against a real Hearth server, and the
 same load against a bare Flask-SocketIO echo server (benchmarks/echo_server.py) in the same run.
 
-    python -m benchmarks.load [--visitors 1000] [--agents 5] [--duration 60] [--interval 20]
+    python -m benchmarks.load [--visitors 1000] [--agents 5] [--duration 60] [--interval 20] [--rounds 1]
 
 Every visitor connects to `/widget` over a websocket, then sends a message every ``--interval``
 seconds (first one at a random moment) and waits for its ack. Agents are logged in on `/agent` and
@@ -13,8 +13,12 @@ reply over HTTP to a share of the messages (``--reply-share``). Reported per ser
   lost = acknowledged but not stored, or acknowledged but never delivered;
 - errors (failed connects, error acks, timeouts) and the server's resident memory (peak and end).
 
+Customer → agent latency is also reported apart for a visitor's first message (it opens a ticket)
+and the follow-ups. ``--rounds N`` runs both servers N times, alternating, and prints each round's
+customer → agent p99 and the medians: on a shared machine one run's ratio moves by itself.
+
 Loopback only; both servers run as child processes and are stopped at the end; the run is bounded
-by ``--duration`` plus connect and drain time.
+by ``--rounds`` × (``--duration`` plus connect and drain time).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import os
 import random
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -356,6 +361,11 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b and b == b and a == a else "-"
 
 
+def p99_ratio(base: dict, hearth: dict) -> float | None:
+    b = base["customer_to_agent_ms"]["p99"]
+    return round(hearth["customer_to_agent_ms"]["p99"] / b, 2) if b else None
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Hearth load benchmark (loopback only).")
     parser.add_argument("--visitors", type=int, default=1000)
@@ -365,13 +375,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--reply-share", type=float, default=0.2, help="share of messages an agent answers")
     parser.add_argument("--json", help="write the figures here too")
     parser.add_argument("--hearth-only", action="store_true", help="skip the baseline (e.g. to profile Hearth)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run Hearth and the baseline this many times, alternating, and print the medians "
+                             "too (one run's ratio moves with whatever else the machine does)")
     args = parser.parse_args(argv)
+    rounds: list[tuple[dict, dict]] = []
     with tempfile.TemporaryDirectory(prefix="hearth-load-") as tmp:
-        hearth = run_one("hearth", args, Path(tmp))
-        if args.hearth_only:
-            print(json.dumps(hearth, indent=2))
-            return {"hearth": hearth}
-        base = run_one("baseline", args, Path(tmp))
+        for n in range(1, max(args.rounds, 1) + 1):
+            workdir = Path(tmp) / f"round-{n}"
+            workdir.mkdir()
+            hearth = run_one("hearth", args, workdir)
+            if args.hearth_only:
+                print(json.dumps(hearth, indent=2))
+                return {"hearth": hearth}
+            rounds.append((run_one("baseline", args, workdir), hearth))
+    base, hearth = rounds[-1]
     results = [base, hearth]
     print(f"\nLoad: {args.visitors} visitors, {args.agents} agents, one message per visitor every "
           f"{args.interval:g} s for {args.duration:g} s, agents answer {args.reply_share:.0%}")
@@ -400,8 +418,19 @@ def main(argv: list[str] | None = None) -> dict:
         for example in result["error_examples"]:
             print(f"  {result['server']} error: {example}")
     figures = {"args": vars(args), "baseline": base, "hearth": hearth,
-               "p99_ratio_customer_to_agent": round(hearth["customer_to_agent_ms"]["p99"] / base["customer_to_agent_ms"]["p99"], 2)
-               if base["customer_to_agent_ms"]["p99"] else None}
+               "p99_ratio_customer_to_agent": p99_ratio(base, hearth)}
+    if len(rounds) > 1:
+        print(f"\n  customer → agent p99 (ms) in each round, then the medians over {len(rounds)} rounds:")
+        for n, (b, h) in enumerate(rounds, start=1):
+            print(f"  {'round ' + str(n):<28}{b['customer_to_agent_ms']['p99']:>12}{h['customer_to_agent_ms']['p99']:>12}"
+                  f"{ratio(h['customer_to_agent_ms']['p99'], b['customer_to_agent_ms']['p99']):>10}")
+        medians = {kind: statistics.median(r[i]["customer_to_agent_ms"]["p99"] for r in rounds)
+                   for i, kind in enumerate(("baseline", "hearth"))}
+        median_ratio = statistics.median(p99_ratio(b, h) for b, h in rounds)
+        print(f"  {'median':<28}{medians['baseline']:>12}{medians['hearth']:>12}{median_ratio:>9.2f}×")
+        figures["rounds"] = [{"baseline": b, "hearth": h} for b, h in rounds]
+        figures["median_customer_to_agent_p99_ms"] = medians
+        figures["median_p99_ratio_customer_to_agent"] = median_ratio
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return figures
