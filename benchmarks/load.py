@@ -424,7 +424,7 @@ def main(argv: list[str] | None = None) -> dict:
         for n, (b, h) in enumerate(rounds, start=1):
             print(f"  {'round ' + str(n):<28}{b['customer_to_agent_ms']['p99']:>12}{h['customer_to_agent_ms']['p99']:>12}"
                   f"{ratio(h['customer_to_agent_ms']['p99'], b['customer_to_agent_ms']['p99']):>10}")
-        medians = {kind: statistics.median(r[i]["customer_to_agent_ms"]["p99"] for r in rounds)
+        medians = {kind: round(statistics.median(r[i]["customer_to_agent_ms"]["p99"] for r in rounds), 1)
                    for i, kind in enumerate(("baseline", "hearth"))}
         median_ratio = statistics.median(p99_ratio(b, h) for b, h in rounds)
         print(f"  {'median':<28}{medians['baseline']:>12}{medians['hearth']:>12}{median_ratio:>9.2f}×")
