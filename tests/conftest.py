@@ -70,6 +70,12 @@ class Tenant:
         self.agent = services.users.create(self.company, self.admin, email=f"agent@{slug}.test",
                                            password=PASSWORD, name=f"{slug} agent", role="agent")
 
+    def add_articles(self, articles) -> "Tenant":
+        """Write ``(title, body)`` articles into the company's knowledge base (indexed as the editor's are)."""
+        for title, body in articles:
+            self.services.articles.create(self.company, self.admin, title=title, body=body)
+        return self
+
     def customer_message(self, text: str = "Where is my order?", customer=None):
         if customer is None:
             customer, _ = self.services.customers.start_visit(self.company)

@@ -50,10 +50,7 @@ def hearth(ai_app):
 @pytest.fixture
 def shop(hearth):
     """A bike shop with the AI on and a small knowledge base."""
-    tenant = Tenant(hearth, "bikes", ai=True)
-    for title, body in ARTICLES:
-        hearth.articles.create(tenant.company, tenant.admin, title=title, body=body)
-    return tenant
+    return Tenant(hearth, "bikes", ai=True).add_articles(ARTICLES)
 
 
 ARTICLES = [

@@ -128,9 +128,7 @@ def absent(make_ai_app):
     from tests.conftest import Tenant
     from tests.ai.conftest import ARTICLES
 
-    tenant = Tenant(hearth, "bikes", ai=True)
-    for title, body in ARTICLES:
-        hearth.articles.create(tenant.company, tenant.admin, title=title, body=body)
+    tenant = Tenant(hearth, "bikes", ai=True).add_articles(ARTICLES)
     client = ApiClient(app.test_client())
     assert client.login(tenant.admin.email).status_code == 200
     return app, client

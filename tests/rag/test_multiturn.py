@@ -46,15 +46,12 @@ def test_evaluation_passes_both_speakers():
 
 @pytest.fixture
 def hotels(services):
-    tenant = Tenant(services, "stays", ai=True)
-    for title, body in [
+    return Tenant(services, "stays", ai=True).add_articles([
         ("Acorn Guest House: guest review 1", "The view from our room over the river was wonderful."),
         ("Acorn Guest House: Is there parking?", "Yes, free parking on site."),
         ("Rajmahal: guest review 1", "Lovely curry and a great view of the park from our table."),
         ("Rajmahal: Is there parking?", "No, use the public car park."),
-    ]:
-        services.articles.create(tenant.company, tenant.admin, title=title, body=body)
-    return tenant
+    ])
 
 
 def test_a_follow_up_retrieves_the_subject_the_assistant_named(services, hotels):

@@ -25,10 +25,7 @@ ARTICLES = [
 
 @pytest.fixture
 def kb(services):
-    tenant = Tenant(services, "cards", ai=True)
-    for title, lines in ARTICLES:
-        services.articles.create(tenant.company, tenant.admin, title=title, body="\n".join(lines))
-    return tenant
+    return Tenant(services, "cards", ai=True).add_articles((title, "\n".join(lines)) for title, lines in ARTICLES)
 
 
 def retriever(services, *, vote: float, title: float = 0.5) -> Retriever:

@@ -22,10 +22,7 @@ ARTICLES = [
 
 @pytest.fixture
 def kb(services):
-    tenant = Tenant(services, "routers", ai=True)
-    for title, body in ARTICLES:
-        services.articles.create(tenant.company, tenant.admin, title=title, body=body)
-    return tenant
+    return Tenant(services, "routers", ai=True).add_articles(ARTICLES)
 
 
 def cosine(embedder, a: str, b: str) -> float:
@@ -107,10 +104,9 @@ def test_another_companys_titles_never_count(services, kb):
 
 
 def test_articles_sharing_a_subject_prefix_keep_their_best_passage(services):
-    tenant = Tenant(services, "hotels", ai=True)
-    for title, body in [("Hotel Lyra: guest review 1", "The breakfast buffet was generous and fresh."),
-                        ("Hotel Lyra: guest review 2", "Our room was noisy at night.")]:
-        services.articles.create(tenant.company, tenant.admin, title=title, body=body)
+    tenant = Tenant(services, "hotels", ai=True).add_articles([
+        ("Hotel Lyra: guest review 1", "The breakfast buffet was generous and fresh."),
+        ("Hotel Lyra: guest review 2", "Our room was noisy at night.")])
     question = "was the breakfast buffet good"
     retriever = with_weight(services, 0.5)
     hit = retriever.search(tenant.company.id, question, k=1, mode="semantic").hits[0]

@@ -28,9 +28,7 @@ ARTICLES = [("Refunds and returns", "Refunds go back to the original card within
 
 
 def _filled(services):
-    acme = Tenant(services, "acme")
-    for title, body in ARTICLES:
-        services.articles.create(acme.company, acme.admin, title=title, body=body)
+    acme = Tenant(services, "acme").add_articles(ARTICLES)
     ticket, _ = acme.customer_message("My order #1234 is late")
     services.tickets.reply(acme.company, acme.agent, ticket.id, body="Sorry! It ships today.")
     acme.customer_message("When do you open on Saturday?")
