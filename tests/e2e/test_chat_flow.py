@@ -150,3 +150,28 @@ def test_a_follow_up_lists_a_ticket_the_inbox_did_not_hold(server, context_facto
     customer.get_by_test_id("widget-send").click()
     expect(agent.get_by_test_id("ticket-row").filter(has_text="pedal creaks")).to_have_count(1, timeout=10_000)
     assert agent.context.errors == [] and customer.context.errors == []
+
+
+def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context_factory):
+    """Rows are redrawn when tickets change; one pressed with the mouse is redrawn only after the
+    press, so the click still opens the ticket."""
+    agent = context_factory().new_page()
+    login(agent, server.url, "owner@corner.test")
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer.get_by_test_id("widget-input").fill("My tyre keeps going flat")
+    customer.get_by_test_id("widget-send").click()
+    row = agent.get_by_test_id("ticket-row").filter(has_text="going flat")
+    expect(row).to_have_count(1, timeout=10_000)
+    agent.wait_for_timeout(1500)  # the new ticket's own updates (assignment, SLA) have arrived
+
+    row.hover()
+    agent.mouse.down()
+    customer.get_by_test_id("widget-input").fill("It happened again this morning")
+    customer.get_by_test_id("widget-send").click()
+    expect(customer.get_by_test_id("widget-message").filter(has_text="again this morning")).to_have_count(1)
+    agent.wait_for_timeout(1000)  # the follow-up reached the console while the row was pressed
+    agent.mouse.up()
+    expect(agent.get_by_test_id("message").filter(has_text="going flat")).to_have_count(1, timeout=10_000)
+    expect(agent.get_by_test_id("ticket-row").filter(has_text="again this morning")).to_have_count(1)
+    assert agent.context.errors == [] and customer.context.errors == []

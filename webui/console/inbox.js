@@ -113,7 +113,24 @@ function sortUrgent() {
   if (sortMode === 'urgent') list.items.sort((a, b) => compareUrgency(a, b, activity));
 }
 
+// A row pressed with the mouse (or a finger) is not replaced until the press ends: a live update
+// landing between the press and its release would swallow the click.
+const press = { active: false, pending: false };
+
+function holdRendersWhilePressed(ul) {
+  ul.addEventListener('pointerdown', () => { press.active = true; });
+  const release = () => {
+    if (!press.active) return;
+    press.active = false;
+    // after the click this release belongs to has been dispatched
+    if (press.pending) { press.pending = false; setTimeout(renderList, 0); }
+  };
+  document.addEventListener('pointerup', release, true);
+  document.addEventListener('pointercancel', release, true);
+}
+
 function renderList() {
+  if (press.active) { press.pending = true; return; }
   sortUrgent();
   const ul = $('#ticket-list');
   const focused = document.activeElement && document.activeElement.closest('[data-testid="ticket-row"]');
@@ -838,6 +855,7 @@ async function sendReply() {
 // ---------------------------------------------------------------- wiring
 
 export function initInbox() {
+  holdRendersWhilePressed($('#ticket-list'));
   const saved = readJSON(FILTERS_KEY, {});
   for (const k of ['status', 'assignee', 'priority']) {
     const sel = $(`#f-${k}`);
