@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.live import LiveServer, cli
@@ -91,6 +92,23 @@ def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("ticket-list").wait_for()
+
+
+def customer_says(page, text: str) -> None:
+    """The customer sends ``text`` from the chat and sees it in the conversation."""
+    page.get_by_test_id("widget-input").fill(text)
+    page.get_by_test_id("widget-send").click()
+    expect(page.get_by_test_id("widget-message").filter(has_text=text)).to_have_count(1)
+
+
+def desk_and_chat(server, context_factory, slug: str = "corner"):
+    """An owner logged in to the console and a customer with the company's chat open, each in a
+    browser of their own: (agent page, customer page)."""
+    agent = context_factory().new_page()
+    login(agent, server.url, f"owner@{slug}.test")
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/{slug}")
+    return agent, customer
 
 
 def api_login(request, base_url: str, email: str, password: str = PASSWORD) -> dict[str, str]:

@@ -8,7 +8,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import customer_says, desk_and_chat, login
 
 pytestmark = pytest.mark.browser
 
@@ -136,18 +136,13 @@ def test_theme_follows_the_system_until_the_user_chooses(server, context_factory
 def test_a_follow_up_lists_a_ticket_the_inbox_did_not_hold(server, context_factory):
     """A customer's follow-up arrives as a message alone; when the inbox did not hold its ticket
     (here: a search it did not match until now), the console reads the ticket and lists it."""
-    agent = context_factory().new_page()
-    login(agent, server.url, "owner@corner.test")
-    customer = context_factory().new_page()
-    customer.goto(f"{server.url}/chat/corner")
-    customer.get_by_test_id("widget-input").fill("My chain slips on hills")
-    customer.get_by_test_id("widget-send").click()
+    agent, customer = desk_and_chat(server, context_factory)
+    customer_says(customer, "My chain slips on hills")
     expect(agent.get_by_test_id("ticket-row").filter(has_text="chain slips")).to_have_count(1, timeout=10_000)
 
     agent.locator("#f-q").fill("creaks")
     expect(agent.get_by_test_id("ticket-row")).to_have_count(0)
-    customer.get_by_test_id("widget-input").fill("And the left pedal creaks")
-    customer.get_by_test_id("widget-send").click()
+    customer_says(customer, "And the left pedal creaks")
     expect(agent.get_by_test_id("ticket-row").filter(has_text="pedal creaks")).to_have_count(1, timeout=10_000)
     assert agent.context.errors == [] and customer.context.errors == []
 
@@ -155,21 +150,15 @@ def test_a_follow_up_lists_a_ticket_the_inbox_did_not_hold(server, context_facto
 def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context_factory):
     """Rows are redrawn when tickets change; one pressed with the mouse is redrawn only after the
     press, so the click still opens the ticket."""
-    agent = context_factory().new_page()
-    login(agent, server.url, "owner@corner.test")
-    customer = context_factory().new_page()
-    customer.goto(f"{server.url}/chat/corner")
-    customer.get_by_test_id("widget-input").fill("My tyre keeps going flat")
-    customer.get_by_test_id("widget-send").click()
+    agent, customer = desk_and_chat(server, context_factory)
+    customer_says(customer, "My tyre keeps going flat")
     row = agent.get_by_test_id("ticket-row").filter(has_text="going flat")
     expect(row).to_have_count(1, timeout=10_000)
     agent.wait_for_timeout(1500)  # the new ticket's own updates (assignment, SLA) have arrived
 
     row.hover()
     agent.mouse.down()
-    customer.get_by_test_id("widget-input").fill("It happened again this morning")
-    customer.get_by_test_id("widget-send").click()
-    expect(customer.get_by_test_id("widget-message").filter(has_text="again this morning")).to_have_count(1)
+    customer_says(customer, "It happened again this morning")
     agent.wait_for_timeout(1000)  # the follow-up reached the console while the row was pressed
     agent.mouse.up()
     expect(agent.get_by_test_id("message").filter(has_text="going flat")).to_have_count(1, timeout=10_000)

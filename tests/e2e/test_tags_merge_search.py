@@ -3,15 +3,9 @@ of a private note, and merge a customer's second ticket into the first."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, turn_ai_off
+from tests.e2e.conftest import customer_says, login, turn_ai_off
 
 pytestmark = pytest.mark.browser
-
-
-def customer_says(page, text):
-    page.get_by_test_id("widget-input").fill(text)
-    page.get_by_test_id("widget-send").click()
-    expect(page.get_by_test_id("widget-message").filter(has_text=text)).to_have_count(1)
 
 
 def test_tags_priority_search_and_merge(server, context_factory):
