@@ -200,7 +200,7 @@ function upsert(t, top = false) {
 
 export function onTicketCreated(t) {
   upsert(t, true);
-  scheduleSlaRefresh(t.id);
+  scheduleTicketRefresh(t.id);
   if (matches(t)) announce(`New ticket #${t.number}: ${t.subject || ''}`);
 }
 
@@ -215,7 +215,7 @@ export function onTicketUpdated(t) {
   // Fetch the detail again (it carries the SLA) for the open ticket, and for listed rows whose clocks moved.
   const inList = list.items.some((x) => sameId(x.id, t.id));
   if (isOpen || (inList && (!before || !('sla' in before) || SLA_FIELDS.some((k) => before[k] !== t[k])))) {
-    scheduleSlaRefresh(t.id);
+    scheduleTicketRefresh(t.id);
   }
 }
 
@@ -231,8 +231,9 @@ export function onTicketMerged(ev) {
   }
 }
 
-// Debounced GET /tickets/{id}: refreshes the row's SLA summary and, for the open ticket, the SLA strip.
-function scheduleSlaRefresh(id, delay = 600) {
+// Debounced GET /tickets/{id}: refreshes the row (listing the ticket if it matches the filters) with
+// its SLA summary and, for the open ticket, the SLA strip.
+function scheduleTicketRefresh(id, delay = 600) {
   const key = String(id);
   const entry = slaRefresh.get(key) || { timer: null, req: 0 };
   clearTimeout(entry.timer);
@@ -288,7 +289,7 @@ export function onSlaAlert(ev) {
     }
     upsert({ ...(row || {}), ...(ev.ticket || {}), sla });
   }
-  scheduleSlaRefresh(ev.ticket_id, 1500); // then the server's exact state (a breach may also raise the priority)
+  scheduleTicketRefresh(ev.ticket_id, 1500); // then the server's exact state (a breach may also raise the priority)
 }
 
 // What a message moves on its ticket (last message, preview, waiting time) is not pushed again as a
@@ -302,9 +303,12 @@ export function onMessage(m) {
     if (m.author_role === 'customer' && !next.waiting_since) next.waiting_since = m.created_at;
     if ((m.author_role === 'agent' || m.author_role === 'ai') && !m.private) next.waiting_since = null;
     upsert(next, true);
-    if (Boolean(next.waiting_since) !== Boolean(t.waiting_since)) scheduleSlaRefresh(t.id);
-  } else if (m.author_role === 'customer') {
-    scheduleSlaRefresh(m.ticket_id); // a ticket beyond the loaded rows: read it, and list it if it matches
+    if (Boolean(next.waiting_since) !== Boolean(t.waiting_since)) scheduleTicketRefresh(t.id);
+  } else if (m.author_role === 'customer' && (list.total > list.items.length || filters().q)) {
+    // A follow-up changes nothing the status, assignee, priority or tag filters look at, so a ticket
+    // the list lacks can only belong in it when it lies beyond the loaded rows or its new text now
+    // matches the search: read it then, and list it if it matches.
+    scheduleTicketRefresh(m.ticket_id);
   }
   if (!sameId(m.ticket_id, open.id)) return;
   if (!open.ticket) { open.pending.push(m); return; }
