@@ -12,9 +12,9 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[str, dict[str, Any]], None]
 
 # Event names and their payloads (all carry "company_id"):
-TICKET_CREATED = "ticket.created"      # ticket
+TICKET_CREATED = "ticket.created"      # ticket, message (the customer's message that opened it)
 TICKET_UPDATED = "ticket.updated"      # ticket, changes
-MESSAGE_CREATED = "message.created"    # ticket, message
+MESSAGE_CREATED = "message.created"    # ticket, message[, opened_ticket: True for the message of a TICKET_CREATED]
 # A customer's follow-up message publishes MESSAGE_CREATED alone when all it moved on its ticket is
 # the last message, its preview and the waiting time (what every message moves, and what a console
 # takes from the message itself); TICKET_UPDATED comes too when it changed more (reopened a pending one).

@@ -170,6 +170,11 @@ async def run_agent(url: str, stats: Stats, stop: asyncio.Event, reply_share: fl
         sio = socketio.AsyncClient(reconnection=False)
         pending: asyncio.Queue = asyncio.Queue()
 
+        @sio.on("ticket_created", namespace="/agent")
+        async def on_ticket_created(ticket):
+            if ticket.get("first_message"):  # Hearth sends a ticket's opening message inside ticket_created
+                await on_message(ticket["first_message"])
+
         @sio.on("message", namespace="/agent")
         async def on_message(message):
             body = message.get("body", "")

@@ -21,10 +21,12 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
     if services.metrics is not None:
         services.metrics.watch_sockets(lambda: {"/agent": presence.count(), "/widget": len(widget.visits)})
 
+    # A new ticket reaches the agents once, with the message that opened it: that message gets no
+    # `message` push of its own on /agent (five agents online: five socket writes fewer per new ticket).
     def ticket_created(_name, event):
         ticket = event["ticket"]
-        socketio.emit("ticket_created", serializers.ticket(ticket), to=agents_room(event["company_id"]),
-                      namespace="/agent")
+        payload = {**serializers.ticket(ticket), "first_message": serializers.message(event["message"])}
+        socketio.emit("ticket_created", payload, to=agents_room(event["company_id"]), namespace="/agent")
         socketio.emit("ticket_status", {"ticket_id": ticket.id, "status": ticket.status},
                       to=visitor_room(ticket.customer_id), namespace="/widget")
 
@@ -38,8 +40,9 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
 
     def message_created(_name, event):
         message = event["message"]
-        socketio.emit("message", serializers.message(message), to=agents_room(event["company_id"]),
-                      namespace="/agent")
+        if not event.get("opened_ticket"):  # else it went out inside ticket_created
+            socketio.emit("message", serializers.message(message), to=agents_room(event["company_id"]),
+                          namespace="/agent")
         if not message.private:
             socketio.emit("message", serializers.public_message(message),
                           to=visitor_room(event["ticket"].customer_id), namespace="/widget")

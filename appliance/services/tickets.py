@@ -183,10 +183,11 @@ class TicketService(Service):
                 raise
             return stored.ticket, stored, False
         if created:
-            self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket)
+            self.bus.publish(events.TICKET_CREATED, company_id=company.id, ticket=ticket, message=message)
         elif changes:  # a follow-up that only moved the last message and waiting time is the message's own news
             self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
-        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message)
+        self.bus.publish(events.MESSAGE_CREATED, company_id=company.id, ticket=ticket, message=message,
+                         opened_ticket=created)
         return ticket, message, True
 
     @staticmethod

@@ -100,8 +100,14 @@ def test_live_flow_between_customer_and_agent(visitor, agent_socket, make_client
                         namespace="/widget", callback=True)
     ticket_id = ack["ticket_id"]
     received = agent.get_received("/agent")
-    names = [e["name"] for e in received]
-    assert "ticket_created" in names and "message" in names
+    # the new ticket arrives once, carrying the message that opened it (no separate message push)
+    assert [e["name"] for e in received if e["name"] in ("ticket_created", "message")] == ["ticket_created"]
+    created = next(e["args"][0] for e in received if e["name"] == "ticket_created")
+    assert created["id"] == ticket_id and created["last_message_preview"] == "Is my parcel lost?"
+    assert created["first_message"]["body"] == "Is my parcel lost?"
+    assert created["first_message"]["ticket_id"] == ticket_id and created["first_message"]["author_role"] == "customer"
+    customer.emit("customer_message", {"text": "Any news?", "client_id": "p2"}, namespace="/widget", callback=True)
+    assert [m["body"] for m in events_named(agent, "message", "/agent")] == ["Any news?"]
     assert events_named(outsider, "ticket_created", "/agent") == []
     assert events_named(outsider, "message", "/agent") == []
 

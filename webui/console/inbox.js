@@ -198,10 +198,13 @@ function upsert(t, top = false) {
 
 // ---------------------------------------------------------------- socket events
 
-export function onTicketCreated(t) {
+// A new ticket arrives with the customer's message that opened it (`first_message`), which gets no
+// `message` push of its own.
+export function onTicketCreated({ first_message: first, ...t }) {
   upsert(t, true);
   scheduleTicketRefresh(t.id);
   if (matches(t)) announce(`New ticket #${t.number}: ${t.subject || ''}`);
+  if (first) onMessage(first);
 }
 
 export function onTicketUpdated(t) {
