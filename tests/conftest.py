@@ -94,6 +94,19 @@ def globex(services):
     return Tenant(services, "globex")
 
 
+@pytest.fixture
+def hearth(services):
+    """``services`` under the name the SLA, routing and AI tests give it."""
+    return services
+
+
+@pytest.fixture
+def shop(services):
+    """The company Bikes (its admin and an agent, AI off); a module that needs more of it, such as
+    an SLA policy or the AI on, overrides this fixture."""
+    return Tenant(services, "bikes")
+
+
 class ApiClient:
     """Flask's test client, logged in as one user, sending the CSRF header like the console does."""
 

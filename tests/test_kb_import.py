@@ -66,29 +66,48 @@ def only(articles: list[ImportedArticle]) -> ImportedArticle:
     return articles[0]
 
 
+def parse_one(path: Path, content: str | bytes) -> ImportedArticle:
+    """Write ``content`` to ``path`` and parse it: the one article the file must hold."""
+    return only(parse_file(write(path, content)))
+
+
+# ---------------------------------------------------------------- title and body, by file type
+
+@pytest.mark.parametrize(("name", "content", "title", "body"), [
+    pytest.param("shipping-policy.md", "We ship worldwide.\n", "Shipping policy", "We ship worldwide.",
+                 id="markdown-without-heading-uses-readable-file-name"),
+    pytest.param("a.md", "---\ntitle: Opening hours\n---\n# Summer\n\n9 to 5.\n", "Opening hours",
+                 "# Summer\n\n9 to 5.", id="markdown-front-matter-title-keeps-a-different-heading"),
+    pytest.param("hours.txt", "\n  Opening hours  \n\nMonday to Friday.\r\nNine to five.\r\n", "Opening hours",
+                 "Monday to Friday.\nNine to five.", id="text-short-first-line-then-blank-line-is-the-title"),
+    pytest.param("opening_hours.txt", "Monday to Friday.\nNine to five.\n", "Opening hours",
+                 "Monday to Friday.\nNine to five.", id="text-without-title-line-uses-file-name"),
+    pytest.param("faq.htm", "<body><h1>Delivery<br>FAQ</h1><p>Two days.</p>"
+                            "<table><tr><td>UK</td><td>1 day</td></tr></table></body>",
+                 "Delivery FAQ", "Two days.\n\nUK 1 day", id="html-title-from-h1-is-not-repeated-in-body"),
+    pytest.param("care-guide.html", "<p>Wash cold.</p>", "Care guide", "Wash cold.",
+                 id="html-without-title-uses-file-name"),
+])
+def test_title_and_body(tmp_path, name, content, title, body):
+    article = parse_one(tmp_path / name, content)
+    assert article.title == title
+    assert article.body == body
+
+
 # ---------------------------------------------------------------- Markdown
 
 def test_markdown_title_from_first_heading_is_removed_from_body(tmp_path):
-    path = write(tmp_path / "returns.md",
-                 "# Returns policy\n\nYou have 30 days.\n\n## Refunds\n\nWithin 5 days.\n")
-    article = only(parse_file(path))
+    path = tmp_path / "returns.md"
+    article = parse_one(path, "# Returns policy\n\nYou have 30 days.\n\n## Refunds\n\nWithin 5 days.\n")
     assert article.title == "Returns policy"
     assert article.body == "You have 30 days.\n\n## Refunds\n\nWithin 5 days."
     assert article.tags == []
     assert article.source == str(path)
 
 
-def test_markdown_without_heading_uses_readable_file_name(tmp_path):
-    path = write(tmp_path / "shipping-policy.md", "We ship worldwide.\n")
-    article = only(parse_file(path))
-    assert article.title == "Shipping policy"
-    assert article.body == "We ship worldwide."
-
-
 def test_markdown_heading_inside_code_fence_is_not_the_title(tmp_path):
-    path = write(tmp_path / "reset_password.markdown",
-                 "Run this:\n\n```bash\n# restart the service\nsystemctl restart shop\n```\n")
-    article = only(parse_file(path))
+    article = parse_one(tmp_path / "reset_password.markdown",
+                        "Run this:\n\n```bash\n# restart the service\nsystemctl restart shop\n```\n")
     assert article.title == "Reset password"
     assert "# restart the service" in article.body
 
@@ -96,32 +115,22 @@ def test_markdown_heading_inside_code_fence_is_not_the_title(tmp_path):
 @pytest.mark.parametrize("tags_line", ["tags: [shipping, 'returns']", "tags: shipping, returns",
                                        "tags:\n  - shipping\n  - returns"])
 def test_markdown_front_matter_title_and_tags(tmp_path, tags_line):
-    path = write(tmp_path / "a.md",
-                 f'---\ntitle: "Delivery times"\n{tags_line}\nauthor: sam\n---\n'
-                 "# Delivery times\n\nTwo to three days.\n\n## Express\n\nNext day.\n")
-    article = only(parse_file(path))
+    article = parse_one(tmp_path / "a.md",
+                        f'---\ntitle: "Delivery times"\n{tags_line}\nauthor: sam\n---\n'
+                        "# Delivery times\n\nTwo to three days.\n\n## Express\n\nNext day.\n")
     assert article.title == "Delivery times"
     assert article.tags == ["shipping", "returns"]
     assert article.body == "Two to three days.\n\n## Express\n\nNext day."
     assert "author" not in article.body
 
 
-def test_markdown_front_matter_title_keeps_a_different_heading(tmp_path):
-    path = write(tmp_path / "a.md", "---\ntitle: Opening hours\n---\n# Summer\n\n9 to 5.\n")
-    article = only(parse_file(path))
-    assert article.title == "Opening hours"
-    assert article.body == "# Summer\n\n9 to 5."
-
-
 def test_markdown_leading_horizontal_rule_is_not_front_matter(tmp_path):
-    path = write(tmp_path / "a.md", "---\nJust some prose here.\n---\nMore prose.\n")
-    article = only(parse_file(path))
+    article = parse_one(tmp_path / "a.md", "---\nJust some prose here.\n---\nMore prose.\n")
     assert "Just some prose here." in article.body
 
 
 def test_markdown_rule_heading_rule_is_not_front_matter(tmp_path):
-    path = write(tmp_path / "a.md", "---\n# Gift cards\n---\nThey never expire.\n")
-    article = only(parse_file(path))
+    article = parse_one(tmp_path / "a.md", "---\n# Gift cards\n---\nThey never expire.\n")
     assert article.title == "Gift cards"
     assert "They never expire." in article.body
 
@@ -133,42 +142,24 @@ def test_markdown_with_only_a_title_has_no_text(tmp_path):
 
 
 def test_title_is_cut_to_200_characters(tmp_path):
-    path = write(tmp_path / "a.md", "# " + "x" * 300 + "\n\nBody.\n")
-    assert only(parse_file(path)).title == "x" * 200
+    assert parse_one(tmp_path / "a.md", "# " + "x" * 300 + "\n\nBody.\n").title == "x" * 200
 
 
 # ---------------------------------------------------------------- plain text
 
-def test_text_short_first_line_then_blank_line_is_the_title(tmp_path):
-    path = write(tmp_path / "hours.txt", "\n  Opening hours  \n\nMonday to Friday.\r\nNine to five.\r\n")
-    article = only(parse_file(path))
-    assert article.title == "Opening hours"
-    assert article.body == "Monday to Friday.\nNine to five."
-
-
-def test_text_without_title_line_uses_file_name(tmp_path):
-    path = write(tmp_path / "opening_hours.txt", "Monday to Friday.\nNine to five.\n")
-    article = only(parse_file(path))
-    assert article.title == "Opening hours"
-    assert article.body == "Monday to Friday.\nNine to five."
-
-
 def test_text_long_first_line_is_not_a_title(tmp_path):
     long_line = "word " * 40
-    path = write(tmp_path / "notes.txt", f"{long_line}\n\nSecond paragraph.\n")
-    article = only(parse_file(path))
+    article = parse_one(tmp_path / "notes.txt", f"{long_line}\n\nSecond paragraph.\n")
     assert article.title == "Notes"
     assert article.body.startswith("word word")
 
 
 def test_text_latin1_and_bom(tmp_path):
-    latin = write(tmp_path / "cafe.txt", "Café menu\n\nCrème brûlée, 5 €.\n".encode("cp1252"))
-    assert only(parse_file(latin)).body == "Crème brûlée, 5 €."
-    assert only(parse_file(latin)).title == "Café menu"
-    pure_latin1 = write(tmp_path / "l1.txt", b"Gr\xfc\xdfe \x81 aus K\xf6ln\n")
-    assert only(parse_file(pure_latin1)).body.startswith("Grüße")
-    bom = write(tmp_path / "bom.txt", "\ufeffTitle\n\nBody ✓\n".encode("utf-8"))
-    article = only(parse_file(bom))
+    latin = parse_one(tmp_path / "cafe.txt", "Café menu\n\nCrème brûlée, 5 €.\n".encode("cp1252"))
+    assert latin.body == "Crème brûlée, 5 €."
+    assert latin.title == "Café menu"
+    assert parse_one(tmp_path / "l1.txt", b"Gr\xfc\xdfe \x81 aus K\xf6ln\n").body.startswith("Grüße")
+    article = parse_one(tmp_path / "bom.txt", "\ufeffTitle\n\nBody ✓\n".encode("utf-8"))
     assert (article.title, article.body) == ("Title", "Body ✓")
 
 
@@ -224,7 +215,7 @@ step 2</pre>
 
 
 def test_html_readable_text(tmp_path):
-    article = only(parse_file(write(tmp_path / "returns.html", HTML_PAGE)))
+    article = parse_one(tmp_path / "returns.html", HTML_PAGE)
     assert article.title == "Returns & refunds | My Shop"
     body = article.body
     for hidden in ("SCRIPT_TEXT", "SCRIPT_TWO", "stolen", "color: red", "HEADER_TEXT", "NAV_TEXT",
@@ -239,20 +230,6 @@ def test_html_readable_text(tmp_path):
     assert "Tom <tom@example.com> answers fast." in body
 
 
-def test_html_title_from_h1_is_not_repeated_in_body(tmp_path):
-    path = write(tmp_path / "faq.htm", "<body><h1>Delivery<br>FAQ</h1><p>Two days.</p>"
-                                       "<table><tr><td>UK</td><td>1 day</td></tr></table></body>")
-    article = only(parse_file(path))
-    assert article.title == "Delivery FAQ"
-    assert article.body == "Two days.\n\nUK 1 day"
-
-
-def test_html_without_title_uses_file_name(tmp_path):
-    article = only(parse_file(write(tmp_path / "care-guide.html", "<p>Wash cold.</p>")))
-    assert article.title == "Care guide"
-    assert article.body == "Wash cold."
-
-
 def test_html_with_only_scripts_has_no_text(tmp_path):
     path = write(tmp_path / "app.html", "<title>App</title><script>render()</script>")
     with pytest.raises(KBImportError, match="no text"):
@@ -265,7 +242,7 @@ def test_pdf_multi_page_text_and_metadata_title(tmp_path):
     data = pdf_bytes([["Warranty terms", "Two years on all parts."], ["Claims: email us (any time)."]],
                      title="Warranty")
     assert len(PdfReader(io.BytesIO(data)).pages) == 2
-    article = only(parse_file(write(tmp_path / "warranty.pdf", data)))
+    article = parse_one(tmp_path / "warranty.pdf", data)
     assert article.title == "Warranty"
     assert "Two years on all parts." in article.body
     assert "Claims: email us (any time)." in article.body
@@ -274,7 +251,7 @@ def test_pdf_multi_page_text_and_metadata_title(tmp_path):
 
 
 def test_pdf_title_from_first_short_line(tmp_path):
-    article = only(parse_file(write(tmp_path / "doc.pdf", pdf_bytes([["Size guide", "S M L"]]))))
+    article = parse_one(tmp_path / "doc.pdf", pdf_bytes([["Size guide", "S M L"]]))
     assert article.title == "Size guide"
 
 

@@ -94,19 +94,25 @@ def login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_test_id("ticket-list").wait_for()
 
 
-def customer_says(page, text: str) -> None:
-    """The customer sends ``text`` from the chat and sees it in the conversation."""
+def customer_says(page, text: str, tap: bool = False) -> None:
+    """The customer sends ``text`` from the chat (tapping Send, as on a phone, if ``tap``) and sees it
+    in the conversation."""
     page.get_by_test_id("widget-input").fill(text)
-    page.get_by_test_id("widget-send").click()
+    send = page.get_by_test_id("widget-send")
+    if tap:
+        send.tap()
+    else:
+        send.click()
     expect(page.get_by_test_id("widget-message").filter(has_text=text)).to_have_count(1)
 
 
-def desk_and_chat(server, context_factory, slug: str = "corner"):
+def desk_and_chat(server, context_factory, slug: str = "corner", **customer_context):
     """An owner logged in to the console and a customer with the company's chat open, each in a
-    browser of their own: (agent page, customer page)."""
+    browser of their own: (agent page, customer page). ``customer_context`` options (such as a
+    phone-sized ``viewport``) are for the customer's browser."""
     agent = context_factory().new_page()
     login(agent, server.url, f"owner@{slug}.test")
-    customer = context_factory().new_page()
+    customer = context_factory(**customer_context).new_page()
     customer.goto(f"{server.url}/chat/{slug}")
     return agent, customer
 

@@ -4,7 +4,7 @@ The local model is Hearth's Ollama test double (an Ollama-protocol server on loo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import corner_bikes, login
+from tests.e2e.conftest import corner_bikes, customer_says, desk_and_chat
 from tests.live import LiveServer
 from tests.llm.fake_ollama import FakeOllama
 
@@ -30,8 +30,7 @@ def ai_server(tmp_path_factory, model_server):
 
 
 def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
-    agent = context_factory().new_page()
-    login(agent, ai_server.url, "owner@corner.test")
+    agent, customer = desk_and_chat(ai_server, context_factory, viewport={"width": 390, "height": 760})
     agent.get_by_test_id("nav-kb").click()
     (tmp_path / "returns.md").write_text("# Refunds and returns\n\nYou can return any bike within 30 days. "
                                          "Refunds reach your card within 5 business days.\n")
@@ -40,17 +39,13 @@ def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
     expect(agent.get_by_test_id("kb-import-status")).to_contain_text("imported 2 articles", timeout=30_000)
     expect(agent.locator("#kb-list")).to_contain_text("Refunds and returns")
 
-    customer = context_factory(viewport={"width": 390, "height": 760}).new_page()
-    customer.goto(f"{ai_server.url}/chat/corner")
-    customer.get_by_test_id("widget-input").fill("How long does a refund take?")
-    customer.get_by_test_id("widget-send").click()
+    customer_says(customer, "How long does a refund take?")
     answer = customer.get_by_test_id("widget-message").filter(has_text="5 business days")
     expect(answer).to_have_count(1, timeout=20_000)
     expect(answer).to_have_attribute("data-author-role", "ai")
     expect(answer).to_contain_text("Refunds and returns")  # the cited source
 
-    customer.get_by_test_id("widget-input").fill("Which pizza place near you would you recommend tonight?")
-    customer.get_by_test_id("widget-send").click()
+    customer_says(customer, "Which pizza place near you would you recommend tonight?")
     expect(customer.get_by_test_id("widget-messages")).to_contain_text("a person will answer", timeout=20_000)
 
     agent.get_by_test_id("nav-inbox").click()

@@ -7,7 +7,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_login, corner_bikes
+from tests.e2e.conftest import api_login, corner_bikes, customer_says
 from tests.live import LiveServer
 from tests.llm.fake_ollama import FakeOllama
 
@@ -47,8 +47,7 @@ def test_an_answer_finished_after_an_agent_replied_is_labelled_not_sent(late_ser
     try:
         customer = context_factory(viewport={"width": 390, "height": 760}).new_page()
         customer.goto(f"{late_server.url}/chat/corner")
-        customer.get_by_test_id("widget-input").fill("How long does a refund take?")
-        customer.get_by_test_id("widget-send").click()
+        customer_says(customer, "How long does a refund take?")
         writing = customer.locator("[data-testid=widget-message][data-state=streaming]")
         expect(writing).to_contain_text("You can return", timeout=20_000)  # the model is half-way through
 

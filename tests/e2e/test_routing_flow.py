@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import api_login, login, turn_ai_off
+from tests.e2e.conftest import api_login, customer_says, login, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +43,7 @@ def test_ticket_is_auto_assigned_to_the_online_agent(server, context_factory):
 
     customer = context_factory().new_page()
     customer.goto(f"{server.url}/chat/corner")
-    customer.get_by_test_id("widget-input").fill("My front brake is loose")
-    customer.get_by_test_id("widget-send").click()
+    customer_says(customer, "My front brake is loose")
 
     row = agent.get_by_test_id("ticket-row").filter(has_text="brake is loose")
     expect(row.locator(".row-assignee")).to_have_text("Ada Agent", timeout=15_000)

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_login, turn_ai_off
+from tests.e2e.conftest import api_login, customer_says, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,7 @@ def test_countdown_and_live_sla_alert(server, context_factory):
 
     customer = context_factory().new_page()
     customer.goto(f"{server.url}/chat/other")
-    customer.get_by_test_id("widget-input").fill("My order never arrived")
-    customer.get_by_test_id("widget-send").click()
+    customer_says(customer, "My order never arrived")
 
     row = agent.get_by_test_id("ticket-row").filter(has_text="never arrived")
     expect(row.get_by_test_id("sla-badge")).to_contain_text("left", timeout=15_000)

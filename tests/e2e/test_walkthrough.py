@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, open_admin_page
+from tests.e2e.conftest import ARTIFACTS, customer_says, open_admin_page
 from tests.live import LiveServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -125,14 +125,12 @@ def test_unpack_set_up_and_answer_a_phone_on_the_wifi(fresh_server, context_fact
     phone = context_factory(**devices["Pixel 7"]).new_page()
     phone.goto(scanned)
     expect(phone.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected", timeout=10_000)
-    phone.get_by_test_id("widget-input").fill("How long does a refund take?")
-    phone.get_by_test_id("widget-send").tap()
+    customer_says(phone, "How long does a refund take?", tap=True)
     answer = phone.get_by_test_id("widget-message").filter(has_text="5 business days")
     expect(answer).to_have_count(1, timeout=20_000)
     expect(answer).to_have_attribute("data-author-role", "ai")
 
-    phone.get_by_test_id("widget-input").fill("I would like to talk to a person please")
-    phone.get_by_test_id("widget-send").tap()
+    customer_says(phone, "I would like to talk to a person please", tap=True)
     expect(phone.get_by_test_id("widget-messages")).to_contain_text("asked a member of our team", timeout=20_000)
 
     # 5. The agent sees the ticket arrive without reloading, and answers.

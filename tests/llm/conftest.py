@@ -1,9 +1,11 @@
-"""Fixtures for the LLM provider tests: fake model servers and a typical request."""
+"""Fixtures for the LLM provider tests: fake model servers, a typical request and collect() to stream it."""
 from __future__ import annotations
+
+import time
 
 import pytest
 
-from appliance.llm.base import GenerationRequest, Passage
+from appliance.llm.base import GenerationRequest, Passage, Provider, ProviderError
 from tests.llm.fake_ollama import FakeOllama
 from tests.llm.fake_openai import FakeOpenAI
 
@@ -22,6 +24,18 @@ def make_request(question: str = "How long does a refund take?", passages: list[
                     Passage(9, "Shipping times", "Standard shipping takes 3 to 7 days. Express takes 1 day.", 0.41)]
     return GenerationRequest(system_prompt="You are Acme's friendly support assistant.", question=question,
                              passages=passages, history=history or [], max_tokens=123)
+
+
+def collect(provider: Provider) -> tuple[list[str], ProviderError | None, float]:
+    """Stream ``make_request()`` from ``provider``: the tokens received, the ProviderError that ended
+    the stream (None if it ended well), and how many seconds it took."""
+    tokens, error, start = [], None, time.monotonic()
+    try:
+        for token in provider.stream(make_request()):
+            tokens.append(token)
+    except ProviderError as exc:
+        error = exc
+    return tokens, error, time.monotonic() - start
 
 
 @pytest.fixture

@@ -6,25 +6,13 @@ import time
 
 import pytest
 
-from appliance.llm.base import ProviderError
 from appliance.llm.ollama_provider import OllamaProvider
-from tests.llm.conftest import HANG_BOUND, TIMEOUT, make_request
+from tests.llm.conftest import HANG_BOUND, TIMEOUT, collect, make_request
 from tests.llm.fake_ollama import Mode, tokenize
 
 
 def provider(fake, model: str = "llama3.2:3b") -> OllamaProvider:
     return OllamaProvider(fake.url, model, timeout=TIMEOUT, connect_timeout=TIMEOUT)
-
-
-def collect(provider_, request=None) -> tuple[list[str], ProviderError | None, float]:
-    """Tokens received, the ProviderError raised (if any), and how long it took."""
-    tokens, error, start = [], None, time.monotonic()
-    try:
-        for token in provider_.stream(request or make_request()):
-            tokens.append(token)
-    except ProviderError as exc:
-        error = exc
-    return tokens, error, time.monotonic() - start
 
 
 def test_streams_tokens_in_order(fake_ollama):

@@ -1,29 +1,16 @@
 """OpenAIProvider through the real `openai` client against a fake OpenAI-compatible server."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from appliance.llm.base import ProviderError
 from appliance.llm.openai_provider import OpenAIProvider
-from tests.llm.conftest import HANG_BOUND, TIMEOUT, make_request
+from tests.llm.conftest import HANG_BOUND, TIMEOUT, collect
 from tests.llm.fake_ollama import tokenize
 from tests.llm.fake_openai import Mode
 
 
 def provider(fake, model: str = "gpt-4o-mini", api_key: str = "sk-test") -> OpenAIProvider:
     return OpenAIProvider(api_key, model, base_url=fake.base_url, timeout=TIMEOUT, connect_timeout=TIMEOUT)
-
-
-def collect(provider_) -> tuple[list[str], ProviderError | None, float]:
-    tokens, error, start = [], None, time.monotonic()
-    try:
-        for token in provider_.stream(make_request()):
-            tokens.append(token)
-    except ProviderError as exc:
-        error = exc
-    return tokens, error, time.monotonic() - start
 
 
 def test_streams_tokens_in_order_and_sends_the_prompt(fake_openai):

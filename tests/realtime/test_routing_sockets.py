@@ -3,22 +3,12 @@ consoles, assignments are pushed live, and breach notifications reach admins onl
 import pytest
 
 from appliance.domain.models import Ticket
-from tests.conftest import ApiClient, Tenant
+from tests.conftest import ApiClient
 
 
 @pytest.fixture
 def app(clocked_app):
     return clocked_app
-
-
-@pytest.fixture
-def hearth(app):
-    return app.extensions["hearth"]
-
-
-@pytest.fixture
-def shop(hearth):
-    return Tenant(hearth, "bikes")
 
 
 def console(app, user):

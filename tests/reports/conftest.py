@@ -40,66 +40,75 @@ def build_week(services, clock, slug="acme") -> dict:
     clock.at("2026-11-01T08:00")
     svc.sla.set_policy(t.company, t.admin, targets={"first_response": {"normal": 15}})
 
-    def customer_message(text):
-        ticket, _ = t.customer_message(text)
+    # Each step of the week happens at the time it is given (the clock is set first).
+    def asks(when, text, customer=None):
+        """The customer writes ``text``: a new ticket, or ``customer``'s follow-up on theirs."""
+        clock.at(when)
+        ticket, _ = t.customer_message(text, customer=customer)
         return ticket
 
+    def answers(when, ticket, body):
+        """The agent replies to the customer."""
+        clock.at(when)
+        svc.tickets.reply(t.company, t.agent, ticket.id, body=body)
+
+    def resolves(when, ticket, by):
+        """``by`` (the agent or the admin) marks the ticket resolved."""
+        clock.at(when)
+        svc.tickets.update(t.company, by, ticket.id, status="resolved")
+
+    def solved_by_ai(when, ticket):
+        """The customer says the AI's answer solved it."""
+        clock.at(when)
+        svc.csat.resolve_by_ai(t.company, ticket.customer, ticket.id)
+
+    def rates(when, ticket, score, comment=None):
+        """The customer rates their resolved ticket."""
+        clock.at(when)
+        svc.csat.rate(t.company, ticket.customer, ticket.id, score=score, comment=comment)
+
+    def sla_check(when):
+        """The scheduler's SLA check runs."""
+        clock.at(when)
+        svc.sla.check_due()
+
     # T1: Monday 09:00, agent answers after 10 min, resolved after 60, rated 5
-    clock.at("2026-11-02T09:00")
-    t1 = customer_message("Where is my order?")
-    clock.at("2026-11-02T09:10")
-    svc.tickets.reply(t.company, t.agent, t1.id, body="On its way.")
-    clock.at("2026-11-02T10:00")
-    svc.tickets.update(t.company, t.agent, t1.id, status="resolved")
-    clock.at("2026-11-02T10:05")
-    svc.csat.rate(t.company, t1.customer, t1.id, score=5, comment="Quick!")
+    t1 = asks("2026-11-02T09:00", "Where is my order?")
+    answers("2026-11-02T09:10", t1, "On its way.")
+    resolves("2026-11-02T10:00", t1, by=t.agent)
+    rates("2026-11-02T10:05", t1, 5, comment="Quick!")
 
     # T2: Monday 11:00, first answer after 30 min (the 15-minute target breaches), resolved Tuesday 11:00, rated 3
-    clock.at("2026-11-02T11:00")
-    t2 = customer_message("My bike has a flat tyre")
-    clock.at("2026-11-02T11:20")
-    svc.sla.check_due()
-    clock.at("2026-11-02T11:30")
-    svc.tickets.reply(t.company, t.agent, t2.id, body="Bring it in.")
-    clock.at("2026-11-03T11:00")
-    svc.tickets.update(t.company, t.admin, t2.id, status="resolved")
-    svc.csat.rate(t.company, t2.customer, t2.id, score=3)
+    t2 = asks("2026-11-02T11:00", "My bike has a flat tyre")
+    sla_check("2026-11-02T11:20")
+    answers("2026-11-02T11:30", t2, "Bring it in.")
+    resolves("2026-11-03T11:00", t2, by=t.admin)
+    rates("2026-11-03T11:00", t2, 3)
 
     # T3: Tuesday 14:00, answered after 5 min, a follow-up at 14:10, still open
-    clock.at("2026-11-03T14:00")
-    t3 = customer_message("Do you sell helmets?")
-    clock.at("2026-11-03T14:05")
-    svc.tickets.reply(t.company, t.agent, t3.id, body="Yes, many.")
-    clock.at("2026-11-03T14:10")
-    t.customer_message("Which sizes?", customer=t3.customer)
+    t3 = asks("2026-11-03T14:00", "Do you sell helmets?")
+    answers("2026-11-03T14:05", t3, "Yes, many.")
+    asks("2026-11-03T14:10", "Which sizes?", customer=t3.customer)
 
     # T4: Tuesday 15:00, the AI answers (2 s, not cached); the customer closes it as solved at 15:01, rated 4
-    clock.at("2026-11-03T15:00")
-    t4 = customer_message("What are your opening hours?")
+    t4 = asks("2026-11-03T15:00", "What are your opening hours?")
     ai_answer(svc, t, t4, provider="ollama", model="llama3.2:3b", latency_ms=2000, cached=False)
-    clock.at("2026-11-03T15:01")
-    svc.csat.resolve_by_ai(t.company, t4.customer, t4.id)
-    svc.csat.rate(t.company, t4.customer, t4.id, score=4)
+    solved_by_ai("2026-11-03T15:01", t4)
+    rates("2026-11-03T15:01", t4, 4)
 
     # T5: Wednesday 09:00, a cached AI answer (100 ms); solved by the AI at 09:02, not rated
-    clock.at("2026-11-04T09:00")
-    t5 = customer_message("When do you open?")
+    t5 = asks("2026-11-04T09:00", "When do you open?")
     ai_answer(svc, t, t5, provider="ollama", model="llama3.2:3b", latency_ms=100, cached=True)
-    clock.at("2026-11-04T09:02")
-    svc.csat.resolve_by_ai(t.company, t5.customer, t5.id)
+    solved_by_ai("2026-11-04T09:02", t5)
 
     # T6: Wednesday 10:00, an extractive AI answer (300 ms), handed over, a person answers after 20 min
     # (breach), resolved after 40, rated 1
-    clock.at("2026-11-04T10:00")
-    t6 = customer_message("Can I pay in instalments?")
+    t6 = asks("2026-11-04T10:00", "Can I pay in instalments?")
     ai_answer(svc, t, t6, provider="extractive", model="extractive", latency_ms=300, cached=False)
     svc.tickets.hand_over(t.company, t6, reason="not sure", customer_notice="A person will answer.")
-    clock.at("2026-11-04T10:16")
-    svc.sla.check_due()
-    clock.at("2026-11-04T10:20")
-    svc.tickets.reply(t.company, t.agent, t6.id, body="Yes, over 12 months.")
-    clock.at("2026-11-04T10:40")
-    svc.tickets.update(t.company, t.agent, t6.id, status="resolved")
-    svc.csat.rate(t.company, t6.customer, t6.id, score=1, comment="Too slow")
+    sla_check("2026-11-04T10:16")
+    answers("2026-11-04T10:20", t6, "Yes, over 12 months.")
+    resolves("2026-11-04T10:40", t6, by=t.agent)
+    rates("2026-11-04T10:40", t6, 1, comment="Too slow")
     clock.at("2026-11-10T12:00")
     return {"tenant": t, "tickets": [t1, t2, t3, t4, t5, t6]}

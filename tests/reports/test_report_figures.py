@@ -51,13 +51,18 @@ def test_who_resolved_is_recorded(services, clock):
     assert (t4.resolved_by, t4.resolved_by_user_id, t4.status) == ("ai", None, "resolved")
 
 
-def test_dates_are_the_companys_local_dates(services, clock):
-    week = build_week(services, clock)
-    tenant = week["tenant"]
+def week_report_in(services, clock, tz: str, start: str, end: str):
+    """The report from ``start`` to ``end`` on the known week (build_week) after the company puts its
+    business hours, and so its local dates, in the time zone ``tz``."""
+    tenant = build_week(services, clock)["tenant"]
     services.sla.set_policy(tenant.company, tenant.admin, targets={"first_response": {"normal": 15}},
-                            hours={"tz": "America/New_York"})
+                            hours={"tz": tz})
+    return services.reports.build(tenant.company, start, end)
+
+
+def test_dates_are_the_companys_local_dates(services, clock):
     # Tuesday 3 November in New York (UTC-5) runs from 05:00 UTC to 05:00 UTC the next day: T3 and T4
-    report = services.reports.build(tenant.company, "2026-11-03", "2026-11-03")
+    report = week_report_in(services, clock, "America/New_York", "2026-11-03", "2026-11-03")
     assert report.timezone == "America/New_York"
     assert report.summary["tickets"] == 2
     hours = {h: n for h, n in report.tables["busiest_hours"].rows if n}
@@ -66,11 +71,7 @@ def test_dates_are_the_companys_local_dates(services, clock):
 
 
 def test_half_hour_time_zones_count_exactly(services, clock):
-    week = build_week(services, clock)
-    tenant = week["tenant"]
-    services.sla.set_policy(tenant.company, tenant.admin, targets={"first_response": {"normal": 15}},
-                            hours={"tz": "Asia/Kolkata"})
-    report = services.reports.build(tenant.company, "2026-11-02", "2026-11-04")
+    report = week_report_in(services, clock, "Asia/Kolkata", "2026-11-02", "2026-11-04")
     # UTC+5:30: 09:00 → 14:30, 10:00 → 15:30, 11:00 → 16:30, 14:00 and 14:10 → 19:30/19:40, 15:00 → 20:30
     assert {h: n for h, n in report.tables["busiest_hours"].rows if n} == {14: 2, 15: 1, 16: 1, 19: 2, 20: 1}
 

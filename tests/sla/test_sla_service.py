@@ -6,7 +6,7 @@ from appliance.db import close_database
 from appliance.domain.models import AuditEntry, SlaEvent, Ticket
 from appliance.errors import BadRequest
 from appliance.services import run_now
-from tests.conftest import ApiClient, Tenant
+from tests.conftest import Tenant
 
 
 @pytest.fixture
@@ -15,17 +15,13 @@ def app(clocked_app):
 
 
 @pytest.fixture
-def hearth(app):
-    return app.extensions["hearth"]
-
-
-@pytest.fixture
-def shop(hearth):
-    tenant = Tenant(hearth, "bikes")
-    hearth.sla.set_policy(tenant.company, tenant.admin, targets={"first_response": {"normal": 60},
-                                                                  "resolution": {"normal": 480}},
+def shop(shop, hearth):
+    """The Bikes company with an SLA policy: first answer within 60 minutes, resolution within 480,
+    and a breach raises the ticket's priority."""
+    hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60},
+                                                              "resolution": {"normal": 480}},
                           actions={"raise_priority": True})
-    return tenant
+    return shop
 
 
 def test_warning_then_breach_each_recorded_once(hearth, shop, clock):
@@ -81,14 +77,9 @@ def test_missed_events_fire_after_a_restart_and_only_once(settings, clock):
     close_database()
 
 
-def login(app, user):
-    api = ApiClient(app.test_client())
-    assert api.login(user.email).status_code == 200
-    return api
-
-
-def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(app, hearth, shop, clock):
-    api = login(app, shop.agent)
+def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(app, make_client, hearth, shop,
+                                                                                 clock):
+    api = make_client(shop.agent)
     socket = app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=api.client,
                                                         auth={"csrf_token": api.csrf})
     ticket, _ = shop.customer_message()
@@ -107,8 +98,8 @@ def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(
     assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["breaches"][0]["target"] == "first_response"
 
 
-def test_policy_api_is_admin_only_and_validated(app, shop):
-    admin, agent = login(app, shop.admin), login(app, shop.agent)
+def test_policy_api_is_admin_only_and_validated(make_client, shop):
+    admin, agent = make_client(shop.admin), make_client(shop.agent)
     body = {"targets": {"first_response": {"urgent": 15, "normal": 60}},
             "hours": {"tz": "Europe/Oslo", "weekly": {"0": [["09:00", "17:00"]]}, "holidays": ["2026-12-25"]}}
     assert agent.put("/api/v1/sla-policy", json=body).status_code == 403
