@@ -148,8 +148,8 @@ def test_a_follow_up_lists_a_ticket_the_inbox_did_not_hold(server, context_facto
 
 
 def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context_factory):
-    """Rows are redrawn when tickets change; one pressed with the mouse is redrawn only after the
-    press, so the click still opens the ticket."""
+    """A row whose ticket changes while it is pressed is updated in place (the pressed element
+    stays in the page), so the click still opens the ticket."""
     agent, customer = desk_and_chat(server, context_factory)
     customer_says(customer, "My tyre keeps going flat")
     row = agent.get_by_test_id("ticket-row").filter(has_text="going flat")

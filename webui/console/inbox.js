@@ -113,11 +113,12 @@ function sortUrgent() {
   if (sortMode === 'urgent') list.items.sort((a, b) => compareUrgency(a, b, activity));
 }
 
-// A row pressed with the mouse (or a finger) is not replaced until the press ends: a live update
-// landing between the press and its release would swallow the click.
+// A press with the mouse (or a finger) ends in a click only if the pressed row keeps its place:
+// moved, or shifted under the pointer by a row inserted or moved above it, it loses the click. While
+// a press lasts, rows are updated in place but not inserted, removed or moved; the order follows on release.
 const press = { active: false, pending: false };
 
-function holdRendersWhilePressed(ul) {
+function holdOrderWhilePressed(ul) {
   ul.addEventListener('pointerdown', () => { press.active = true; });
   const release = () => {
     if (!press.active) return;
@@ -129,23 +130,59 @@ function holdRendersWhilePressed(ul) {
   document.addEventListener('pointercancel', release, true);
 }
 
+// One <li> per ticket id, kept from render to render: a row is changed only where what it shows
+// changed, so the rows a live change does not touch keep their nodes (focus, hover, a press).
+const rows = new Map(); // ticket id (string) -> li
+let emptyRow = null;
+
 function renderList() {
-  if (press.active) { press.pending = true; return; }
   sortUrgent();
   const ul = $('#ticket-list');
   const focused = document.activeElement && document.activeElement.closest('[data-testid="ticket-row"]');
-  const focusedId = focused && focused.dataset.ticketId;
-  ul.replaceChildren(...list.items.map(rowEl));
-  if (!list.items.length && list.loaded) ul.append(h('li.empty-row', {}, 'No tickets match these filters.'));
+  const wanted = list.items.map((t) => {
+    const fresh = rowEl(t);
+    const li = rows.get(String(t.id));
+    if (!li) { rows.set(String(t.id), fresh); return fresh; }
+    if (!li.isEqualNode(fresh)) patch(li, fresh);
+    return li;
+  });
+  const listed = new Set(wanted);
+  for (const [id, li] of rows) if (!listed.has(li)) rows.delete(id);
+  if (!wanted.length && list.loaded) wanted.push(emptyRow ||= h('li.empty-row', {}, 'No tickets match these filters.'));
+  if (press.active) press.pending = true;
+  else placeRows(ul, wanted);
   const shown = list.items.length;
   $('#list-meta').textContent = !list.loaded ? 'Loading…'
     : list.total > shown ? `Showing ${shown} of ${list.total} tickets` : `${shown} ticket${shown === 1 ? '' : 's'}`;
-  if (focusedId) {
-    const again = ul.querySelector(`[data-ticket-id="${CSS.escape(focusedId)}"] a`);
-    if (again) again.focus();
-  }
+  // a row moved in the page loses focus: give it back
+  if (focused && focused.isConnected && !focused.contains(document.activeElement)) focused.querySelector('a').focus();
   const current = ul.querySelector('[aria-current="true"]');
   if (current) current.scrollIntoView({ block: 'nearest' });
+}
+
+// Put `wanted` into `ul` in that order, moving only the rows out of place (a ticket that moved up).
+function placeRows(ul, wanted) {
+  const keep = new Set(wanted);
+  for (const el of [...ul.children]) if (!keep.has(el)) el.remove();
+  wanted.forEach((el, i) => { if (ul.children[i] !== el) ul.insertBefore(el, ul.children[i] || null); });
+}
+
+// Make `el` show what `fresh` (a newly built copy) shows, keeping each child element whose tag and
+// class are unchanged: the element being pressed stays in the page, so the press still clicks.
+function patch(el, fresh) {
+  for (const { name } of [...el.attributes]) if (!fresh.hasAttribute(name)) el.removeAttribute(name);
+  for (const { name, value } of fresh.attributes) if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  const spare = [...el.childNodes];
+  const next = [...fresh.childNodes].map((want) => {
+    const i = spare.findIndex((old) => old.nodeName === want.nodeName && old.className === want.className);
+    if (i < 0) return want;
+    const [old] = spare.splice(i, 1);
+    if (old.nodeType !== Node.ELEMENT_NODE) { if (old.nodeValue !== want.nodeValue) old.nodeValue = want.nodeValue; }
+    else if (!old.isEqualNode(want)) patch(old, want);
+    return old;
+  });
+  for (const old of spare) old.remove();
+  next.forEach((node, i) => { if (el.childNodes[i] !== node) el.insertBefore(node, el.childNodes[i] || null); });
 }
 
 function badge(kind, text) { return h(`span.badge.badge-${kind}`, {}, text); }
@@ -862,7 +899,7 @@ async function sendReply() {
 // ---------------------------------------------------------------- wiring
 
 export function initInbox() {
-  holdRendersWhilePressed($('#ticket-list'));
+  holdOrderWhilePressed($('#ticket-list'));
   const saved = readJSON(FILTERS_KEY, {});
   for (const k of ['status', 'assignee', 'priority']) {
     const sel = $(`#f-${k}`);
@@ -953,5 +990,6 @@ export function resetInbox(keepDrafts = false) {
   viewersByTicket.clear();
   for (const e of slaRefresh.values()) { clearTimeout(e.timer); e.req += 1; }
   slaRefresh.clear();
+  rows.clear();
   $('#ticket-list').replaceChildren();
 }

@@ -84,17 +84,17 @@ function paintBadge(el, sla) {
     ? 'SLA paused while waiting on the customer' : 'SLA breached';
 }
 
-// The inbox row badge; it keeps its summary so the ticker can repaint it without a refetch.
+// The inbox row badge; it keeps its summary (in data-sla, so the row shows it has changed) for the
+// ticker to repaint it without a refetch.
 export function badgeEl(sla) {
   if (!badgeView(sla)) return null;
-  const el = h('span.badge.sla-badge', { dataset: { testid: 'sla-badge' } });
-  el.slaSummary = sla;
+  const el = h('span.badge.sla-badge', { dataset: { testid: 'sla-badge', sla: JSON.stringify(sla) } });
   paintBadge(el, sla);
   return el;
 }
 
 export function tickBadges() {
-  for (const el of $$('[data-testid="sla-badge"]')) if (el.slaSummary) paintBadge(el, el.slaSummary);
+  for (const el of $$('[data-testid="sla-badge"][data-sla]')) paintBadge(el, JSON.parse(el.dataset.sla));
 }
 
 // Most urgent first: breached, then the earliest next due time, then SLA without a due time
