@@ -235,13 +235,12 @@ function upsert(t, top = false) {
 
 // ---------------------------------------------------------------- socket events
 
-// A new ticket arrives with the customer's message that opened it (`first_message`), which gets no
-// `message` push of its own.
-export function onTicketCreated({ first_message: first, ...t }) {
+// A new ticket arrives with the customer's message that opened it (`first_message`, which gets no
+// `message` push of its own); its row shows that message's preview already, and no one has it open.
+export function onTicketCreated({ first_message: _first, ...t }) {
   upsert(t, true);
   scheduleTicketRefresh(t.id);
   if (matches(t)) announce(`New ticket #${t.number}: ${t.subject || ''}`);
-  if (first) onMessage(first);
 }
 
 export function onTicketUpdated(t) {
