@@ -1,6 +1,8 @@
 """The baseline for `benchmarks.load`: a bare Flask-SocketIO server on gevent that speaks the same
 events as Hearth (login, `/widget` `customer_message` with an ack, `/agent` rooms, agent replies over
-HTTP) but stores nothing and decides nothing. Whatever Hearth adds on top shows up as a ratio to it.
+HTTP) but stores nothing and decides nothing. It is served the way Hearth is (`appliance.server.wsgi_server`:
+the same WSGI server and websocket handler, Nagle's algorithm off), so whatever Hearth adds on top
+shows up as a ratio to it.
 
     python -m benchmarks.echo_server --port PORT
 """
@@ -14,6 +16,8 @@ from datetime import datetime, timezone  # noqa: E402
 
 from flask import Flask, jsonify, request  # noqa: E402
 from flask_socketio import Namespace, SocketIO, emit, join_room  # noqa: E402
+
+from appliance.server import wsgi_server  # noqa: E402 — the transport Hearth serves with (Nagle off)
 
 
 def create_app() -> tuple[Flask, SocketIO]:
@@ -77,8 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    app, socketio = create_app()
-    socketio.run(app, host="127.0.0.1", port=args.port, log_output=False)
+    app, _socketio = create_app()
+    wsgi_server(app, "127.0.0.1", args.port).serve_forever()
 
 
 if __name__ == "__main__":

@@ -73,3 +73,42 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
     finally:
         first.stop()
+
+
+def test_every_connection_has_nagle_off(monkeypatch):
+    """Small writes (socket events, short answers) go out at once instead of waiting up to 40 ms for
+    the peer's delayed ACK: the server turns Nagle's algorithm off on each connection it accepts."""
+    import socket
+
+    import gevent
+    from gevent import pywsgi
+    from gevent import socket as gsocket
+
+    from appliance.server import wsgi_server
+
+    seen = []
+    handle = pywsgi.WSGIServer.handle
+
+    def spy(self, sock, address):  # what the connection is like when Hearth's handler gets it
+        seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return handle(self, sock, address)
+
+    monkeypatch.setattr(pywsgi.WSGIServer, "handle", spy)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = wsgi_server(app, "127.0.0.1", 0)
+    server.start()
+    try:
+        with gsocket.create_connection(server.address, timeout=10) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := client.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"ok")
+        assert seen == [1]
+    finally:
+        server.stop()
+        gevent.sleep(0)
