@@ -234,7 +234,7 @@ class TicketService(Service):
                     ticket.status = "open"
                 if ticket.assignee_id is None:
                     ticket.assignee = agent
-                    changes["assignee_id"] = agent.id
+                    changes["assignee_id"] = [None, agent.id]
                     self.audit(company, agent, "ticket.assigned", "ticket", ticket.id, assignee_id=agent.id,
                                reason="first reply")
             ticket.last_message_at = ticket.updated_at = now

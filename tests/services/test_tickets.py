@@ -172,6 +172,17 @@ def test_a_follow_up_is_news_of_its_own_unless_it_changes_the_ticket(acme, servi
     assert seen == [("ticket.updated", {"status": ["pending", "open"]}), ("message.created", None)]
 
 
+def test_a_first_reply_publishes_its_assignment_as_every_assignment_is_published(acme, services):
+    """The reply that gives an unassigned ticket to its author says so as [before, after], like a
+    change of assignee through update(); a later reply changes nothing."""
+    seen = []
+    services.bus.subscribe(events.TICKET_UPDATED, lambda n, e: seen.append(e["changes"]))
+    ticket, _ = acme.customer_message("hello")
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="Hi there")
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="Anything else?")
+    assert seen == [{"assignee_id": [None, acme.agent.id]}, {}]
+
+
 def test_a_resend_changes_nothing_even_when_it_would_open_or_reopen_a_ticket(acme, services):
     """A resent client_id answers the stored message: it opens no ticket (its first ticket was
     resolved), takes no number, moves no status, and is answered even if its text is refused now."""
