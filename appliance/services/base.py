@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from peewee import Model
 
+from ..db import PreparedWrites
 from ..domain.models import AuditEntry, Company, User
 from ..errors import BadRequest
 from ..events import EventBus
@@ -45,11 +46,12 @@ class Service:
         self.settings = settings
         self.bus = bus
         self.clock = clock
+        self._audit_writes = PreparedWrites(AuditEntry)
 
     def audit(self, company: Company, actor: User | None, action: str, target_type: str,
               target_id: int | None, **details: Any) -> None:
         """Record who changed what; call inside the transaction that makes the change."""
-        AuditEntry.create(
+        self._audit_writes.create(
             company=company,
             actor_user=actor,
             actor_kind="user" if actor else "system",
