@@ -70,6 +70,16 @@ class _Pool:
         self.last[user.id] = now
 
 
+def _frees_capacity(ticket: Ticket, changes: dict[str, Any]) -> bool:
+    """Whether a ticket's change left someone with more room: the ticket left its assignee, or
+    left the statuses that count against capacity."""
+    before = changes.get("assignee_id", [ticket.assignee_id])[0]
+    if before is not None and before != ticket.assignee_id:
+        return True
+    status = changes.get("status")
+    return bool(status) and status[0] in LOAD_STATUSES and status[1] not in LOAD_STATUSES
+
+
 class RoutingService(Service):
     def __init__(self, settings, bus, clock, *, teams: TeamService, online: OnlineLookup = nobody_online,
                  spawn: Callable[..., Any] | None = None):
@@ -198,6 +208,8 @@ class RoutingService(Service):
             return  # a pass gave a waiting ticket to someone (or set its priority): it freed nobody, queued nothing
         ticket = event["ticket"]
         waiting = ticket.status == "open" and ticket.assignee_id is None
+        if name == events.TICKET_UPDATED and not waiting and not _frees_capacity(ticket, event["changes"]):
+            return  # e.g. a first reply that gave the ticket to its author: nobody has more room than before
         self.spawn(self._route_safely, event["company_id"], ticket.id if waiting else None)
 
     def _route_safely(self, company_id: int, waiting_ticket_id: int | None) -> None:

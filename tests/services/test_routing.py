@@ -275,3 +275,28 @@ def test_a_queue_longer_than_one_pass_reads_is_assigned_to_the_end(hearth, shop,
     online.ids = {shop.agent.id}
     assigned = hearth.routing.assign_waiting(shop.company.id)
     assert len(assigned) == 5 and {assignee(t) for t in tickets} == {shop.agent.id}
+
+
+def test_a_change_that_frees_nobody_starts_no_pass(hearth, shop, clock, online):
+    """A first reply gives the waiting ticket to its author: nobody has more room than before, so no
+    routing pass runs; handing the ticket to someone else frees its author, so one does."""
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.admin.id, 0)
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.agent2.id, 0)
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.agent.id, 1)
+    first = new_ticket(shop, clock)  # nobody online: it waits
+    online.ids = {shop.agent.id}
+
+    def passes(ran):
+        return sum('FROM "agent_routing"' in s or 'JOIN "agent_routing"' in s for s in ran)
+
+    with statements() as ran:
+        hearth.tickets.reply(shop.company, shop.agent2, first.id, body="On it")
+    assert assignee(first) == shop.agent2.id and passes(ran) == 0
+    second = new_ticket(shop, clock)
+    assert assignee(second) == shop.agent.id  # the agent's one place is taken now
+    third = new_ticket(shop, clock)
+    assert assignee(third) is None
+    with statements() as ran:
+        hearth.tickets.update(shop.company, shop.admin, second.id, assignee_id=shop.agent2.id)
+    assert passes(ran) >= 1
+    assert assignee(third) == shop.agent.id  # the room the hand-over freed went to the waiting ticket
