@@ -101,10 +101,10 @@ def hearth(services):
 
 
 @pytest.fixture
-def shop(services):
-    """The company Bikes (its admin and an agent, AI off); a module that needs more of it, such as
-    an SLA policy or the AI on, overrides this fixture."""
-    return Tenant(services, "bikes")
+def shop(hearth):
+    """The company Bikes (its admin and an agent, AI off), in ``hearth``'s app; a module that needs
+    more of it, such as an SLA policy or the AI on, overrides this fixture."""
+    return Tenant(hearth, "bikes")
 
 
 class ApiClient:

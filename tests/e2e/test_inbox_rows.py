@@ -102,3 +102,37 @@ def test_a_search_nothing_matches_says_so_and_clearing_it_lists_the_rows_again(s
     expect(rows).to_have_count(1)
     expect(agent.get_by_test_id("ticket-row")).to_contain_text("hanger is bent")
     assert agent.context.errors == [] and customer.context.errors == []
+
+
+def test_a_row_pressed_on_its_status_badge_while_the_status_changes_still_opens(server, context_factory):
+    """A status change swaps the row's status badge for one of another kind: the pressed row is left
+    as it is until the press ends (the badge under the pointer stays, so the click opens the ticket),
+    while the other rows take their changes at once."""
+    agent, customer = desk_and_chat(server, context_factory)
+    turn_ai_off(agent.context.request, server.url)
+    customer_says(customer, "My chain skips on the big cog")
+    other_customer = context_factory().new_page()
+    other_customer.goto(f"{server.url}/chat/corner")
+    customer_says(other_customer, "Do you true wheels")
+    pressed, other = row_of(agent, "chain skips"), row_of(agent, "true wheels")
+    expect(pressed).to_have_count(1, timeout=10_000)
+    expect(other).to_have_count(1, timeout=10_000)
+    expect(pressed.locator(".badge-status-open")).to_have_count(1)
+    request = agent.context.request
+    csrf = request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
+
+    def set_pending(row):
+        response = request.patch(f"{server.url}/api/v1/tickets/{row.get_attribute('data-ticket-id')}",
+                                 data={"status": "pending"}, headers={"X-CSRF-Token": csrf})
+        assert response.ok, response.text()
+
+    pressed.locator(".badge-status-open").hover()
+    agent.mouse.down()
+    set_pending(pressed)
+    set_pending(other)  # pushed after the pressed ticket's change: once it shows, that one has arrived
+    expect(other.locator(".badge-status-pending")).to_have_count(1, timeout=10_000)
+    expect(pressed.locator(".badge-status-open")).to_have_count(1)  # held while pressed
+    agent.mouse.up()
+    expect(agent.get_by_test_id("message").filter(has_text="chain skips")).to_have_count(1, timeout=10_000)
+    expect(pressed.locator(".badge-status-pending")).to_have_count(1)
+    assert agent.context.errors == [] and customer.context.errors == []

@@ -113,16 +113,21 @@ function sortUrgent() {
   if (sortMode === 'urgent') list.items.sort((a, b) => compareUrgency(a, b, activity));
 }
 
-// A press with the mouse (or a finger) ends in a click only if the pressed row keeps its place:
-// moved, or shifted under the pointer by a row inserted or moved above it, it loses the click. While
-// a press lasts, rows are updated in place but not inserted, removed or moved; the order follows on release.
-const press = { active: false, pending: false };
+// A press with the mouse (or a finger) ends in a click only if the element pressed stays in the page
+// and under the pointer: replaced (a badge whose kind changed), moved, or shifted by a row inserted
+// or moved above it, it loses the click. While a press lasts, the other rows are updated in place but
+// no row is inserted, removed or moved and the pressed row is left as it is; all follows on release.
+const press = { active: false, pending: false, row: null };
 
-function holdOrderWhilePressed(ul) {
-  ul.addEventListener('pointerdown', () => { press.active = true; });
+function holdWhilePressed(ul) {
+  ul.addEventListener('pointerdown', (e) => {
+    press.active = true;
+    press.row = e.target.closest('li');
+  });
   const release = () => {
     if (!press.active) return;
     press.active = false;
+    press.row = null;
     // after the click this release belongs to has been dispatched
     if (press.pending) { press.pending = false; setTimeout(renderList, 0); }
   };
@@ -143,7 +148,7 @@ function renderList() {
     const fresh = rowEl(t);
     const li = rows.get(String(t.id));
     if (!li) { rows.set(String(t.id), fresh); return fresh; }
-    if (!li.isEqualNode(fresh)) patch(li, fresh);
+    if (li !== press.row && !li.isEqualNode(fresh)) patch(li, fresh); // the pressed row: on release
     return li;
   });
   const listed = new Set(wanted);
@@ -898,7 +903,7 @@ async function sendReply() {
 // ---------------------------------------------------------------- wiring
 
 export function initInbox() {
-  holdOrderWhilePressed($('#ticket-list'));
+  holdWhilePressed($('#ticket-list'));
   const saved = readJSON(FILTERS_KEY, {});
   for (const k of ['status', 'assignee', 'priority']) {
     const sel = $(`#f-${k}`);
