@@ -24,16 +24,24 @@ def row_of(page, text):
     return page.get_by_test_id("ticket-row").filter(has_text=text)
 
 
-def test_a_follow_up_moves_its_row_and_leaves_the_others_alone(server, context_factory):
+def two_conversations(server, context_factory, first: str, second: str):
+    """An agent (the AI off) whose inbox lists two customers' conversations, opened with ``first``
+    and then ``second``: (agent page, first customer page, first row, second row)."""
     agent, first_customer = desk_and_chat(server, context_factory)
     turn_ai_off(agent.context.request, server.url)
-    customer_says(first_customer, "My bottle cage rattles")
+    customer_says(first_customer, first)
     second_customer = context_factory().new_page()
     second_customer.goto(f"{server.url}/chat/corner")
-    customer_says(second_customer, "Do you sell kickstands")
-    older, newer = row_of(agent, "bottle cage"), row_of(agent, "kickstands")
-    expect(older).to_have_count(1, timeout=10_000)
-    expect(newer).to_have_count(1, timeout=10_000)
+    customer_says(second_customer, second)
+    rows = row_of(agent, first), row_of(agent, second)
+    for row in rows:
+        expect(row).to_have_count(1, timeout=10_000)
+    return agent, first_customer, *rows
+
+
+def test_a_follow_up_moves_its_row_and_leaves_the_others_alone(server, context_factory):
+    agent, first_customer, older, newer = two_conversations(server, context_factory, "My bottle cage rattles",
+                                                            "Do you sell kickstands")
     agent.reload()  # a settled list, read from the server
     expect(agent.get_by_test_id("ticket-row")).to_have_count(2)
     expect(agent.get_by_test_id("ticket-row").first).to_contain_text("kickstands")
@@ -108,15 +116,8 @@ def test_a_row_pressed_on_its_status_badge_while_the_status_changes_still_opens(
     """A status change swaps the row's status badge for one of another kind: the pressed row is left
     as it is until the press ends (the badge under the pointer stays, so the click opens the ticket),
     while the other rows take their changes at once."""
-    agent, customer = desk_and_chat(server, context_factory)
-    turn_ai_off(agent.context.request, server.url)
-    customer_says(customer, "My chain skips on the big cog")
-    other_customer = context_factory().new_page()
-    other_customer.goto(f"{server.url}/chat/corner")
-    customer_says(other_customer, "Do you true wheels")
-    pressed, other = row_of(agent, "chain skips"), row_of(agent, "true wheels")
-    expect(pressed).to_have_count(1, timeout=10_000)
-    expect(other).to_have_count(1, timeout=10_000)
+    agent, customer, pressed, other = two_conversations(server, context_factory, "My chain skips on the big cog",
+                                                        "Do you true wheels")
     expect(pressed.locator(".badge-status-open")).to_have_count(1)
     request = agent.context.request
     csrf = request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
