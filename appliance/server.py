@@ -1,6 +1,7 @@
 """Serving Hearth: the gevent WSGI server with websockets. The caller has monkey-patched already."""
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import signal
@@ -33,6 +34,14 @@ def wsgi_server(app, host: str, port: int):
     return Server((host, port), app, handler_class=WebSocketHandler, log=None)
 
 
+def _bind_advice(exc: OSError, lan_serving: bool) -> str:
+    """What to change when the listening address cannot be bound, naming the setting it came from."""
+    if exc.errno == errno.EADDRNOTAVAIL:
+        setting = "the lan_host setting (used while LAN serving is on)" if lan_serving else "the host setting (--host)"
+        return f"it is not an address of this computer: set {setting} to one of its addresses, or 0.0.0.0"
+    return "choose another --port or stop the program using it"
+
+
 def serve(settings: Settings) -> None:
     """Build Hearth on ``settings`` and serve it until interrupted."""
     import gevent
@@ -61,6 +70,9 @@ def serve(settings: Settings) -> None:
         print(f"Hearth is running at {url}/console  (data: {settings.data_dir})", flush=True)
         if lan.listening_on_lan():
             print(f"Customers on the local network: http://{lan.lan_address()}:{settings.port}/chat/<company>", flush=True)
+        elif notice := lan.loopback_notice():
+            logger.warning("%s", notice)
+            print(f"warning: {notice}", flush=True)
 
     server = wsgi_server(app, bind, settings.port)
 
@@ -78,8 +90,8 @@ def serve(settings: Settings) -> None:
     try:
         server.serve_forever()
     except OSError as exc:
-        print(f"error: cannot listen on {bind}:{settings.port}: {exc.strerror}; "
-              "choose another --port or stop the program using it", file=sys.stderr)
+        print(f"error: cannot listen on {bind}:{settings.port}: {exc.strerror}; {_bind_advice(exc, lan.started_lan)}",
+              file=sys.stderr)
         raise SystemExit(1) from None
     finally:
         scheduler.shutdown(wait=False)

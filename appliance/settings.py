@@ -77,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_lockout_minutes", int, 15, "How long a locked account stays locked, unless an admin unlocks it."),
     Setting("max_import_pages", int, 500, "Most pages a PDF may have to be imported into the knowledge base."),
     Setting("secure_cookies", bool, False, "Always mark cookies Secure (they are anyway on requests that came over TLS)."),
-    Setting("lan_host", str, "0.0.0.0", "Address listened on while LAN serving is on (0.0.0.0: every network interface of this computer)."),
+    Setting("lan_host", str, "0.0.0.0", "Address listened on while LAN serving is on (0.0.0.0: every network interface of this computer; a loopback address such as 127.0.0.1 keeps Hearth on this computer only)."),
     Setting("lan_address", str, "", "Address phones and PCs on the local network reach this computer at, shown in the chat URL, QR code and snippet (empty: detected from the network)."),
     Setting("retrieval_title_weight", float, 0.5, "Share of an article's semantic score that comes from its title (the rest from its best passage); 0 ranks by the best passage alone. The shipped confidence model is fitted for the default (docs/reranking.md)."),
     Setting("retrieval_vote_weight", float, 0.1, "Weight of the passage vote in ranking articles: each passage the vector search returns votes for its article, the closest ones most, and this weight times the article's share of the votes is added to its ranking score (not to the similarity the confidence model reads); 0 turns it off (docs/reranking.md)."),

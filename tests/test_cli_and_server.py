@@ -112,3 +112,49 @@ def test_every_connection_has_nagle_off(monkeypatch):
     finally:
         server.stop()
         gevent.sleep(0)
+
+
+# Hearth's own start (run.py --headless → serve()) with a probe in the server process: before handing
+# a connection to pywsgi's handler, it prints the connection's client port and TCP_NODELAY as set then.
+NODELAY_PROBE = """
+import runpy
+import socket
+
+from gevent import monkey
+
+monkey.patch_all()
+from gevent import pywsgi
+
+handle = pywsgi.WSGIServer.handle
+
+
+def probe(self, sock, address):
+    nodelay = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    print(f"accepted {address[1]} TCP_NODELAY={nodelay}", flush=True)
+    return handle(self, sock, address)
+
+
+pywsgi.WSGIServer.handle = probe
+runpy.run_path("run.py", run_name="__main__")
+"""
+
+
+def test_the_running_server_has_nagle_off_on_every_connection(tmp_path):
+    """serve(), started as production starts it, accepts through appliance.server.wsgi_server: were it
+    to build another server, its connections would reach the handler with Nagle on (or not at all)."""
+    import socket
+
+    server = LiveServer(tmp_path / "data", entry=("-c", NODELAY_PROBE, "--headless")).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+            mine = client.getsockname()[1]
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := client.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
+    finally:
+        server.stop()
+    accepted = [line for line in server.log.read_text().splitlines() if line.startswith("accepted ")]
+    assert f"accepted {mine} TCP_NODELAY=1" in accepted  # printed before the answer was written
+    assert all(line.endswith(" TCP_NODELAY=1") for line in accepted), accepted  # the start-up health checks too

@@ -29,6 +29,8 @@ def test_priority_file_then_environment_then_flags(tmp_path):
     ('{"port": "many"}', "must be int"),
     ('{"port": 70000}', "between 1 and 65535"),
     ('{"lan_host": "every"}', "lan_host must be an IP address"),
+    ('{"lan_host": "localhost"}', "lan_host must be an IP address to listen on, like 0.0.0.0"),
+    ('{"lan_host": ""}', "lan_host must be an IP address"),
     ('{"lan_address": "http://192.168.1.10:8765"}', "no http:// or port"),
     ('{"lan_address": "192.168.1.10:8765"}', "no http:// or port"),
 ])

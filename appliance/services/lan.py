@@ -1,8 +1,9 @@
 """Serving the widget on the local network, and who may reach the agent console.
 
 LAN serving is a stored choice that decides the address the server binds at start: this machine
-only (the ``host`` setting, 127.0.0.1 by default) or every interface (0.0.0.0). Changing it takes
-effect at the next start; the console says so. Whatever the server binds, the agent side (console,
+only (the ``host`` setting, 127.0.0.1 by default) or the ``lan_host`` setting (every interface,
+0.0.0.0, by default). Changing it takes effect at the next start; the console says so. A loopback
+``lan_host`` keeps Hearth on this machine with the switch on: the status says that, not "on the LAN". Whatever the server binds, the agent side (console,
 agent API, the /agent socket) answers only this machine and the agents' PCs an admin lists.
 """
 from __future__ import annotations
@@ -62,6 +63,11 @@ def is_loopback_host(host: str) -> bool:
     return host == "localhost" or (ip is not None and ip.is_loopback)
 
 
+def _url_host(host: str) -> str:
+    """``host`` as it stands in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
+
+
 class LanService:
     def __init__(self, settings: Settings, installation: InstallationService,
                  lan_address: Callable[[], str] | None = None):
@@ -83,7 +89,21 @@ class LanService:
         return self.started_host
 
     def listening_on_lan(self) -> bool:
-        return self.started_lan or not is_loopback_host(self.started_host or self.settings.host)
+        """Whether other computers can reach the running server: the address it listens on is not loopback."""
+        return not is_loopback_host(self.started_host or self.settings.host)
+
+    def loopback_lan_host(self) -> str | None:
+        """The ``lan_host`` setting when it is a loopback address: LAN serving then reaches this computer only."""
+        host = self.settings.lan_host or ALL_INTERFACES
+        return host if is_loopback_host(host) else None
+
+    def loopback_notice(self) -> str | None:
+        """What to tell the admin when LAN serving is on but ``lan_host`` keeps Hearth on this computer."""
+        if not self.started_lan or self.listening_on_lan():
+            return None
+        return (f"LAN serving is on, but the lan_host setting is {self.started_host}, a loopback address: only "
+                f"this computer can reach Hearth. To serve the local network, set lan_host to 0.0.0.0 (settings.json "
+                f"in the data folder, or HEARTH_LAN_HOST) and restart Hearth.")
 
     # ---- who may use the console ----------------------------------------------------------------
     def agent_networks(self) -> list[str]:
@@ -138,13 +158,19 @@ class LanService:
         listening = self.listening_on_lan()
         # Started with a network --host: the network is served whatever the switch says.
         fixed_by_host = not is_loopback_host(self.settings.host)
-        address = self.lan_address() if enabled or listening else "127.0.0.1"
+        # A loopback lan_host: the switch moves Hearth from one loopback address to another, never onto the network.
+        loopback_lan = self.loopback_lan_host()
+        if listening or (enabled and loopback_lan is None):
+            address = self.lan_address()
+        else:  # only this computer can reach Hearth: show the address it listens on, the only one that works
+            address = _url_host(self.started_host or self.settings.host)
         base = f"http://{address}:{self.settings.port}"
         return {
             "enabled": enabled,
             "listening_on_lan": listening,
-            "restart_needed": enabled != listening and not fixed_by_host,
+            "restart_needed": enabled != listening and not fixed_by_host and loopback_lan is None,
             "fixed_by_host": self.settings.host if fixed_by_host else None,
+            "loopback_lan_host": loopback_lan,
             "address": address,
             "port": self.settings.port,
             "widget_url": f"{base}/chat/{company.slug}",

@@ -668,6 +668,9 @@ class LanOut(Schema):
     fixed_by_host = fields.String(allow_none=True, metadata={
         "description": "the network address Hearth was started with (--host), which serves the network whatever "
                        "the switch says; null normally"})
+    loopback_lan_host = fields.String(allow_none=True, metadata={
+        "description": "the lan_host setting when it is a loopback address (then LAN serving, even on, serves "
+                       "this computer only, and no restart is asked for); null normally"})
     address = fields.String()
     port = fields.Integer()
     widget_url = fields.String()

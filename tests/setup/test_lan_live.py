@@ -1,14 +1,19 @@
 """A real server process: LAN serving turned on in the console binds the LAN address at the next
 start, where the widget answers and the agent side refuses (this machine's own LAN address is not
-loopback, so it stands in for a phone on the Wi-Fi)."""
+loopback, so it stands in for a phone on the Wi-Fi). With a loopback `lan_host` the server says
+that only this computer can reach it; a `lan_host` this computer does not have is an error naming
+the setting."""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import httpx
 import pytest
 
 from appliance.services.lan import detect_lan_address
 from tests.conftest import PASSWORD
-from tests.live import LiveServer, cli
+from tests.live import LiveServer, cli, free_port
 
 
 @pytest.fixture
@@ -64,3 +69,55 @@ def test_lan_serving_after_a_restart_exposes_only_the_widget(data_dir):
             assert login.status_code == 403 and login.json()["error"]["code"] == "not_from_this_address"
     finally:
         server.stop()
+
+
+def set_lan_host(data_dir, host: str) -> None:
+    settings = json.loads((data_dir / "settings.json").read_text())
+    (data_dir / "settings.json").write_text(json.dumps({**settings, "lan_host": host, "lan_address": "192.0.2.10"}))
+
+
+def test_lan_serving_on_a_loopback_lan_host_says_only_this_computer_can_reach_it(data_dir):
+    """Only loopback is bound here: 127.0.0.1 as lan_host, as someone might set it by mistake."""
+    set_lan_host(data_dir, "127.0.0.1")
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        admin, csrf = admin_session(server.url)
+        status = admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).json()
+        assert status["enabled"] and not status["listening_on_lan"] and not status["restart_needed"]
+        admin.close()
+    finally:
+        server.stop()
+
+    server = LiveServer(data_dir).start(timeout=60)  # binds lan_host, since LAN serving is on
+    try:
+        admin, _ = admin_session(server.url)
+        status = admin.get("/api/v1/lan").json()
+        assert status["enabled"] and not status["listening_on_lan"] and not status["restart_needed"]
+        assert status["loopback_lan_host"] == "127.0.0.1"
+        assert status["widget_url"] == f"http://127.0.0.1:{server.port}/chat/corner"
+        admin.close()
+    finally:
+        server.stop()
+    printed = server.log.read_text()
+    assert "Customers on the local network" not in printed
+    assert "warning: LAN serving is on, but the lan_host setting is 127.0.0.1, a loopback address" in printed
+    assert "LAN serving is on, but the lan_host setting is 127.0.0.1" in (data_dir / "logs" / "hearth.log").read_text()
+
+
+def test_a_lan_host_that_is_not_an_address_of_this_computer_is_a_clear_error(data_dir):
+    """192.0.2.1 (an address for documentation) is on no interface here: binding it fails, and sends nothing."""
+    if Path("/proc/sys/net/ipv4/ip_nonlocal_bind").read_text().strip() != "0":
+        pytest.skip("this machine lets a server bind addresses it does not have")
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        admin, csrf = admin_session(server.url)
+        assert admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).status_code == 200
+        admin.close()
+    finally:
+        server.stop()
+
+    set_lan_host(data_dir, "192.0.2.1")
+    result = cli(data_dir, "serve", "--host", "127.0.0.1", "--port", str(free_port()))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error: cannot listen on 192.0.2.1:" in result.stderr
+    assert "set the lan_host setting (used while LAN serving is on) to one of its addresses, or 0.0.0.0" in result.stderr

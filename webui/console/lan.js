@@ -14,6 +14,11 @@ export function lanState(st) {
     return { now: `Now: ${open}. Hearth was started with --host ${st.fixed_by_host}, so this switch changes nothing.`,
       next: '' };
   }
+  if (st.enabled && st.loopback_lan_host && !st.listening_on_lan) {
+    return { now: `Now: ${only}. LAN serving is on, but the lan_host setting is ${st.loopback_lan_host}, a loopback `
+      + 'address: to serve the local network, set lan_host to 0.0.0.0 (settings.json in the data folder, or '
+      + 'HEARTH_LAN_HOST) and restart Hearth.', next: '' };
+  }
   const now = `Now: ${st.listening_on_lan ? open : only}.`;
   if (!st.restart_needed) return { now, next: '' };
   return {
