@@ -3,8 +3,9 @@
 LAN serving is a stored choice that decides the address the server binds at start: this machine
 only (the ``host`` setting, 127.0.0.1 by default) or the ``lan_host`` setting (every interface,
 0.0.0.0, by default). Changing it takes effect at the next start; the console says so. A loopback
-``lan_host`` keeps Hearth on this machine with the switch on: the status says that, not "on the LAN". Whatever the server binds, the agent side (console,
-agent API, the /agent socket) answers only this machine and the agents' PCs an admin lists.
+``lan_host`` keeps Hearth on this machine with the switch on: the status says that, not "on the
+LAN". Whatever the server binds, the agent side (console, agent API, the /agent socket) answers
+only this machine and the agents' PCs an admin lists.
 """
 from __future__ import annotations
 
