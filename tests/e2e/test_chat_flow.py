@@ -8,7 +8,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_says, desk_and_chat, login
+from tests.e2e.conftest import customer_says, desk_and_chat, login, open_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +24,7 @@ def test_customer_and_agent_talk_live(server, context_factory):
     customer_page.get_by_test_id("widget-send").click()
 
     # the ticket appears in the agent's inbox without a reload
-    row = agent_page.get_by_test_id("ticket-row").filter(has_text="brakes")
-    expect(row).to_have_count(1, timeout=10_000)
-    row.click()
+    open_ticket(agent_page, "brakes")
     customer_msg = agent_page.get_by_test_id("message").filter(has_text="squeak")
     expect(customer_msg).to_contain_text("<b>brakes</b>")  # shown as text, not HTML
     expect(agent_page.locator("[data-testid=conversation] script")).to_have_count(0)
