@@ -120,6 +120,13 @@ class ApiClient:
             self.csrf = response.get_json()["csrf_token"]
         return response
 
+    def agent_socket(self, **kwargs):
+        """An /agent Socket.IO test client on this login's session, sending its CSRF token as the
+        console does; ``kwargs`` (such as ``headers``) go to Flask-SocketIO's ``test_client``."""
+        app = self.client.application
+        return app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=self.client,
+                                                      auth={"csrf_token": self.csrf}, **kwargs)
+
     def _headers(self):
         return {"X-CSRF-Token": self.csrf} if self.csrf else {}
 

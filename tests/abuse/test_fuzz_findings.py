@@ -22,9 +22,8 @@ def test_an_assignee_too_big_for_sqlite_is_a_field_error(admin_client, acme):
     assert response.status_code == 422 and "assignee_id" in response.get_json()["error"]["fields"]
 
 
-def test_a_socket_ticket_id_too_big_for_sqlite(socketio, app, agent_client):
-    agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_client.client,
-                                 auth={"csrf_token": agent_client.csrf})
+def test_a_socket_ticket_id_too_big_for_sqlite(agent_client):
+    agent = agent_client.agent_socket()
     ack = agent.emit("view_ticket", {"ticket_id": HUGE}, namespace="/agent", callback=True)
     assert ack["ok"] is False and ack["error"]["status"] == 422
 

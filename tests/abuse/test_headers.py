@@ -73,11 +73,10 @@ def test_the_widget_script_and_the_widget_socket_are_open_to_any_site(app, socke
     assert widget.is_connected("/widget")
 
 
-def test_the_agent_socket_refuses_other_origins(app, socketio, agent_client):
+def test_the_agent_socket_refuses_other_origins(agent_client):
     def connect(origin):
         headers = {"Origin": origin} if origin else {}
-        return socketio.test_client(app, namespace="/agent", flask_test_client=agent_client.client,
-                                    auth={"csrf_token": agent_client.csrf}, headers=headers)
+        return agent_client.agent_socket(headers=headers)
     assert not connect(EVIL).is_connected("/agent")
     assert connect("http://localhost").is_connected("/agent")
     assert connect(None).is_connected("/agent")

@@ -94,12 +94,11 @@ def test_socket_visitor_limit_survives_a_reconnect(visitor, acme):
 
 
 @limits(rate_limit_company="3/minute", rate_limit_visitor="")
-def test_socket_per_company_and_widget_and_agent_share_it(visitor, acme, globex, socketio, app, make_client):
+def test_socket_per_company_and_widget_and_agent_share_it(visitor, acme, globex, make_client):
     one, two = visitor(), visitor()
     assert send(one, "a", "1")["ok"] and send(two, "b", "1")["ok"]
     agent_api = make_client(acme.agent)
-    agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_api.client,
-                                 auth={"csrf_token": agent_api.csrf})
+    agent = agent_api.agent_socket()
     ticket_id = Message.get(Message.body == "a").ticket_id
     assert agent.emit("view_ticket", {"ticket_id": ticket_id}, namespace="/agent", callback=True)["ok"]
     ack = agent.emit("view_ticket", {"ticket_id": ticket_id}, namespace="/agent", callback=True)
@@ -116,7 +115,7 @@ def test_socket_per_address(visitor, acme):
 
 
 @limits(max_socket_connections=2)
-def test_global_connection_cap(visitor, acme, make_client, socketio, app, caplog):
+def test_global_connection_cap(visitor, acme, make_client, caplog):
     one, two = visitor(), visitor()
     assert one.is_connected("/widget") and two.is_connected("/widget")
     customers = Customer.select().count()
@@ -124,8 +123,7 @@ def test_global_connection_cap(visitor, acme, make_client, socketio, app, caplog
         assert not visitor().is_connected("/widget")
     assert Customer.select().count() == customers  # a refused visitor stores nothing
     agent_api = make_client(acme.agent)
-    agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_api.client,
-                                 auth={"csrf_token": agent_api.csrf})
+    agent = agent_api.agent_socket()
     assert not agent.is_connected("/agent")  # the cap counts both namespaces
     assert any("concurrent connections is the cap" in r.getMessage() for r in caplog.records)
     one.disconnect(namespace="/widget")

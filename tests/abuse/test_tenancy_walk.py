@@ -176,14 +176,11 @@ def hostile_payload(b_ids: dict) -> dict:
             "typing": True, "text": "walk", "client_id": "walk-1", "name": "walker", "email": "walker@acme.test"}
 
 
-def test_every_agent_event_with_company_b_objects(socketio, app, make_client, acme, globex, world):
+def test_every_agent_event_with_company_b_objects(make_client, acme, globex, world):
     events = handler_events(AgentNamespace)
     assert {"view_ticket", "leave_ticket", "typing"} <= set(events)
     api, b_api = make_client(acme.agent), make_client(globex.agent)
-    b_agent = socketio.test_client(app, namespace="/agent", flask_test_client=b_api.client,
-                                   auth={"csrf_token": b_api.csrf})
-    a_agent = socketio.test_client(app, namespace="/agent", flask_test_client=api.client,
-                                   auth={"csrf_token": api.csrf})
+    b_agent, a_agent = b_api.agent_socket(), api.agent_socket()
     b_agent.get_received("/agent")
     before = snapshot(world["b"]["company"])
     for event in events:
@@ -199,8 +196,7 @@ def test_every_widget_event_with_company_b_objects(socketio, app, make_client, g
     events = handler_events(WidgetNamespace)
     assert {"customer_message", "typing", "identify"} <= set(events)
     b_api = make_client(globex.agent)
-    b_agent = socketio.test_client(app, namespace="/agent", flask_test_client=b_api.client,
-                                   auth={"csrf_token": b_api.csrf})
+    b_agent = b_api.agent_socket()
     b_agent.get_received("/agent")
     visitor = socketio.test_client(app, namespace="/widget", auth={"company": "acme"})
     before = snapshot(world["b"]["company"])

@@ -42,9 +42,9 @@ def zip_bomb() -> bytes:
 
 
 @pytest.fixture
-def uploader(app, acme, make_client, socketio):
+def uploader(acme, make_client):
     api = make_client(acme.agent)
-    socket = socketio.test_client(app, namespace="/agent", flask_test_client=api.client, auth={"csrf_token": api.csrf})
+    socket = api.agent_socket()
 
     def upload(*files):
         response = api.client.post("/api/v1/articles/import", headers={"X-CSRF-Token": api.csrf},

@@ -2,16 +2,14 @@
 import io
 
 from appliance.domain.models import Article
-from tests.conftest import PASSWORD, Tenant
+from tests.conftest import ApiClient, Tenant
 
 
 def _agent(app, hearth):
     shop = Tenant(hearth, "bikes", ai=True)
-    api = app.test_client()
-    csrf = api.post("/api/v1/auth/login", json={"email": shop.agent.email, "password": PASSWORD}).get_json()["csrf_token"]
-    socket = app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=api,
-                                                    auth={"csrf_token": csrf})
-    return shop, api, csrf, socket
+    api = ApiClient(app.test_client())
+    assert api.login(shop.agent.email).status_code == 200
+    return shop, api.client, api.csrf, api.agent_socket()
 
 
 def test_upload_imports_with_live_progress(ai_app, hearth):

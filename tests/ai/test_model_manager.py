@@ -17,9 +17,8 @@ def admin(ai_app, shop):
 
 
 @pytest.fixture
-def admin_socket(ai_app, admin):
-    socket = ai_app.extensions["socketio"].test_client(ai_app, namespace="/agent", flask_test_client=admin.client,
-                                                       auth={"csrf_token": admin.csrf})
+def admin_socket(admin):
+    socket = admin.agent_socket()
     assert socket.is_connected("/agent")
     socket.get_received("/agent")
     return socket

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -115,6 +116,24 @@ def desk_and_chat(server, context_factory, slug: str = "corner", **customer_cont
     customer = context_factory(**customer_context).new_page()
     customer.goto(f"{server.url}/chat/{slug}")
     return agent, customer
+
+
+def inbox_row(page, text: str):
+    """The console's inbox rows that show ``text`` (in the subject, the last message or the customer's name)."""
+    return page.get_by_test_id("ticket-row").filter(has_text=text)
+
+
+def open_ticket(page, text: str):
+    """The agent opens the one inbox row that shows ``text`` (waiting for it to be listed) and waits
+    until the ticket view has loaded that ticket: its number in the title, its customer line filled
+    in. Returns the row."""
+    row = inbox_row(page, text)
+    expect(row).to_have_count(1, timeout=10_000)
+    number = row.locator(".row-num").inner_text()
+    row.click()
+    expect(page.locator("#t-title")).to_have_text(re.compile(rf"^{re.escape(number)} "))
+    expect(page.locator("#t-customer")).not_to_be_empty()
+    return row
 
 
 def api_login(request, base_url: str, email: str, password: str = PASSWORD) -> dict[str, str]:

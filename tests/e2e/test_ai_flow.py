@@ -4,7 +4,7 @@ The local model is Hearth's Ollama test double (an Ollama-protocol server on loo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import corner_bikes, customer_says, desk_and_chat
+from tests.e2e.conftest import corner_bikes, customer_says, desk_and_chat, open_ticket
 from tests.live import LiveServer
 from tests.llm.fake_ollama import FakeOllama
 
@@ -49,9 +49,7 @@ def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
     expect(customer.get_by_test_id("widget-messages")).to_contain_text("a person will answer", timeout=20_000)
 
     agent.get_by_test_id("nav-inbox").click()
-    row = agent.get_by_test_id("ticket-row").filter(has_text="refund")
-    expect(row).to_have_count(1, timeout=10_000)
-    row.click()
+    open_ticket(agent, "refund")
     draft = agent.get_by_test_id("message").filter(has_text="AI draft")
     expect(draft).to_have_attribute("data-private", "true", timeout=10_000)
     expect(draft.get_by_test_id("ai-unsent")).to_have_text("AI draft — not sent to the customer.")

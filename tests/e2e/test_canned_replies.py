@@ -3,7 +3,7 @@ reply box, picks it with the keyboard, and the reply rendered with the customer'
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, turn_ai_off
+from tests.e2e.conftest import login, open_ticket, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def test_slash_picker_inserts_the_rendered_canned_reply(server, context_factory)
 
     # the agent answers with "/" in the reply box
     admin.get_by_test_id("nav-inbox").click()
-    admin.get_by_test_id("ticket-row").filter(has_text="wheel is bent").click()
+    open_ticket(admin, "wheel is bent")
     box = admin.get_by_test_id("reply-box")
     picker = admin.get_by_test_id("canned-picker")
     box.click()

@@ -8,7 +8,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_says, desk_and_chat, login
+from tests.e2e.conftest import customer_says, desk_and_chat, inbox_row, login, open_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +24,7 @@ def test_customer_and_agent_talk_live(server, context_factory):
     customer_page.get_by_test_id("widget-send").click()
 
     # the ticket appears in the agent's inbox without a reload
-    row = agent_page.get_by_test_id("ticket-row").filter(has_text="brakes")
-    expect(row).to_have_count(1, timeout=10_000)
-    row.click()
+    open_ticket(agent_page, "brakes")
     customer_msg = agent_page.get_by_test_id("message").filter(has_text="squeak")
     expect(customer_msg).to_contain_text("<b>brakes</b>")  # shown as text, not HTML
     expect(agent_page.locator("[data-testid=conversation] script")).to_have_count(0)
@@ -51,7 +49,7 @@ def test_customer_and_agent_talk_live(server, context_factory):
     # the customer's follow-up arrives as a message alone: the inbox row shows it as the last message
     customer_page.get_by_test_id("widget-input").fill("Great, see you on Tuesday")
     customer_page.get_by_test_id("widget-send").click()
-    expect(agent_page.get_by_test_id("ticket-row").filter(has_text="see you on Tuesday")).to_have_count(1, timeout=10_000)
+    expect(inbox_row(agent_page, "see you on Tuesday")).to_have_count(1, timeout=10_000)
 
     # a private note stays with the agents
     agent_page.get_by_test_id("reply-private").check()
@@ -138,12 +136,12 @@ def test_a_follow_up_lists_a_ticket_the_inbox_did_not_hold(server, context_facto
     (here: a search it did not match until now), the console reads the ticket and lists it."""
     agent, customer = desk_and_chat(server, context_factory)
     customer_says(customer, "My chain slips on hills")
-    expect(agent.get_by_test_id("ticket-row").filter(has_text="chain slips")).to_have_count(1, timeout=10_000)
+    expect(inbox_row(agent, "chain slips")).to_have_count(1, timeout=10_000)
 
     agent.locator("#f-q").fill("creaks")
     expect(agent.get_by_test_id("ticket-row")).to_have_count(0)
     customer_says(customer, "And the left pedal creaks")
-    expect(agent.get_by_test_id("ticket-row").filter(has_text="pedal creaks")).to_have_count(1, timeout=10_000)
+    expect(inbox_row(agent, "pedal creaks")).to_have_count(1, timeout=10_000)
     assert agent.context.errors == [] and customer.context.errors == []
 
 
@@ -152,7 +150,7 @@ def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context
     pressed element stays in the page), so the click still opens the ticket; then it shows the change."""
     agent, customer = desk_and_chat(server, context_factory)
     customer_says(customer, "My tyre keeps going flat")
-    row = agent.get_by_test_id("ticket-row").filter(has_text="going flat")
+    row = inbox_row(agent, "going flat")
     expect(row).to_have_count(1, timeout=10_000)
     count = agent.get_by_test_id("ticket-row").count()
 
@@ -167,5 +165,5 @@ def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context
     expect(row).not_to_contain_text("again this morning")
     agent.mouse.up()
     expect(agent.get_by_test_id("message").filter(has_text="going flat")).to_have_count(1, timeout=10_000)
-    expect(agent.get_by_test_id("ticket-row").filter(has_text="again this morning")).to_have_count(1)
+    expect(inbox_row(agent, "again this morning")).to_have_count(1)
     assert agent.context.errors == [] and customer.context.errors == [] and other.context.errors == []

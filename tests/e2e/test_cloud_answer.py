@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login, open_admin_page
+from tests.e2e.conftest import login, open_admin_page, open_ticket
 from tests.live import LiveServer, cli
 from tests.llm.fake_ollama import FakeOllama, Mode
 from tests.llm.fake_openai import FakeOpenAI
@@ -84,7 +84,7 @@ def test_the_customer_sees_the_real_values_and_the_agent_what_was_sent(cloud_ser
     assert "kari@example.com" not in json.dumps(sent) and "55123" not in json.dumps(sent)
 
     agent.get_by_test_id("nav-inbox").click()
-    agent.get_by_test_id("ticket-row").filter(has_text="refund").click()
+    open_ticket(agent, "refund")
     expect(agent.get_by_test_id("message").filter(has_text="We will write to kari@example.com")).to_have_count(1)
     disclosure = agent.get_by_test_id("cloud-sent")
     disclosure.locator("summary").click()

@@ -4,7 +4,7 @@ nodes (keeping focus), and a press on a row still opens it when a new ticket arr
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_says, desk_and_chat, turn_ai_off
+from tests.e2e.conftest import customer_says, desk_and_chat, inbox_row, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,6 @@ WATCH_LIST = """() => {
 }"""
 
 
-def row_of(page, text):
-    return page.get_by_test_id("ticket-row").filter(has_text=text)
-
-
 def two_conversations(server, context_factory, first: str, second: str):
     """An agent (the AI off) whose inbox lists two customers' conversations, opened with ``first``
     and then ``second``: (agent page, first customer page, first row, second row)."""
@@ -33,7 +29,7 @@ def two_conversations(server, context_factory, first: str, second: str):
     second_customer = context_factory().new_page()
     second_customer.goto(f"{server.url}/chat/corner")
     customer_says(second_customer, second)
-    rows = row_of(agent, first), row_of(agent, second)
+    rows = inbox_row(agent, first), inbox_row(agent, second)
     for row in rows:
         expect(row).to_have_count(1, timeout=10_000)
     return agent, first_customer, *rows
@@ -77,7 +73,7 @@ def test_a_row_pressed_while_a_new_ticket_arrives_still_opens(server, context_fa
     keep their places until the press ends, then the new one is listed."""
     agent, first_customer = desk_and_chat(server, context_factory)
     customer_says(first_customer, "My spokes are loose")
-    pressed = row_of(agent, "spokes are loose")
+    pressed = inbox_row(agent, "spokes are loose")
     expect(pressed).to_have_count(1, timeout=10_000)
     expect(agent.get_by_test_id("ticket-row").first).to_contain_text("spokes are loose")
     count = agent.get_by_test_id("ticket-row").count()
@@ -100,7 +96,7 @@ def test_a_row_pressed_while_a_new_ticket_arrives_still_opens(server, context_fa
 def test_a_search_nothing_matches_says_so_and_clearing_it_lists_the_rows_again(server, context_factory):
     agent, customer = desk_and_chat(server, context_factory)
     customer_says(customer, "My derailleur hanger is bent")
-    expect(row_of(agent, "hanger is bent")).to_have_count(1, timeout=10_000)
+    expect(inbox_row(agent, "hanger is bent")).to_have_count(1, timeout=10_000)
     rows = agent.get_by_test_id("ticket-list").locator("li")
     agent.locator("#f-q").fill("unicycle")
     expect(rows).to_have_count(1)

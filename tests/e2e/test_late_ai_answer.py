@@ -7,7 +7,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_login, corner_bikes, customer_says
+from tests.e2e.conftest import api_login, corner_bikes, customer_says, open_ticket
 from tests.live import LiveServer
 from tests.llm.fake_ollama import FakeOllama
 
@@ -51,9 +51,7 @@ def test_an_answer_finished_after_an_agent_replied_is_labelled_not_sent(late_ser
         writing = customer.locator("[data-testid=widget-message][data-state=streaming]")
         expect(writing).to_contain_text("You can return", timeout=20_000)  # the model is half-way through
 
-        row = agent.get_by_test_id("ticket-row").filter(has_text="refund")
-        expect(row).to_have_count(1, timeout=10_000)
-        row.click()
+        open_ticket(agent, "refund")
         agent.get_by_test_id("reply-box").fill("Hello! Refunds take up to 5 business days.")
         agent.get_by_test_id("reply-send").click()
         expect(customer.get_by_test_id("widget-message").filter(has_text="Hello! Refunds")).to_have_count(
@@ -86,7 +84,7 @@ def test_an_answer_finished_after_an_agent_replied_is_labelled_not_sent(late_ser
 
     # the label is part of the stored conversation, not only of the live update
     agent.reload()
-    agent.get_by_test_id("ticket-row").filter(has_text="refund").click()
+    open_ticket(agent, "refund")
     expect(agent.get_by_test_id("message").filter(has_text="within 30 days").get_by_test_id("ai-unsent")).to_have_text(
         "Not sent — a person answered first, so the customer did not get this answer.", timeout=10_000)
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import api_login, customer_says, login, turn_ai_off
+from tests.e2e.conftest import api_login, customer_says, inbox_row, login, open_ticket, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -45,9 +45,7 @@ def test_ticket_is_auto_assigned_to_the_online_agent(server, context_factory):
     customer.goto(f"{server.url}/chat/corner")
     customer_says(customer, "My front brake is loose")
 
-    row = agent.get_by_test_id("ticket-row").filter(has_text="brake is loose")
-    expect(row.locator(".row-assignee")).to_have_text("Ada Agent", timeout=15_000)
+    expect(inbox_row(agent, "brake is loose").locator(".row-assignee")).to_have_text("Ada Agent", timeout=15_000)
     agent.locator("#f-assignee").select_option("me")  # the "assigned to me" view lists it
-    expect(row).to_have_count(1)
-    row.click()
+    open_ticket(agent, "brake is loose")
     expect(agent.get_by_test_id("ticket-assignee")).to_have_value(str(agent_id))

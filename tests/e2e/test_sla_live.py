@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_login, customer_says, turn_ai_off
+from tests.e2e.conftest import api_login, customer_says, inbox_row, open_ticket, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,8 @@ def test_countdown_and_live_sla_alert(server, context_factory):
     customer.goto(f"{server.url}/chat/other")
     customer_says(customer, "My order never arrived")
 
-    row = agent.get_by_test_id("ticket-row").filter(has_text="never arrived")
-    expect(row.get_by_test_id("sla-badge")).to_contain_text("left", timeout=15_000)
-    row.click()
+    expect(inbox_row(agent, "never arrived").get_by_test_id("sla-badge")).to_contain_text("left", timeout=15_000)
+    open_ticket(agent, "never arrived")
     expect(agent.get_by_test_id("sla-strip")).to_contain_text("First response")
     # 80 % of one minute, found by the server's 30-second check: the warning arrives by itself
     expect(agent.get_by_test_id("sla-toast").first).to_contain_text("SLA", timeout=100_000)

@@ -3,7 +3,7 @@ of a private note, and merge a customer's second ticket into the first."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_says, login, turn_ai_off
+from tests.e2e.conftest import customer_says, login, open_ticket, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -16,8 +16,7 @@ def test_tags_priority_search_and_merge(server, context_factory):
     customer.goto(f"{server.url}/chat/corner")
     customer_says(customer, "My saddle squeaks")
 
-    first = agent.get_by_test_id("ticket-row").filter(has_text="saddle squeaks")
-    first.click()
+    first = open_ticket(agent, "saddle squeaks")
     agent.get_by_test_id("tag-input").fill("Noise Issue")
     agent.get_by_test_id("tag-add").click()
     expect(agent.get_by_test_id("ticket-tag")).to_have_attribute("data-tag", "noise-issue")
@@ -37,9 +36,7 @@ def test_tags_priority_search_and_merge(server, context_factory):
 
     # the same customer writes again: a second ticket, merged into the first from the console
     customer_says(customer, "Also the bell is broken")
-    second = agent.get_by_test_id("ticket-row").filter(has_text="bell is broken")
-    expect(second).to_have_count(1, timeout=10_000)
-    second.click()
+    open_ticket(agent, "bell is broken")
     expect(agent.locator("#t-title")).to_contain_text("bell")
     agent.get_by_test_id("merge-open").click()
     expect(agent.get_by_test_id("merge-target").locator("option")).to_have_count(1)

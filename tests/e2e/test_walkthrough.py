@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, customer_says, open_admin_page
+from tests.e2e.conftest import ARTIFACTS, customer_says, open_admin_page, open_ticket
 from tests.live import LiveServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -137,9 +137,7 @@ def test_unpack_set_up_and_answer_a_phone_on_the_wifi(fresh_server, context_fact
 
     # 5. The agent sees the ticket arrive without reloading, and answers.
     console.get_by_test_id("nav-inbox").click()
-    row = console.get_by_test_id("ticket-row").filter(has_text="refund")
-    expect(row).to_have_count(1, timeout=10_000)
-    row.click()
+    open_ticket(console, "refund")
     expect(console.get_by_test_id("message").filter(has_text="talk to a person")).to_have_count(1)
     console.get_by_test_id("reply-box").fill("Hi! Olive here: bring the bike and the receipt, we refund it at once.")
     console.get_by_test_id("reply-send").click()

@@ -5,7 +5,7 @@ import pytest
 import socketio
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import inbox_row, login, open_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -62,10 +62,8 @@ def test_html_and_script_stay_text_everywhere(server, context_factory):
     # the console: the customer's message, Eve's name, the article
     agent.reload()
     agent.get_by_test_id("ticket-list").wait_for()
-    row = agent.get_by_test_id("ticket-row").filter(has_text="Brakes")
-    expect(row.first).to_be_visible(timeout=10_000)
-    expect(agent.get_by_test_id("ticket-row").filter(has_text=CUSTOMER_NAME)).to_have_count(1)
-    row.first.click()
+    expect(inbox_row(agent, CUSTOMER_NAME)).to_have_count(1, timeout=10_000)
+    open_ticket(agent, "Brakes")
     expect(agent.get_by_test_id("message").filter(has_text=CUSTOMER_TEXT).first).to_be_visible()
     agent.get_by_test_id("reply-box").fill(AGENT_REPLY)
     agent.get_by_test_id("reply-send").click()

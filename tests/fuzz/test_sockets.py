@@ -20,7 +20,7 @@ PAYLOAD = st.one_of(JSON, HUGE, st.fixed_dictionaries({"text": TEXT, "client_id"
 def clients(app, socketio, acme, make_client):
     api = make_client(acme.agent)
     acme.customer_message("a real ticket")
-    agent = socketio.test_client(app, namespace="/agent", flask_test_client=api.client, auth={"csrf_token": api.csrf})
+    agent = api.agent_socket()
     widget = socketio.test_client(app, namespace="/widget", auth={"company": "acme"})
     return {"/agent": agent, "/widget": widget}
 

@@ -16,11 +16,6 @@ def app(clocked_app):
     return clocked_app
 
 
-def connect(app, socketio, api_client):
-    return socketio.test_client(app, namespace="/agent", flask_test_client=api_client.client,
-                                auth={"csrf_token": api_client.csrf})
-
-
 def pushed(client) -> list[dict]:
     return [e["args"][0] for e in client.get_received("/agent") if e["name"] == "health_alert"]
 
@@ -35,9 +30,9 @@ def answer(services, tenant, ticket, *, seconds: float, failed: bool = False, ca
     services.tickets.post_ai_message(tenant.company, ticket, body="An answer.", metadata=meta)
 
 
-def test_an_unreachable_local_model_alerts_admins_once(app, socketio, services, admin_client, agent_client, acme,
-                                                       globex, make_client):
-    admin_socket, agent_socket = connect(app, socketio, admin_client), connect(app, socketio, agent_client)
+def test_an_unreachable_local_model_alerts_admins_once(services, admin_client, agent_client, acme, globex,
+                                                       make_client):
+    admin_socket, agent_socket = admin_client.agent_socket(), agent_client.agent_socket()
     pushed(admin_socket), pushed(agent_socket)
 
     changed = services.health.check()
@@ -61,9 +56,8 @@ def test_an_unreachable_local_model_alerts_admins_once(app, socketio, services, 
     agent_socket.disconnect(namespace="/agent")
 
 
-def test_failure_rate_latency_and_cache_alerts_cross_and_clear(app, socketio, services, admin_client, acme, globex,
-                                                              clock):
-    admin_socket = connect(app, socketio, admin_client)
+def test_failure_rate_latency_and_cache_alerts_cross_and_clear(services, admin_client, acme, globex, clock):
+    admin_socket = admin_client.agent_socket()
     pushed(admin_socket)
     ticket, _ = acme.customer_message("Where is my order?")
     answer(services, acme, ticket, seconds=0.4, cached=True)

@@ -48,11 +48,10 @@ def test_each_request_logs_json_with_its_correlation_id(json_logs, admin_client,
         assert record["status"] == 200 and record["level"] == "INFO"
 
 
-def test_a_socket_event_gets_its_own_correlation_id(json_logs, app, socketio, admin_client, acme):
+def test_a_socket_event_gets_its_own_correlation_id(json_logs, admin_client, acme):
     logging.getLogger().setLevel(logging.DEBUG)
     ticket, _ = acme.customer_message("Where is my order?")
-    client = socketio.test_client(app, namespace="/agent", flask_test_client=admin_client.client,
-                                  auth={"csrf_token": admin_client.csrf})
+    client = admin_client.agent_socket()
     for ticket_id in (ticket.id, 999_999):
         client.emit("view_ticket", {"ticket_id": ticket_id}, namespace="/agent", callback=True)
     client.disconnect(namespace="/agent")
@@ -140,8 +139,7 @@ def test_metrics_count_real_requests_tickets_and_ai_answers(app, admin_client, a
 
 
 def test_metrics_count_socket_connections_and_cache_lookups(app, socketio, admin_client, services, acme):
-    client = socketio.test_client(app, namespace="/agent", flask_test_client=admin_client.client,
-                                  auth={"csrf_token": admin_client.csrf})
+    client = admin_client.agent_socket()
     widget = socketio.test_client(app, namespace="/widget", auth={"company": "acme"})
     services.responder.cache.get(acme.company.id, "never asked")
     families = scrape(app.test_client())

@@ -4,7 +4,7 @@ import pytest
 
 from appliance.domain.models import Ticket
 from tests.conftest import Tenant
-from tests.realtime.test_sockets import agent_socket, events_named, visitor  # noqa: F401  (fixtures)
+from tests.realtime.test_sockets import events_named, visitor  # noqa: F401  (the widget client fixture)
 
 
 def ask(client, text="My order is late", client_id="m1"):
@@ -28,10 +28,10 @@ def resolved(visitor, make_client, acme):  # noqa: F811
     return customer, ticket_id, agent_api
 
 
-def test_a_rating_is_stored_once_and_reaches_the_agents_live(resolved, agent_socket, make_client, globex):  # noqa: F811
+def test_a_rating_is_stored_once_and_reaches_the_agents_live(resolved, make_client, globex):
     customer, ticket_id, agent_api = resolved
-    agents = agent_socket(agent_api)
-    outsider = agent_socket(make_client(globex.agent))
+    agents = agent_api.agent_socket()
+    outsider = make_client(globex.agent).agent_socket()
     agents.get_received("/agent")
     ack = rate(customer, ticket_id=ticket_id, score=5, comment="  Lovely, thanks!  ")
     assert ack == {"ok": True, "ticket_id": ticket_id, "score": 5}
@@ -78,10 +78,9 @@ def test_invalid_ratings_get_an_error_ack_naming_the_field(resolved, data, field
     assert customer.is_connected("/widget")
 
 
-def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, socketio, app, agent_socket,  # noqa: F811
-                                                                  make_client):
+def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, socketio, app, make_client):
     shop = Tenant(services, "shop", ai=True)
-    agents = agent_socket(make_client(shop.agent))
+    agents = make_client(shop.agent).agent_socket()
     customer = socketio.test_client(app, namespace="/widget", auth={"company": "shop"})
     ticket_id = ask(customer, "Hello!")  # the AI answers a greeting by itself
     received = customer.get_received("/widget")

@@ -7,9 +7,7 @@ def test_merge_is_pushed_to_the_companys_agents(socketio, app, make_client, acme
     services.tickets.update(acme.company, acme.agent, target.id, status="resolved")
     source, _ = acme.customer_message("second", customer=customer)
     api, other = make_client(acme.agent), make_client(globex.agent)
-    mine = socketio.test_client(app, namespace="/agent", flask_test_client=api.client, auth={"csrf_token": api.csrf})
-    theirs = socketio.test_client(app, namespace="/agent", flask_test_client=other.client,
-                                  auth={"csrf_token": other.csrf})
+    mine, theirs = api.agent_socket(), other.agent_socket()
     visitor = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
     mine.get_received("/agent")
     theirs.get_received("/agent")

@@ -14,8 +14,7 @@ def app(clocked_app):
 def console(app, user):
     api = ApiClient(app.test_client())
     assert api.login(user.email).status_code == 200
-    socket = app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=api.client,
-                                                    auth={"csrf_token": api.csrf})
+    socket = api.agent_socket()
     assert socket.is_connected("/agent")
     return socket
 

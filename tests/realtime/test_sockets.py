@@ -21,14 +21,6 @@ def visitor(socketio, app):
     return connect
 
 
-@pytest.fixture
-def agent_socket(socketio, app):
-    def connect(api):
-        return socketio.test_client(app, namespace="/agent", flask_test_client=api.client,
-                                    auth={"csrf_token": api.csrf})
-    return connect
-
-
 def test_unknown_company_is_refused(visitor):
     assert not visitor("no-such-shop").is_connected("/widget")
 
@@ -77,19 +69,19 @@ def test_bad_customer_messages_get_an_error_ack(visitor, acme, data, field):
     assert client.is_connected("/widget")
 
 
-def test_agent_socket_needs_login_and_csrf(agent_socket, make_client, acme, socketio, app):
+def test_agent_socket_needs_login_and_csrf(make_client, acme, socketio, app):
     anonymous = make_client()
     assert not socketio.test_client(app, namespace="/agent", flask_test_client=anonymous.client).is_connected("/agent")
     logged_in = make_client(acme.agent)
     no_csrf = socketio.test_client(app, namespace="/agent", flask_test_client=logged_in.client, auth={})
     assert not no_csrf.is_connected("/agent")
-    assert agent_socket(logged_in).is_connected("/agent")
+    assert logged_in.agent_socket().is_connected("/agent")
 
 
-def test_live_flow_between_customer_and_agent(visitor, agent_socket, make_client, acme, globex):
+def test_live_flow_between_customer_and_agent(visitor, make_client, acme, globex):
     agent_api = make_client(acme.agent)
-    agent = agent_socket(agent_api)
-    outsider = agent_socket(make_client(globex.agent))
+    agent = agent_api.agent_socket()
+    outsider = make_client(globex.agent).agent_socket()
     presence = events_named(agent, "presence", "/agent")[-1]
     assert {p["name"] for p in presence["online"]} == {"acme agent"}
     agent.get_received("/agent")
@@ -133,10 +125,10 @@ def test_live_flow_between_customer_and_agent(visitor, agent_socket, make_client
     assert events_named(customer, "ticket_status", "/widget") == [{"ticket_id": ticket_id, "status": "resolved"}]
 
 
-def test_presence_and_viewers(agent_socket, make_client, acme):
+def test_presence_and_viewers(make_client, acme):
     ticket, _ = acme.customer_message()
-    first = agent_socket(make_client(acme.agent))
-    second = agent_socket(make_client(acme.admin))
+    first = make_client(acme.agent).agent_socket()
+    second = make_client(acme.admin).agent_socket()
     assert first.emit("view_ticket", {"ticket_id": ticket.id}, namespace="/agent", callback=True)["ok"]
     viewers = events_named(second, "viewers", "/agent")[-1]
     assert viewers == {"ticket_id": ticket.id, "agents": [{"id": acme.agent.id, "name": "acme agent"}]}
@@ -147,11 +139,11 @@ def test_presence_and_viewers(agent_socket, make_client, acme):
     assert [p["name"] for p in last["presence"]["online"]] == ["acme admin"]
 
 
-def test_socket_events_on_another_companys_ticket_answer_404(agent_socket, make_client, acme, globex, visitor):
+def test_socket_events_on_another_companys_ticket_answer_404(make_client, acme, globex, visitor):
     theirs, _ = globex.customer_message()
     globex_customer = visitor("globex")
     globex_customer.get_received("/widget")
-    agent = agent_socket(make_client(acme.agent))
+    agent = make_client(acme.agent).agent_socket()
     for event, data in (("view_ticket", {"ticket_id": theirs.id}),
                         ("typing", {"ticket_id": theirs.id, "typing": True})):
         ack = agent.emit(event, data, namespace="/agent", callback=True)
@@ -163,15 +155,15 @@ def test_socket_events_on_another_companys_ticket_answer_404(agent_socket, make_
     ("view_ticket", None), ("view_ticket", {"ticket_id": "1"}), ("view_ticket", {"ticket_id": True}),
     ("typing", {"ticket_id": 1}), ("typing", {"ticket_id": 1, "typing": "yes"}), ("leave_ticket", []),
 ])
-def test_bad_agent_events_get_error_acks(agent_socket, make_client, acme, event, data):
-    agent = agent_socket(make_client(acme.agent))
+def test_bad_agent_events_get_error_acks(make_client, acme, event, data):
+    agent = make_client(acme.agent).agent_socket()
     ack = agent.emit(event, data, namespace="/agent", callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "invalid_input"
     assert agent.is_connected("/agent")
 
 
-def test_deactivating_an_agent_closes_their_live_connection(agent_socket, make_client, admin_client, acme):
-    agent = agent_socket(make_client(acme.agent))
+def test_deactivating_an_agent_closes_their_live_connection(make_client, admin_client, acme):
+    agent = make_client(acme.agent).agent_socket()
     assert agent.is_connected("/agent")
     admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False})
     assert not agent.is_connected("/agent")
@@ -183,10 +175,10 @@ def test_an_event_with_several_arguments_gets_an_error_ack(visitor, acme):
     assert ack["ok"] is False and ack["error"]["status"] == 422 and "one JSON object" in ack["error"]["message"]
 
 
-def test_a_visitor_connected_before_a_company_change_sees_it(visitor, agent_socket, make_client, admin_client, acme):
+def test_a_visitor_connected_before_a_company_change_sees_it(visitor, make_client, admin_client, acme):
     """The widget keeps each company's row between events; a change of the company's settings must
     reach visitors who were already connected (here: AI on, so their next new ticket starts with the AI)."""
-    agent = agent_socket(make_client(acme.admin))
+    agent = make_client(acme.admin).agent_socket()
     client = visitor()
     first = client.emit("customer_message", {"text": "Hello", "client_id": "m1"}, namespace="/widget", callback=True)
     assert [t["status"] for t in events_named(agent, "ticket_created", "/agent")] == ["open"]

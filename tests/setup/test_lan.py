@@ -155,8 +155,7 @@ def test_another_companys_admin_cannot_manage_the_installation(acme, globex, mak
 
 def test_agent_socket_from_a_lan_address_is_refused_and_the_widget_socket_is_not(app, socketio, acme, agent_client):
     agent_client.client.environ_base["REMOTE_ADDR"] = PHONE  # a logged-in session, carried to a LAN address
-    agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_client.client,
-                                 auth={"csrf_token": agent_client.csrf})
+    agent = agent_client.agent_socket()
     assert not agent.is_connected("/agent")
 
     phone = from_address(app, PHONE)
@@ -164,12 +163,11 @@ def test_agent_socket_from_a_lan_address_is_refused_and_the_widget_socket_is_not
     assert widget.is_connected("/widget")
 
 
-def test_agent_socket_from_a_listed_agent_pc_connects(app, socketio, acme, admin_client, make_client):
+def test_agent_socket_from_a_listed_agent_pc_connects(acme, admin_client, make_client):
     admin_client.put("/api/v1/lan", json={"agent_networks": [AGENT_PC]})
     agent_client = make_client(acme.agent)
     agent_client.client.environ_base["REMOTE_ADDR"] = AGENT_PC
-    agent = socketio.test_client(app, namespace="/agent", flask_test_client=agent_client.client,
-                                 auth={"csrf_token": agent_client.csrf})
+    agent = agent_client.agent_socket()
     assert agent.is_connected("/agent")
 
 

@@ -77,11 +77,9 @@ def test_missed_events_fire_after_a_restart_and_only_once(settings, clock):
     close_database()
 
 
-def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(app, make_client, hearth, shop,
-                                                                                 clock):
+def test_alerts_reach_the_agents_live_and_the_ticket_detail_shows_the_countdown(make_client, hearth, shop, clock):
     api = make_client(shop.agent)
-    socket = app.extensions["socketio"].test_client(app, namespace="/agent", flask_test_client=api.client,
-                                                        auth={"csrf_token": api.csrf})
+    socket = api.agent_socket()
     ticket, _ = shop.customer_message()
     clock.advance(minutes=20)
     detail = api.get(f"/api/v1/tickets/{ticket.id}").get_json()
