@@ -1,8 +1,11 @@
 """Full-text search over tickets: SQLite FTS5 on subject, customer, messages and private notes.
 
-The ``ticket_fts`` table (one document per ticket, rowid = ticket id) is kept in step by
-triggers in schema 0004. User text never reaches FTS5's query syntax: every word becomes a
-quoted prefix phrase, so quotes, asterisks, NEAR or a lone '-' are searched for, not parsed.
+Two indexes, kept in step by triggers (schema 0010): ``ticket_fts`` (rowid = ticket id) holds a
+ticket's subject and its customer's name and email; ``message_fts`` (rowid = message id) each
+message's body, so writing a message indexes that message alone, however long its conversation.
+A ticket matches when every word of the search is in its subject, its customer or one of its
+messages. User text never reaches FTS5's query syntax: every word becomes a quoted prefix phrase,
+so quotes, asterisks, NEAR or a lone '-' are searched for, not parsed.
 """
 from __future__ import annotations
 
@@ -10,23 +13,31 @@ from peewee import SQL
 
 from ..domain.models import Company
 
-AGENT_COLUMNS = "{subject customer public_text private_text}"
-PUBLIC_COLUMNS = "{subject customer public_text}"
+TICKET_COLUMNS = "{subject customer}"
+# the ticket ids whose subject/customer, or one of whose messages, contain one word
+# (the message ids come from the index first: joined the other way, SQLite would walk the
+# company's messages and ask the index about each one)
+_WORD = ("SELECT rowid AS ticket_id FROM ticket_fts WHERE ticket_fts MATCH ? AND company_id = ? "
+         "UNION SELECT ticket_id FROM message WHERE id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?) "
+         "AND company_id = ?")
+_PUBLIC_ONLY = " AND NOT private"
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 expression matching tickets containing every word of ``text`` (as a word prefix);
-    None when ``text`` has nothing to search for (only punctuation or symbols)."""
-    phrases = ['"%s"*' % word.replace('"', '""') for word in text.split() if any(ch.isalnum() for ch in word)]
-    return " ".join(phrases) or None
+def word_phrases(text: str) -> list[str]:
+    """Each word of ``text`` as a quoted FTS5 prefix phrase; words with nothing to search for (only
+    punctuation or symbols) are left out."""
+    return ['"%s"*' % word.replace('"', '""') for word in text.split() if any(ch.isalnum() for ch in word)]
 
 
 def matching_ticket_ids(company: Company, text: str, *, include_private: bool) -> SQL | None:
-    """A subquery of the company's ticket ids whose document matches ``text``; private notes count
+    """A subquery of the company's ticket ids matching every word of ``text``; private notes count
     only with ``include_private`` (agents), never for a customer."""
-    expression = fts_query(text)
-    if expression is None:
+    phrases = word_phrases(text)
+    if not phrases:
         return None
-    columns = AGENT_COLUMNS if include_private else PUBLIC_COLUMNS
-    return SQL("(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? AND company_id = ?)",
-               [f"{columns} : ({expression})", company.id])
+    word = _WORD if include_private else _WORD + _PUBLIC_ONLY
+    selects, params = [], []
+    for phrase in phrases:
+        selects.append(f"SELECT ticket_id FROM ({word})")
+        params += [f"{TICKET_COLUMNS} : ({phrase})", company.id, phrase, company.id]
+    return SQL("(" + " INTERSECT ".join(selects) + ")", params)

@@ -4,8 +4,8 @@ import sqlite3
 import pytest
 
 from appliance.db import close_database, open_database
-from appliance.domain.models import Message, Ticket
-from appliance.services.search import fts_query
+from appliance.domain.models import Company, Message, Ticket
+from appliance.services.search import matching_ticket_ids, word_phrases
 
 
 def found(services, tenant, q, **kw):
@@ -33,6 +33,17 @@ def test_search_finds_subject_messages_customer_and_notes_for_agents_only(acme, 
     assert found(services, acme, f"#{other.number}") == {other.id}
 
 
+def test_words_may_come_from_different_messages_but_notes_only_count_for_agents(acme, services):
+    ticket, _ = acme.customer_message("first message mentions kiwi")
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="second one mentions mango")
+    services.tickets.reply(acme.company, acme.agent, ticket.id, body="a note about papaya", private=True)
+    acme.customer_message("kiwi alone here")
+
+    assert found(services, acme, "kiwi mango") == {ticket.id}
+    assert found(services, acme, "kiwi papaya") == {ticket.id}
+    assert found(services, acme, "kiwi papaya", include_private=False) == set()
+
+
 @pytest.mark.parametrize("q", ['"', '""', "*", "***", "parcel*", '"parcel', "parcel\"", "NEAR(parcel", "a OR",
                                "-parcel", "parcel AND", "^parcel", "{subject}:x", "(", ")", "'; DROP TABLE ticket;--",
                                "🙂", "パーセル", "\\", "%", "_", "col:umn"])
@@ -50,8 +61,8 @@ def test_quotes_asterisks_and_unicode_are_searched_as_text(acme, services):
     assert found(services, acme, "größe") == {t2.id} and found(services, acme, "PASST") == {t2.id}
     assert found(services, acme, "配送が遅い") == {t2.id}
     assert found(services, acme, "***") == set()
-    assert fts_query('say "hi"') == '"say"* """hi"""*'
-    assert fts_query("*** -- !!") is None
+    assert word_phrases('say "hi"') == ['"say"*', '"""hi"""*']
+    assert word_phrases("*** -- !!") == []
 
 
 def test_index_follows_updates_deletes_and_merges(acme, services):
@@ -87,7 +98,7 @@ def test_search_is_scoped_to_the_company(acme, globex, services):
 
 
 def test_migration_backfills_existing_tickets(tmp_path):
-    """A database from before full-text search gets every ticket indexed when it is upgraded."""
+    """A database from before full-text search gets every ticket and message indexed when it is upgraded."""
     from appliance import migrations
 
     path = tmp_path / "old.db"
@@ -109,11 +120,17 @@ def test_migration_backfills_existing_tickets(tmp_path):
                "VALUES (1, 1, 'agent', 'internal persimmon', 1, '{}', '2026-01-01')")
     db.commit()
     db.close()
-    open_database(path)
-    close_database()
-    db = sqlite3.connect(path)
-    match = "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?"
-    assert db.execute(match, ("kumquat",)).fetchall() == [(1,)]
-    assert db.execute(match, ("{private_text}: persimmon",)).fetchall() == [(1,)]
-    assert db.execute(match, ("{public_text}: persimmon",)).fetchall() == []
-    assert db.execute(match, ("legacy old",)).fetchall() == [(1,)]
+    open_database(path)  # upgrades through 0004 (one document per ticket) and 0010 (one per message)
+    try:
+        company = Company.get_by_id(1)
+
+        def matching(q, include_private):
+            subquery = matching_ticket_ids(company, q, include_private=include_private)
+            return [t.id for t in Ticket.select(Ticket.id).where(Ticket.id.in_(subquery))]
+
+        assert matching("kumquat", False) == [1]
+        assert matching("persimmon", True) == [1]
+        assert matching("persimmon", False) == []
+        assert matching("legacy old kumquat", False) == [1]  # subject, customer and a message together
+    finally:
+        close_database()
