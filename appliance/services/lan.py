@@ -103,8 +103,9 @@ class LanService:
         if not self.started_lan or self.listening_on_lan():
             return None
         return (f"LAN serving is on, but the lan_host setting is {self.started_host}, a loopback address: only "
-                f"this computer can reach Hearth. To serve the local network, set lan_host to 0.0.0.0 (settings.json "
-                f"in the data folder, or HEARTH_LAN_HOST) and restart Hearth.")
+                f"this computer can reach Hearth. To serve the local network, set lan_host to 0.0.0.0 (in settings.json "
+                f"in the data folder, or in the HEARTH_LAN_HOST environment variable, which wins when set) and "
+                f"restart Hearth.")
 
     # ---- who may use the console ----------------------------------------------------------------
     def agent_networks(self) -> list[str]:
@@ -157,8 +158,9 @@ class LanService:
         """LAN serving's state, the widget's address on the LAN, its embed snippet and the agents' PCs."""
         enabled = bool(self.installation.get("lan_enabled"))
         listening = self.listening_on_lan()
-        # Started with a network --host: the network is served whatever the switch says.
-        fixed_by_host = not is_loopback_host(self.settings.host)
+        # Started with a network --host: the network is served whatever the switch says (unless the
+        # switch is on with a loopback lan_host, which the server bound instead).
+        fixed_by_host = not is_loopback_host(self.settings.host) and listening
         # A loopback lan_host: the switch moves Hearth from one loopback address to another, never onto the network.
         loopback_lan = self.loopback_lan_host()
         if listening or (enabled and loopback_lan is None):

@@ -23,10 +23,20 @@ _WORD = ("SELECT rowid AS ticket_id FROM ticket_fts WHERE ticket_fts MATCH ? AND
 _PUBLIC_ONLY = " AND NOT private"
 
 
+# Each word is a prefix scan of the indexes, and a search runs on the loop every connection shares:
+# a long or repetitive query ("r r r …") must not hold it for seconds.
+MAX_WORDS = 8
+
+
 def word_phrases(text: str) -> list[str]:
-    """Each word of ``text`` as a quoted FTS5 prefix phrase; words with nothing to search for (only
-    punctuation or symbols) are left out."""
-    return ['"%s"*' % word.replace('"', '""') for word in text.split() if any(ch.isalnum() for ch in word)]
+    """The words of ``text`` to search for, each as a quoted FTS5 prefix phrase: words with nothing
+    to search for (only punctuation or symbols) and repeats (ignoring case) are left out, so are
+    one-character words when longer ones are there (a one-letter prefix matches nearly everything),
+    and only the first ``MAX_WORDS`` count."""
+    words = list(dict.fromkeys(word for word in text.lower().split() if any(ch.isalnum() for ch in word)))
+    if any(len(word) > 1 for word in words):
+        words = [word for word in words if len(word) > 1]
+    return ['"%s"*' % word.replace('"', '""') for word in words[:MAX_WORDS]]
 
 
 def matching_ticket_ids(company: Company, text: str, *, include_private: bool) -> SQL | None:

@@ -100,7 +100,10 @@ def test_wizard_then_model_manager_and_lan_card(fresh_server, model_server, cont
     # Settings → Local network: turning it on asks for a restart and shows the LAN address.
     page.get_by_test_id("lan-enabled").check()
     page.get_by_test_id("lan-save").click()
-    expect(page.get_by_test_id("lan-restart-notice")).to_contain_text("Restart Hearth")
+    expect(page.get_by_test_id("lan-restart-notice")).to_contain_text(
+        "Saved, not active yet. Restart Hearth to start serving the local network")
+    expect(page.get_by_test_id("lan-state")).to_have_text("Now: only this computer can reach Hearth.")
+    expect(page.get_by_test_id("lan-share-pending")).to_be_visible()
     url = page.get_by_test_id("lan-widget-url").text_content()
     assert url.startswith("http://") and url.endswith(f":{fresh_server.port}/chat/corner-bikes")
     base = url.removesuffix("/chat/corner-bikes")

@@ -22,8 +22,8 @@ from tests.live import LiveServer, free_port
 pytestmark = pytest.mark.browser
 
 LOOPBACK_ONLY = ("Now: only this computer can reach Hearth. LAN serving is on, but the lan_host setting is 127.0.0.1, "
-                 "a loopback address: to serve the local network, set lan_host to 0.0.0.0 (settings.json in the data "
-                 "folder, or HEARTH_LAN_HOST) and restart Hearth.")
+                 "a loopback address: to serve the local network, set lan_host to 0.0.0.0 (in settings.json in the data "
+                 "folder, or in the HEARTH_LAN_HOST environment variable, which wins when set) and restart Hearth.")
 
 @pytest.fixture
 def fresh_server(tmp_path_factory):

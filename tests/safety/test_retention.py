@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from appliance import jobs
+from appliance.db import database
 from appliance.domain.models import AuditEntry, Customer, Message, Ticket, utcnow
 from appliance.events import EventBus
 from appliance.services import Services
@@ -24,6 +25,13 @@ def _conversation(tenant, text, name="Kari Nordmann", email="kari@example.com"):
     Customer.update(name=name, email=email).where(Customer.id == ticket.customer_id).execute()
     tenant.services.tickets.reply(tenant.company, tenant.agent, ticket.id, body="Thanks Kari, we're on it.")
     return Ticket.get_by_id(ticket.id)
+
+
+def search_index_matches_messages() -> bool:
+    """FTS5's own check that the message search index holds exactly the messages' current text
+    (it raises when a deleted or rewritten message left words behind)."""
+    database.execute_sql("INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)")
+    return True
 
 
 def test_retention_is_off_by_default(acme, later):
@@ -46,6 +54,7 @@ def test_delete_removes_old_conversations_of_that_company_only(acme, globex, lat
     assert Customer.get_or_none(Customer.id == old.customer_id) is None  # no conversation left: gone too
     assert Ticket.get_or_none(Ticket.id == recent.id) is not None
     assert Ticket.get_or_none(Ticket.id == foreign.id) is not None  # globex keeps everything (off)
+    assert search_index_matches_messages()  # the cascade took the deleted messages out of the index
     [entry] = AuditEntry.select().where(AuditEntry.action == "retention.applied")
     assert entry.company_id == acme.company.id and entry.actor_kind == "system"
     assert entry.details == {"days": 30, "mode": "delete", "deleted": 1, "anonymised": 0}
@@ -63,6 +72,9 @@ def test_anonymise_keeps_the_conversation_without_personal_data(acme, later, ser
     assert "Kari" not in ticket.subject + ticket.last_message_preview
     customer = Customer.get_by_id(ticket.customer_id)
     assert (customer.name, customer.email) == ("Anonymised visitor", "")
+    for personal in ("Nordmann", "kari@example.com", "912"):  # gone from the inbox search as well
+        assert later.tickets.list(acme.company, viewer=acme.agent, q=personal) == ([], 0)
+    assert search_index_matches_messages()
     assert later.retention.apply(acme.company) == {"deleted": 0, "anonymised": 0}  # once only
     assert AuditEntry.select().where(AuditEntry.action == "retention.applied").count() == 1
 

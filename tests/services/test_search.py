@@ -3,9 +3,17 @@ import sqlite3
 
 import pytest
 
-from appliance.db import close_database, open_database
-from appliance.domain.models import Company, Message, Ticket
-from appliance.services.search import matching_ticket_ids, word_phrases
+from appliance.db import close_database, database, open_database
+from appliance.domain.models import Company, Customer, Message, Ticket
+from appliance.services.search import MAX_WORDS, matching_ticket_ids, word_phrases
+
+
+def indexes_intact() -> bool:
+    """FTS5's own checks: each index is consistent, and the message index holds exactly the
+    messages' current text (it raises otherwise)."""
+    database.execute_sql("INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)")
+    database.execute_sql("INSERT INTO ticket_fts (ticket_fts) VALUES ('integrity-check')")
+    return database.execute_sql("SELECT count(*) FROM ticket_fts").fetchone()[0] == Ticket.select().count()
 
 
 def found(services, tenant, q, **kw):
@@ -65,6 +73,15 @@ def test_quotes_asterisks_and_unicode_are_searched_as_text(acme, services):
     assert word_phrases("*** -- !!") == []
 
 
+def test_repeated_one_letter_and_extra_words_are_not_searched_again(acme, services):
+    ticket, _ = acme.customer_message("Refund for a parcel")
+    assert word_phrases("Refund refund REFUND a parcel") == ['"refund"*', '"parcel"*']
+    assert word_phrases("a b") == ['"a"*', '"b"*']  # only short words: searched as they are
+    assert len(word_phrases(" ".join(f"w{n}" for n in range(100)))) == MAX_WORDS
+    assert found(services, acme, "r " * 100) == {ticket.id}
+    assert found(services, acme, "refund " * 25 + "a") == {ticket.id}
+
+
 def test_index_follows_updates_deletes_and_merges(acme, services):
     customer, _ = services.customers.start_visit(acme.company)
     a, _ = acme.customer_message("alpha request", customer=customer)
@@ -80,15 +97,20 @@ def test_index_follows_updates_deletes_and_merges(acme, services):
 
     services.merges.merge(acme.company, acme.agent, b.id, a.id)
     assert found(services, acme, "foxtrot") == {a.id}  # the message moved, and its words with it
+    assert indexes_intact()
 
     message = Message.get(Message.body == "alpha request")
     message.body = "echo"
     message.save()
     assert found(services, acme, "echo") == {a.id} and found(services, acme, "alpha") == set()
+    assert indexes_intact()
     message.delete_instance()
     assert found(services, acme, "echo") == set()
     Ticket.get_by_id(a.id).delete_instance(recursive=True)
     assert found(services, acme, "foxtrot") == set() and found(services, acme, "charlie") == set()
+    assert indexes_intact()
+    Customer.delete().where(Customer.id == customer.id).execute()  # foreign-key cascades, not row by row
+    assert found(services, acme, "bravo") == set() and indexes_intact()
 
 
 def test_search_is_scoped_to_the_company(acme, globex, services):

@@ -67,3 +67,15 @@ def test_a_network_lan_host_is_not_flagged(services, acme):
     status = lan.status(acme.company)
     assert status["listening_on_lan"] is True and status["loopback_lan_host"] is None
     assert status["widget_url"] == f"http://{ELSEWHERE}:8765/chat/acme" and lan.loopback_notice() is None
+
+
+def test_a_network_host_does_not_hide_a_loopback_lan_host(services, acme):
+    """Started with --host 0.0.0.0 but LAN serving on: the server binds lan_host (loopback), so the
+    status must not claim the network --host decides what is served."""
+    lan = LanService(dataclasses.replace(services.settings, host="0.0.0.0"), services.installation)
+    lan.update(acme.company, acme.admin, enabled=True)
+    assert lan.serving_host() == "127.0.0.1"
+    status = lan.status(acme.company)
+    assert status["listening_on_lan"] is False and status["fixed_by_host"] is None
+    assert status["loopback_lan_host"] == "127.0.0.1" and status["restart_needed"] is False
+    assert status["widget_url"] == "http://127.0.0.1:8765/chat/acme" and lan.loopback_notice() is not None
