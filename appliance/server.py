@@ -42,6 +42,16 @@ def _bind_advice(exc: OSError, lan_serving: bool) -> str:
     return "choose another --port or stop the program using it"
 
 
+LOCAL = "127.0.0.1"
+
+
+def listen_addresses(bind: str) -> list[str]:
+    """The addresses to listen on: ``bind``, and this computer's 127.0.0.1 when ``bind`` does not
+    cover it (one LAN interface, ::1) — the desktop window and a console on this computer reach
+    Hearth there, and the agent side answers loopback."""
+    return [bind] if bind in (LOCAL, "0.0.0.0", "::", "") else [bind, LOCAL]
+
+
 def serve(settings: Settings) -> None:
     """Build Hearth on ``settings`` and serve it until interrupted."""
     import gevent
@@ -61,9 +71,8 @@ def serve(settings: Settings) -> None:
 
     scheduler = start_scheduler(app.extensions["hearth"])
     lan = app.extensions["hearth"].lan
-    bind = lan.serving_host()  # every interface when an admin turned LAN serving on, else the host setting
-    host = "localhost" if bind in ("127.0.0.1", "::1", "0.0.0.0") else bind
-    url = f"http://{host}:{settings.port}"
+    bind = lan.serving_host()  # lan_host (every interface) when an admin turned LAN serving on, else the host setting
+    url = f"http://localhost:{settings.port}"  # every way of serving answers this computer on 127.0.0.1
 
     def announce():
         # Printed once the server is listening; the console is at /console, the widget at /chat/<slug>.
@@ -74,11 +83,12 @@ def serve(settings: Settings) -> None:
             logger.warning("%s", notice)
             print(f"warning: {notice}", flush=True)
 
-    server = wsgi_server(app, bind, settings.port)
+    servers = [(address, wsgi_server(app, address, settings.port)) for address in listen_addresses(bind)]
 
     def stop(*_):
         logger.info("stopping")
-        server.stop()
+        for _address, server in servers:
+            server.stop()
 
     gevent.signal_handler(signal.SIGTERM, stop)
     gevent.spawn_later(0.2, announce)
@@ -87,10 +97,13 @@ def serve(settings: Settings) -> None:
     # stopped. Frozen, they are left out of collections; garbage made while serving is still collected.
     gc.collect()
     gc.freeze()
+    address = bind
     try:
-        server.serve_forever()
+        for address, server in servers:
+            server.start()
+        servers[0][1].serve_forever()  # until stop()
     except OSError as exc:
-        print(f"error: cannot listen on {bind}:{settings.port}: {exc.strerror}; {_bind_advice(exc, lan.started_lan)}",
+        print(f"error: cannot listen on {address}:{settings.port}: {exc.strerror}; {_bind_advice(exc, lan.started_lan)}",
               file=sys.stderr)
         raise SystemExit(1) from None
     finally:

@@ -54,8 +54,7 @@ def main(args: Sequence[str]) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    local_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    url = f"http://{local_host}:{settings.port}"
+    url = f"http://127.0.0.1:{settings.port}"  # the server answers this computer there however it serves the LAN
 
     try:
         backend = choose(options.gui)

@@ -121,3 +121,29 @@ def test_a_lan_host_that_is_not_an_address_of_this_computer_is_a_clear_error(dat
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "error: cannot listen on 192.0.2.1:" in result.stderr
     assert "set the lan_host setting (used while LAN serving is on) to one of its addresses, or 0.0.0.0" in result.stderr
+
+
+def test_lan_serving_on_one_address_still_answers_this_computer(data_dir):
+    """A lan_host of one interface (127.0.0.2 stands in for a LAN card's address: loopback, so the
+    test serves nothing beyond this machine) does not cover 127.0.0.1, where the desktop window
+    waits for the server and where the console on this computer is allowed: the server listens
+    there too."""
+    set_lan_host(data_dir, "127.0.0.2")
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        admin, csrf = admin_session(server.url)
+        assert admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).status_code == 200
+        admin.close()
+    finally:
+        server.stop()
+
+    server = LiveServer(data_dir).start(timeout=60)  # LiveServer waits for 127.0.0.1: it answers
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.2:{server.port}", timeout=10) as other:
+            assert other.get("/chat/corner").status_code == 200  # lan_host is served
+        admin, _ = admin_session(server.url)  # and the agent side on 127.0.0.1
+        assert admin.get("/api/v1/lan").json()["enabled"] is True
+        admin.close()
+    finally:
+        server.stop()
+    assert f"Hearth is running at http://localhost:{server.port}/console" in server.log.read_text()
