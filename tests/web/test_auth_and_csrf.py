@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from appliance.domain.models import Article
@@ -13,6 +15,18 @@ def test_login_sets_an_httponly_cookie_and_returns_a_csrf_token(make_client, acm
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert api.get("/api/v1/auth/me").get_json()["user"]["id"] == acme.agent.id
+
+
+def test_the_session_cookie_is_signed_again_only_when_it_is_old(make_client, acme, app):
+    """The expiry slides with use, without a new signature on every request."""
+    api = make_client()
+    assert api.login(acme.agent.email).headers["Set-Cookie"].startswith("hearth_session=")
+    me = api.get("/api/v1/auth/me")
+    assert me.status_code == 200 and "Set-Cookie" not in me.headers  # just signed: nothing new to say
+    app.session_interface.clock = lambda: datetime.now(timezone.utc) + timedelta(hours=2)
+    later = api.get("/api/v1/auth/me")
+    assert later.status_code == 200 and later.headers["Set-Cookie"].startswith("hearth_session=")
+    assert "Expires=" in later.headers["Set-Cookie"]  # a fresh expiry, session_days from now
 
 
 def test_wrong_password_is_401_with_a_clear_error(make_client, acme):
