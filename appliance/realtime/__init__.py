@@ -40,12 +40,20 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
 
     def message_created(_name, event):
         message = event["message"]
-        if not event.get("opened_ticket"):  # else it went out inside ticket_created
-            socketio.emit("message", serializers.message(message), to=agents_room(event["company_id"]),
-                          namespace="/agent")
-        if not message.private:
-            socketio.emit("message", serializers.public_message(message),
-                          to=visitor_room(event["ticket"].customer_id), namespace="/widget")
+
+        def to_agents():
+            if not event.get("opened_ticket"):  # else it went out inside ticket_created
+                socketio.emit("message", serializers.message(message), to=agents_room(event["company_id"]),
+                              namespace="/agent")
+
+        def to_customer():
+            if not message.private:
+                socketio.emit("message", serializers.public_message(message),
+                              to=visitor_room(event["ticket"].customer_id), namespace="/widget")
+
+        # The side that waits for this message is queued first (each socket's writer runs in turn).
+        for push in (to_agents, to_customer) if message.author_role == "customer" else (to_customer, to_agents):
+            push()
 
     def ai_token(_name, event):
         ticket = event["ticket"]
