@@ -49,7 +49,7 @@ def listen_addresses(bind: str) -> list[str]:
     """The addresses to listen on: ``bind``, and this computer's 127.0.0.1 when ``bind`` does not
     cover it (one LAN interface, ::1) — the desktop window and a console on this computer reach
     Hearth there, and the agent side answers loopback."""
-    return [bind] if bind in (LOCAL, "0.0.0.0", "::", "") else [bind, LOCAL]
+    return [bind] if bind in (LOCAL, "localhost", "0.0.0.0", "::", "") else [bind, LOCAL]
 
 
 def serve(settings: Settings) -> None:
