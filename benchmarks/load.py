@@ -15,7 +15,7 @@ reply over HTTP to a share of the messages (``--reply-share``). Reported per ser
 
 Customer → agent latency is also reported apart for a visitor's first message (it opens a ticket)
 and the follow-ups. ``--rounds N`` runs both servers N times, alternating, and prints each round's
-customer → agent p99 and the medians: on a shared machine one run's ratio moves by itself.
+p99 in both directions and the medians: on a shared machine one run's ratio moves by itself.
 
 Loopback only; both servers run as child processes and are stopped at the end; the run is bounded
 by ``--rounds`` × (``--duration`` plus connect and drain time).
@@ -366,9 +366,9 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b and b == b and a == a else "-"
 
 
-def p99_ratio(base: dict, hearth: dict) -> float | None:
-    b = base["customer_to_agent_ms"]["p99"]
-    return round(hearth["customer_to_agent_ms"]["p99"] / b, 2) if b else None
+def p99_ratio(base: dict, hearth: dict, key: str = "customer_to_agent_ms") -> float | None:
+    b = base[key]["p99"]
+    return round(hearth[key]["p99"] / b, 2) if b else None
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -425,17 +425,19 @@ def main(argv: list[str] | None = None) -> dict:
     figures = {"args": vars(args), "baseline": base, "hearth": hearth,
                "p99_ratio_customer_to_agent": p99_ratio(base, hearth)}
     if len(rounds) > 1:
-        print(f"\n  customer → agent p99 (ms) in each round, then the medians over {len(rounds)} rounds:")
-        for n, (b, h) in enumerate(rounds, start=1):
-            print(f"  {'round ' + str(n):<28}{b['customer_to_agent_ms']['p99']:>12}{h['customer_to_agent_ms']['p99']:>12}"
-                  f"{ratio(h['customer_to_agent_ms']['p99'], b['customer_to_agent_ms']['p99']):>10}")
-        medians = {kind: round(statistics.median(r[i]["customer_to_agent_ms"]["p99"] for r in rounds), 1)
-                   for i, kind in enumerate(("baseline", "hearth"))}
-        median_ratio = statistics.median(p99_ratio(b, h) for b, h in rounds)
-        print(f"  {'median':<28}{medians['baseline']:>12}{medians['hearth']:>12}{median_ratio:>9.2f}×")
+        for label, key, name in (("customer → agent", "customer_to_agent_ms", "customer_to_agent"),
+                                 ("agent → customer", "agent_to_customer_ms", "agent_to_customer")):
+            print(f"\n  {label} p99 (ms) in each round, then the medians over {len(rounds)} rounds:")
+            for n, (b, h) in enumerate(rounds, start=1):
+                print(f"  {'round ' + str(n):<28}{b[key]['p99']:>12}{h[key]['p99']:>12}{ratio(h[key]['p99'], b[key]['p99']):>10}")
+            medians = {kind: round(statistics.median(r[i][key]["p99"] for r in rounds), 1)
+                       for i, kind in enumerate(("baseline", "hearth"))}
+            ratios = [r for r in (p99_ratio(b, h, key) for b, h in rounds) if r is not None]
+            median_ratio = statistics.median(ratios) if ratios else float("nan")
+            print(f"  {'median (of the ratios)':<28}{medians['baseline']:>12}{medians['hearth']:>12}{median_ratio:>9.2f}×")
+            figures[f"median_{name}_p99_ms"] = medians
+            figures[f"median_p99_ratio_{name}"] = median_ratio
         figures["rounds"] = [{"baseline": b, "hearth": h} for b, h in rounds]
-        figures["median_customer_to_agent_p99_ms"] = medians
-        figures["median_p99_ratio_customer_to_agent"] = median_ratio
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return figures

@@ -158,3 +158,12 @@ def test_the_running_server_has_nagle_off_on_every_connection(tmp_path):
     accepted = [line for line in server.log.read_text().splitlines() if line.startswith("accepted ")]
     assert f"accepted {mine} TCP_NODELAY=1" in accepted  # printed before the answer was written
     assert all(line.endswith(" TCP_NODELAY=1") for line in accepted), accepted  # the start-up health checks too
+
+
+@pytest.mark.parametrize("bind, addresses", [
+    ("127.0.0.1", ["127.0.0.1"]), ("localhost", ["localhost"]), ("0.0.0.0", ["0.0.0.0"]), ("::", ["::"]),
+    ("192.168.1.10", ["192.168.1.10", "127.0.0.1"]), ("::1", ["::1", "127.0.0.1"])])
+def test_this_computer_is_always_answered_on_127_0_0_1(bind, addresses):
+    from appliance.server import listen_addresses
+
+    assert listen_addresses(bind) == addresses
