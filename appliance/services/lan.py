@@ -85,8 +85,9 @@ class LanService:
         """The address to bind now (called once by the server at start, and recorded)."""
         with database.connection_context():
             enabled = bool(self.installation.get("lan_enabled"))
-        self.started_lan = enabled
-        self.started_host = (self.settings.lan_host or ALL_INTERFACES) if enabled else self.settings.host
+        # A network --host serves the network whatever the switch says (the status calls it fixed_by_host).
+        self.started_lan = enabled and is_loopback_host(self.settings.host)
+        self.started_host = (self.settings.lan_host or ALL_INTERFACES) if self.started_lan else self.settings.host
         return self.started_host
 
     def listening_on_lan(self) -> bool:
@@ -158,9 +159,8 @@ class LanService:
         """LAN serving's state, the widget's address on the LAN, its embed snippet and the agents' PCs."""
         enabled = bool(self.installation.get("lan_enabled"))
         listening = self.listening_on_lan()
-        # Started with a network --host: the network is served whatever the switch says (unless the
-        # switch is on with a loopback lan_host, which the server bound instead).
-        fixed_by_host = not is_loopback_host(self.settings.host) and listening
+        # Started with a network --host: the network is served whatever the switch says.
+        fixed_by_host = not is_loopback_host(self.settings.host)
         # A loopback lan_host: the switch moves Hearth from one loopback address to another, never onto the network.
         loopback_lan = self.loopback_lan_host()
         if listening or (enabled and loopback_lan is None):

@@ -69,13 +69,13 @@ def test_a_network_lan_host_is_not_flagged(services, acme):
     assert status["widget_url"] == f"http://{ELSEWHERE}:8765/chat/acme" and lan.loopback_notice() is None
 
 
-def test_a_network_host_does_not_hide_a_loopback_lan_host(services, acme):
-    """Started with --host 0.0.0.0 but LAN serving on: the server binds lan_host (loopback), so the
-    status must not claim the network --host decides what is served."""
+def test_a_network_host_wins_over_the_switch_and_a_loopback_lan_host(services, acme):
+    """Started with --host 0.0.0.0: the network is served whatever the switch and lan_host say, and
+    the status says so (no loopback notice, no restart asked for)."""
     lan = LanService(dataclasses.replace(services.settings, host="0.0.0.0"), services.installation)
     lan.update(acme.company, acme.admin, enabled=True)
-    assert lan.serving_host() == "127.0.0.1"
+    assert lan.serving_host() == "0.0.0.0" and lan.started_lan is False
     status = lan.status(acme.company)
-    assert status["listening_on_lan"] is False and status["fixed_by_host"] is None
-    assert status["loopback_lan_host"] == "127.0.0.1" and status["restart_needed"] is False
-    assert status["widget_url"] == "http://127.0.0.1:8765/chat/acme" and lan.loopback_notice() is not None
+    assert status["listening_on_lan"] is True and status["fixed_by_host"] == "0.0.0.0"
+    assert status["restart_needed"] is False and lan.loopback_notice() is None
+    assert status["widget_url"] == f"http://{ELSEWHERE}:8765/chat/acme"

@@ -10,15 +10,14 @@ const RESTART_HOW = 'To restart: close Hearth\'s window and open Hearth again (o
 export function lanState(st) {
   const only = 'only this computer can reach Hearth';
   const open = `phones and PCs on the local network can open the chat at ${st.widget_url}`;
-  // (before --host: with LAN serving on, the server bound lan_host, whatever --host said)
+  if (st.fixed_by_host) {
+    return { now: `Now: ${open}. Hearth was started with --host ${st.fixed_by_host}, so this switch changes nothing.`,
+      next: '' };
+  }
   if (st.enabled && st.loopback_lan_host && !st.listening_on_lan) {
     return { now: `Now: ${only}. LAN serving is on, but the lan_host setting is ${st.loopback_lan_host}, a loopback `
       + 'address: to serve the local network, set lan_host to 0.0.0.0 (in settings.json in the data folder, or in '
       + 'the HEARTH_LAN_HOST environment variable, which wins when set) and restart Hearth.', next: '' };
-  }
-  if (st.fixed_by_host) {
-    return { now: `Now: ${open}. Hearth was started with --host ${st.fixed_by_host}, so this switch changes nothing.`,
-      next: '' };
   }
   const now = `Now: ${st.listening_on_lan ? open : only}.`;
   if (!st.restart_needed) return { now, next: '' };
