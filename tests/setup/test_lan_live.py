@@ -71,6 +71,19 @@ def test_lan_serving_after_a_restart_exposes_only_the_widget(data_dir):
         server.stop()
 
 
+def switch_lan_on(data_dir) -> dict:
+    """An admin turns LAN serving on in a running Hearth, which then stops; the status it answered."""
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        admin, csrf = admin_session(server.url)
+        response = admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf})
+        assert response.status_code == 200
+        admin.close()
+        return response.json()
+    finally:
+        server.stop()
+
+
 def set_lan_host(data_dir, host: str) -> None:
     settings = json.loads((data_dir / "settings.json").read_text())
     (data_dir / "settings.json").write_text(json.dumps({**settings, "lan_host": host, "lan_address": "192.0.2.10"}))
@@ -79,14 +92,8 @@ def set_lan_host(data_dir, host: str) -> None:
 def test_lan_serving_on_a_loopback_lan_host_says_only_this_computer_can_reach_it(data_dir):
     """Only loopback is bound here: 127.0.0.1 as lan_host, as someone might set it by mistake."""
     set_lan_host(data_dir, "127.0.0.1")
-    server = LiveServer(data_dir).start(timeout=60)
-    try:
-        admin, csrf = admin_session(server.url)
-        status = admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).json()
-        assert status["enabled"] and not status["listening_on_lan"] and not status["restart_needed"]
-        admin.close()
-    finally:
-        server.stop()
+    status = switch_lan_on(data_dir)
+    assert status["enabled"] and not status["listening_on_lan"] and not status["restart_needed"]
 
     server = LiveServer(data_dir).start(timeout=60)  # binds lan_host, since LAN serving is on
     try:
@@ -108,13 +115,7 @@ def test_a_lan_host_that_is_not_an_address_of_this_computer_is_a_clear_error(dat
     """192.0.2.1 (an address for documentation) is on no interface here: binding it fails, and sends nothing."""
     if Path("/proc/sys/net/ipv4/ip_nonlocal_bind").read_text().strip() != "0":
         pytest.skip("this machine lets a server bind addresses it does not have")
-    server = LiveServer(data_dir).start(timeout=60)
-    try:
-        admin, csrf = admin_session(server.url)
-        assert admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).status_code == 200
-        admin.close()
-    finally:
-        server.stop()
+    switch_lan_on(data_dir)
 
     set_lan_host(data_dir, "192.0.2.1")
     result = cli(data_dir, "serve", "--host", "127.0.0.1", "--port", str(free_port()))
@@ -129,13 +130,7 @@ def test_lan_serving_on_one_address_still_answers_this_computer(data_dir):
     waits for the server and where the console on this computer is allowed: the server listens
     there too."""
     set_lan_host(data_dir, "127.0.0.2")
-    server = LiveServer(data_dir).start(timeout=60)
-    try:
-        admin, csrf = admin_session(server.url)
-        assert admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).status_code == 200
-        admin.close()
-    finally:
-        server.stop()
+    switch_lan_on(data_dir)
 
     server = LiveServer(data_dir).start(timeout=60)  # LiveServer waits for 127.0.0.1: it answers
     try:
