@@ -1,8 +1,10 @@
-"""A real server process: LAN serving turned on in the console binds the LAN address at the next
-start, where the widget answers and the agent side refuses (this machine's own LAN address is not
-loopback, so it stands in for a phone on the Wi-Fi). With a loopback `lan_host` the server says
-that only this computer can reach it; a `lan_host` this computer does not have is an error naming
-the setting."""
+"""A real server process: LAN serving turned on in the console binds `lan_host` at the next start
+and keeps answering this computer on 127.0.0.1; with a loopback `lan_host` the server says that only
+this computer can reach it; a `lan_host` this computer does not have is an error naming the setting.
+
+Servers started by tests listen on loopback only, so 127.0.0.2 stands in for a LAN card's address.
+Who may use what from a LAN address (the widget side open, the agent side refused) is tested
+in-process with other client addresses (tests/setup/test_lan.py)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from appliance.services.lan import detect_lan_address
 from tests.conftest import PASSWORD
 from tests.live import LiveServer, cli, free_port
 
@@ -32,43 +33,6 @@ def admin_session(url: str) -> tuple[httpx.Client, str]:
     login = client.post("/api/v1/auth/login", json={"email": "owner@corner.test", "password": PASSWORD})
     assert login.status_code == 200
     return client, login.json()["csrf_token"]
-
-
-def test_lan_serving_after_a_restart_exposes_only_the_widget(data_dir):
-    lan_ip = detect_lan_address()
-    if lan_ip.startswith("127."):
-        pytest.skip("this machine has no network interface besides loopback")
-
-    server = LiveServer(data_dir).start(timeout=60)
-    try:
-        with httpx.Client(timeout=3) as probe:
-            with pytest.raises(httpx.ConnectError):  # LAN serving off: nothing listens on the LAN address
-                probe.get(f"http://{lan_ip}:{server.port}/healthz")
-        admin, csrf = admin_session(server.url)
-        status = admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).json()
-        assert status["enabled"] and status["restart_needed"] and not status["listening_on_lan"]
-        admin.close()
-    finally:
-        server.stop()
-
-    server = LiveServer(data_dir).start(timeout=60)
-    try:
-        admin, _ = admin_session(server.url)
-        status = admin.get("/api/v1/lan").json()
-        assert status["listening_on_lan"] and not status["restart_needed"]
-        assert status["widget_url"] == f"http://{lan_ip}:{server.port}/chat/corner"
-        admin.close()
-
-        with httpx.Client(base_url=f"http://{lan_ip}:{server.port}", timeout=10) as phone:
-            assert phone.get("/chat/corner").status_code == 200
-            assert phone.get("/widget.js").status_code == 200
-            assert phone.get("/socket.io/", params={"EIO": "4", "transport": "polling"}).status_code == 200
-            page = phone.get("/console", headers={"Accept": "text/html"})
-            assert page.status_code == 403 and "Not available from this computer" in page.text
-            login = phone.post("/api/v1/auth/login", json={"email": "owner@corner.test", "password": PASSWORD})
-            assert login.status_code == 403 and login.json()["error"]["code"] == "not_from_this_address"
-    finally:
-        server.stop()
 
 
 def switch_lan_on(data_dir) -> dict:
@@ -125,19 +89,32 @@ def test_a_lan_host_that_is_not_an_address_of_this_computer_is_a_clear_error(dat
 
 
 def test_lan_serving_on_one_address_still_answers_this_computer(data_dir):
-    """A lan_host of one interface (127.0.0.2 stands in for a LAN card's address: loopback, so the
-    test serves nothing beyond this machine) does not cover 127.0.0.1, where the desktop window
+    """A lan_host of one interface (127.0.0.2 stands in for a LAN card's address) is bound only from
+    the start after the switch was turned on; it does not cover 127.0.0.1, where the desktop window
     waits for the server and where the console on this computer is allowed: the server listens
     there too."""
     set_lan_host(data_dir, "127.0.0.2")
-    switch_lan_on(data_dir)
+    server = LiveServer(data_dir).start(timeout=60)
+    try:
+        with httpx.Client(timeout=3) as probe:
+            with pytest.raises(httpx.ConnectError):  # LAN serving off: nothing listens on lan_host
+                probe.get(f"http://127.0.0.2:{server.port}/healthz")
+        admin, csrf = admin_session(server.url)
+        status = admin.put("/api/v1/lan", json={"enabled": True}, headers={"X-CSRF-Token": csrf}).json()
+        assert status["enabled"] and status["loopback_lan_host"] == "127.0.0.2"  # saved; bound from the next start
+        admin.close()
+    finally:
+        server.stop()
 
     server = LiveServer(data_dir).start(timeout=60)  # LiveServer waits for 127.0.0.1: it answers
     try:
-        with httpx.Client(base_url=f"http://127.0.0.2:{server.port}", timeout=10) as other:
-            assert other.get("/chat/corner").status_code == 200  # lan_host is served
+        with httpx.Client(base_url=f"http://127.0.0.2:{server.port}", timeout=10) as other:  # lan_host is served
+            assert other.get("/chat/corner").status_code == 200
+            assert other.get("/widget.js").status_code == 200
+            assert other.get("/socket.io/", params={"EIO": "4", "transport": "polling"}).status_code == 200
         admin, _ = admin_session(server.url)  # and the agent side on 127.0.0.1
-        assert admin.get("/api/v1/lan").json()["enabled"] is True
+        status = admin.get("/api/v1/lan").json()
+        assert status["enabled"] is True
         admin.close()
     finally:
         server.stop()
