@@ -66,10 +66,11 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     open_database(settings.database_path, background_checkpoints=background_checkpoints)
     # Any site may embed the widget (no cookies cross-origin: the widget's token travels in `auth`);
     # /agent refuses foreign origins itself (realtime/agent.py).
-    # A connection's events are handled in its own reader, in the order they came: no handler waits
-    # on the network (AI answers and routing are background tasks), so a task spawned per event bought
-    # nothing and cost CPU and garbage on every message (benchmarks/load.py, four interleaved pairs:
-    # p99 both ways lower in every pair; server CPU 150-165 -> 135-145 ms a second in two of them).
+    # A connection's events are handled in its own reader, in the order they came: no event handler
+    # waits on the network (AI answers, routing after a message and webhook sends are background
+    # tasks), so a task spawned per event bought nothing and cost CPU and garbage on every message
+    # (benchmarks/load.py, four interleaved pairs: p99 both ways lower in every pair; server CPU
+    # 150-165 -> 135-145 ms a second in the two where it was read).
     socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*", cors_credentials=False,
                         max_http_buffer_size=settings.max_request_bytes, async_handlers=False)
     bus = EventBus()

@@ -189,3 +189,11 @@ def test_a_visitor_connected_before_a_company_change_sees_it(visitor, make_clien
                          callback=True)
     assert second["ok"] and second["ticket_id"] != first["ticket_id"]
     assert [t["status"] for t in events_named(agent, "ticket_created", "/agent")] == ["bot"]
+
+
+def test_a_connections_events_are_handled_by_its_own_reader(app):
+    """Configured before any test client exists (Flask-SocketIO's test client switches this off for
+    itself): events are not handed to a task each; tests/test_cli_and_server.py sends a burst over
+    the running server."""
+    server = app.extensions["socketio"].server
+    assert server.async_handlers is False and server.eio.async_handlers is False
