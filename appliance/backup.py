@@ -173,7 +173,36 @@ def stage(data_dir: Path, scratch: Path, *, index_lock: ContextManager | None = 
     chroma = data_dir / "chroma"
     if chroma.is_dir():
         with index_lock or contextlib.nullcontext():
-            shutil.copytree(chroma, scratch / "chroma")
+            copy_indexes(chroma, scratch / "chroma")
+
+
+CHROMA_DB = "chroma.sqlite3"
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def copy_indexes(chroma: Path, target: Path) -> None:
+    """The vector indexes, also while another process writes them (the command line backs up beside
+    a running server, whose index lock it cannot take): Chroma's SQLite file through the online
+    backup API, so the copy is consistent; SQLite's transient side files (a rollback journal, the
+    write-ahead log) left out; a file removed between listing and copying skipped. A segment copied
+    mid-write can only lag: the server checks the indexes against SQLite at start and rebuilds a
+    company's that differ."""
+    shutil.copytree(chroma, target, ignore=_sqlite_files, copy_function=_copy_if_present)
+    if (chroma / CHROMA_DB).is_file():
+        snapshot_database(chroma / CHROMA_DB, target / CHROMA_DB)
+
+
+def _sqlite_files(_directory: str, names: list[str]) -> list[str]:
+    return [name for name in names if name == CHROMA_DB or name.endswith(SQLITE_SIDE_FILES)]
+
+
+def _copy_if_present(source: str, target: str) -> str:
+    try:
+        return shutil.copy2(source, target)
+    except FileNotFoundError:
+        if os.path.exists(source):  # the target's folder is missing: a real error
+            raise
+        return target
 
 
 def seal(scratch: Path, out: Path, passphrase: str, manifest: dict | None = None) -> Path:
