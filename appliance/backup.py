@@ -184,9 +184,9 @@ def copy_indexes(chroma: Path, target: Path) -> None:
     """The vector indexes, also while another process writes them (the command line backs up beside
     a running server, whose index lock it cannot take): Chroma's SQLite file through the online
     backup API, so the copy is consistent; SQLite's transient side files (a rollback journal, the
-    write-ahead log) left out; a file removed between listing and copying skipped. A segment copied
-    mid-write can only lag: the server checks the indexes against SQLite at start and rebuilds a
-    company's that differ."""
+    write-ahead log) left out; a file removed between listing and copying skipped. Other files are
+    copied as they are; at start the server compares each company's indexes with the database and
+    rebuilds those that differ."""
     shutil.copytree(chroma, target, ignore=_sqlite_files, copy_function=_copy_if_present)
     if (chroma / CHROMA_DB).is_file():
         snapshot_database(chroma / CHROMA_DB, target / CHROMA_DB)
