@@ -261,7 +261,6 @@ async def run_visitor(n: int, url: str, stats: Stats, start_sending: asyncio.Eve
 
 async def drive(server: Server, args: argparse.Namespace) -> dict:
     stats = Stats()
-    rng = random.Random(7)
     stop, start_sending, agent_ready, drained = asyncio.Event(), asyncio.Event(), asyncio.Event(), asyncio.Event()
     agents_stop = asyncio.Event()  # agents listen on after the visitors stop, until deliveries are in
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:

@@ -10,7 +10,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
+# settings.json for a server that needs no model: the hashing embedder, no model server listening
+NO_MODELS = {"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}
 
 
 def free_port() -> int:
@@ -24,6 +28,19 @@ def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     data_args = [] if args[:1] == ("eval",) else ["--data-dir", str(data_dir)]
     return subprocess.run([sys.executable, "-m", "appliance", *args, *data_args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def company_data_dir(data_dir: Path, *, name: str = "Shop", slug: str = "shop", admin_email: str | None = None,
+                     settings: dict | None = None, extra: tuple[str, ...] = ()) -> Path:
+    """A data dir holding one company made by `python -m appliance create-company` (its admin's password
+    is tests.conftest.PASSWORD), with `settings` as its settings.json when given."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if settings is not None:
+        (data_dir / "settings.json").write_text(json.dumps(settings))
+    made = cli(data_dir, "create-company", "--name", name, "--slug", slug, "--admin-email",
+               admin_email or f"owner@{slug}.test", "--admin-password", PASSWORD, *extra)
+    assert made.returncode == 0, made.stderr
+    return data_dir
 
 
 class LiveServer:

@@ -5,7 +5,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.live import LiveServer, cli
+from tests.live import NO_MODELS, LiveServer, cli, company_data_dir
 
 
 def test_create_company_and_user(tmp_path):
@@ -37,9 +37,7 @@ def test_bad_arguments_get_one_clear_line(tmp_path, args, message):
 
 
 def test_the_server_starts_serves_health_and_keeps_data(tmp_path):
-    data = tmp_path / "data"
-    assert cli(data, "create-company", "--name", "Shop", "--slug", "shop", "--admin-email", "a@shop.test",
-               "--admin-password", PASSWORD).returncode == 0
+    data = company_data_dir(tmp_path / "data", admin_email="a@shop.test")
     server = LiveServer(data).start()
     try:
         with urllib.request.urlopen(f"{server.url}/healthz") as response:
@@ -178,11 +176,7 @@ def test_a_visitors_burst_is_handled_in_the_order_sent(tmp_path, monkeypatch):
     import socketio
 
     monkeypatch.setenv("HEARTH_RATE_LIMIT_VISITOR", "")  # 31 events at once: over a visitor's 5 a second
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "settings.json").write_text('{"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}')
-    assert cli(data, "create-company", "--name", "Shop", "--slug", "shop", "--admin-email", "a@shop.test",
-               "--admin-password", PASSWORD).returncode == 0
+    data = company_data_dir(tmp_path / "data", admin_email="a@shop.test", settings=NO_MODELS)
     acks, lock, done = {}, threading.Lock(), threading.Event()
     texts = [f"line {n}" for n in range(30)]
     sends = [{"text": text, "client_id": f"burst-{n}"} for n, text in enumerate(texts)]

@@ -6,7 +6,6 @@ import pytest
 
 from appliance.domain.models import Message
 from tests.conftest import ApiClient
-from tests.llm.fake_ollama import FakeOllama
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from appliance.domain.models import ArticleChunk, Message
-from tests.conftest import PASSWORD, Tenant
-from tests.live import cli
+from appliance.domain.models import Message
+from tests.conftest import Tenant
+from tests.live import cli, company_data_dir
 from tests.llm.fake_ollama import Mode
 from tests.llm.fake_openai import FakeOpenAI
 
@@ -74,17 +74,13 @@ def test_index_drift_is_repaired_at_start(make_ai_app, tmp_path):
 
 
 def test_import_kb_and_reindex_commands(tmp_path, models_dir):
-    data = tmp_path / "data"
-    assert cli(data, "create-company", "--name", "Bikes", "--slug", "bikes", "--admin-email", "a@bikes.test",
-               "--admin-password", PASSWORD).returncode == 0
+    data = company_data_dir(tmp_path / "data", name="Bikes", slug="bikes", settings={"models_dir": str(models_dir)})
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "returns.md").write_text("# Returns\n\nReturn any bike within 30 days.\n")
     (docs / "hours.txt").write_text("Opening hours\n\nMonday to Saturday, 9 to 6.\n")
     (docs / "faq.jsonl").write_text(json.dumps({"id": "f1", "title": "Gift cards", "body": "Gift cards never expire."})
                                     + "\n")
-    settings = json.dumps({"models_dir": str(models_dir)})
-    (data / "settings.json").write_text(settings)
     result = cli(data, "import-kb", "--company", "bikes", str(docs))
     assert result.returncode == 0, result.stderr
     assert "imported 3 articles from 3 file(s)" in result.stdout

@@ -1,7 +1,6 @@
 """End-to-end fixtures: a real Hearth server process and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -11,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.live import LiveServer, cli
+from tests.live import LiveServer, company_data_dir
 
 CHROMIUM = os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -45,20 +44,14 @@ def devices(playwright):
 def corner_bikes(data: Path, settings: dict | None = None) -> Path:
     """A new data dir holding the company Corner Bikes (admin owner@corner.test, "Olive Owner") and,
     if given, a settings.json."""
-    data.mkdir(parents=True, exist_ok=True)
-    if settings:
-        (data / "settings.json").write_text(json.dumps(settings))
-    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
-               "owner@corner.test", "--admin-password", PASSWORD, "--admin-name", "Olive Owner")
-    assert made.returncode == 0, made.stderr
-    return data
+    return company_data_dir(data, name="Corner Bikes", slug="corner", settings=settings or None,
+                            extra=("--admin-name", "Olive Owner"))
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = corner_bikes(tmp_path_factory.mktemp("e2e") / "data")
-    cli(data, "create-company", "--name", "Other Shop", "--slug", "other", "--admin-email", "owner@other.test",
-        "--admin-password", PASSWORD)
+    company_data_dir(data, name="Other Shop", slug="other")
     live = LiveServer(data).start()
     yield live
     live.stop()

@@ -7,9 +7,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, open_admin_page, open_ticket
-from tests.live import LiveServer, cli
+from tests.live import LiveServer, cli, company_data_dir
 from tests.llm.fake_ollama import FakeOllama, Mode
 from tests.llm.fake_openai import FakeOpenAI
 
@@ -31,13 +30,9 @@ def models():
 @pytest.fixture(scope="module")
 def cloud_server(tmp_path_factory, models):
     local, cloud = models
-    data = tmp_path_factory.mktemp("e2e-cloud") / "data"
-    data.mkdir()
-    (data / "settings.json").write_text(json.dumps({
-        "ollama_host": local.url, "openai_base_url": cloud.base_url,
-        "models_dir": str(tmp_path_factory.getbasetemp() / "e2e-models")}))
-    assert cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
-               "owner@corner.test", "--admin-password", PASSWORD).returncode == 0
+    data = company_data_dir(tmp_path_factory.mktemp("e2e-cloud") / "data", name="Corner Bikes", slug="corner",
+                            settings={"ollama_host": local.url, "openai_base_url": cloud.base_url,
+                                      "models_dir": str(tmp_path_factory.getbasetemp() / "e2e-models")})
     articles = tmp_path_factory.mktemp("e2e-cloud-kb")
     (articles / "returns.md").write_text("# Refunds and returns\n\nRefunds reach your card within 5 business days.\n")
     assert cli(data, "import-kb", "--company", "corner", str(articles)).returncode == 0

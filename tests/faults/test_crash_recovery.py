@@ -17,7 +17,7 @@ import socketio
 from appliance.rag.vectors import VectorStore
 from benchmarks.load import run_in_own_loop
 from tests.conftest import PASSWORD
-from tests.live import ROOT, LiveServer, cli
+from tests.live import ROOT, LiveServer, cli, company_data_dir
 
 
 def _login(url: str) -> httpx.Client:
@@ -96,11 +96,7 @@ def _counts(data_dir, company_id: int) -> tuple[int, int, int]:
 
 @pytest.fixture
 def crash_data(tmp_path):
-    data = tmp_path / "data"
-    made = cli(data, "create-company", "--name", "Crash Cafe", "--slug", "crash", "--admin-email",
-               "owner@crash.test", "--admin-password", PASSWORD)
-    assert made.returncode == 0, made.stderr
-    return data
+    return company_data_dir(tmp_path / "data", name="Crash Cafe", slug="crash")
 
 
 def test_kill_9_under_traffic_loses_no_acknowledged_message(crash_data):

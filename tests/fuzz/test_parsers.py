@@ -16,7 +16,7 @@ from appliance.rag.keyword import query_terms
 from appliance.services.base import clean_text
 from appliance.settings import Settings, SettingsError
 from appliance.web import schemas
-from tests.fuzz.strategies import JSON, ODD, TEXT
+from tests.fuzz.strategies import JSON, TEXT
 
 EXTENSIONS = sorted(kb_import.SUPPORTED_EXTENSIONS)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import ApiClient, Tenant
+from tests.conftest import ApiClient
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:

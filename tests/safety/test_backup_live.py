@@ -2,7 +2,6 @@
 server enforces offline-only from its start."""
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 
@@ -15,10 +14,9 @@ from appliance.domain.models import Article
 from appliance.services import run_now
 from appliance.settings import Settings
 from tests.conftest import PASSWORD
-from tests.live import LiveServer, cli
+from tests.live import NO_MODELS, LiveServer, cli, company_data_dir
 
 PASSPHRASE = "correct horse battery staple"
-FAST = {"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}
 
 
 def _login(url: str) -> requests.Session:
@@ -33,7 +31,7 @@ def _check_restored(target, at_least: int) -> None:
     db = sqlite3.connect(target / "hearth.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    app = create_app(Settings.load({"data_dir": str(target), **FAST}, environ={}), async_mode="threading",
+    app = create_app(Settings.load({"data_dir": str(target), **NO_MODELS}, environ={}), async_mode="threading",
                      spawn=run_now)
     try:
         hearth = app.extensions["hearth"]
@@ -45,10 +43,7 @@ def _check_restored(target, at_least: int) -> None:
 
 
 def test_backups_taken_while_the_server_writes_are_consistent(tmp_path):
-    data = tmp_path / "data"
-    assert cli(data, "create-company", "--name", "Shop", "--slug", "shop", "--admin-email", "a@shop.test",
-               "--admin-password", PASSWORD).returncode == 0
-    (data / "settings.json").write_text(json.dumps(FAST))
+    data = company_data_dir(tmp_path / "data", admin_email="a@shop.test", settings=NO_MODELS)
     server = LiveServer(data).start()
     stop, created, errors = threading.Event(), [], []
     try:

@@ -99,13 +99,10 @@ def test_the_server_process_refuses_a_model_host_beyond_the_lan_and_shows_it(tmp
     import requests
 
     from tests.conftest import PASSWORD
-    from tests.live import LiveServer, cli
+    from tests.live import LiveServer, company_data_dir
 
-    data = tmp_path / "data"
-    assert cli(data, "create-company", "--name", "Shop", "--slug", "shop", "--admin-email", "a@shop.test",
-               "--admin-password", PASSWORD).returncode == 0
-    (data / "settings.json").write_text(json.dumps({"embedder": "hashing", "llm_timeout": 2.0,
-                                                    "ollama_host": "http://203.0.113.10:11434"}))
+    data = company_data_dir(tmp_path / "data", admin_email="a@shop.test", settings={
+        "embedder": "hashing", "llm_timeout": 2.0, "ollama_host": "http://203.0.113.10:11434"})
     server = LiveServer(data).start()
     try:
         session = requests.Session()

@@ -14,18 +14,12 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.live import LiveServer, cli, free_port
+from tests.live import NO_MODELS, LiveServer, cli, company_data_dir, free_port
 
 
 @pytest.fixture
 def data_dir(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "settings.json").write_text('{"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"}')
-    made = cli(data, "create-company", "--name", "Corner Bikes", "--slug", "corner", "--admin-email",
-               "owner@corner.test", "--admin-password", PASSWORD)
-    assert made.returncode == 0, made.stderr
-    return data
+    return company_data_dir(tmp_path / "data", name="Corner Bikes", slug="corner", settings=NO_MODELS)
 
 
 def admin_session(url: str) -> tuple[httpx.Client, str]:
