@@ -7,11 +7,13 @@ its associated data binds the header, the number and a "last chunk" flag, so a c
 changed, moved, dropped or cut off fails to decrypt. Chunks are 1 MiB: nothing needs to fit in memory.
 
 What is inside: ``hearth.db`` (taken with SQLite's online backup API: consistent while Hearth
-runs), ``chroma/`` (the vector indexes, copied under the knowledge service's index lock when the
-server takes the backup), ``settings.json``, ``installation.json``, ``secret.key``,
-``cloud-api.key`` and ``manifest.json``. SQLite is the source of truth: if an index copy is out of
-step with the database (a command-line backup while the server was writing an article), the
-restored Hearth rebuilds that company's index from SQLite at its first start.
+runs), ``chroma/`` (the vector indexes, copied while nothing can write them: under the knowledge
+service's index lock when the server takes the backup, under the data folder's lock
+(appliance/data_lock.py) when the command line does), ``settings.json``, ``installation.json``,
+``secret.key``, ``cloud-api.key`` and ``manifest.json``. The command line cannot stop a running
+server's writes to the indexes, so beside a running server it leaves them out; SQLite is the
+source of truth, and the restored Hearth rebuilds missing or out-of-step indexes from it at its
+first start.
 """
 from __future__ import annotations
 
@@ -33,12 +35,15 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from .data_lock import LOCK_FILE
+
 MAGIC = b"HEARTHBK1"
 CHUNK = 1024 * 1024
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 15, 8, 1
 _HEADER = struct.Struct(">9s16sIBB4s16s")  # magic, salt, n, r, p, nonce prefix, passphrase check
 _LENGTH = struct.Struct(">I")
 KEY_FILES = ("secret.key", "cloud-api.key", "installation.json")
+INDEX_DIR = "chroma"
 PLAIN_FILES = ("settings.json",)
 MIN_PASSPHRASE = 8
 
@@ -160,49 +165,21 @@ def snapshot_database(source: Path, target: Path) -> None:
 
 
 def stage(data_dir: Path, scratch: Path, *, index_lock: ContextManager | None = None,
-          snapshot=None) -> None:
+          snapshot=None, with_indexes: bool = True) -> None:
     """Gather a consistent copy of the installation in ``scratch``: the database through the online
-    backup API, the vector indexes under ``index_lock``, settings and keys. ``snapshot`` runs the
-    database copy (the server passes its thread pool so the event loop keeps serving)."""
+    backup API, the vector indexes under ``index_lock`` (unless ``with_indexes`` is false), settings
+    and keys. ``snapshot`` runs the database copy (the server passes its thread pool so the event
+    loop keeps serving)."""
     if not (data_dir / "hearth.db").exists():
         raise BackupError(f"{data_dir} holds no Hearth database")
     (snapshot or (lambda fn, *a: fn(*a)))(snapshot_database, data_dir / "hearth.db", scratch / "hearth.db")
     for name in PLAIN_FILES + KEY_FILES:
         if (data_dir / name).is_file():
             shutil.copy2(data_dir / name, scratch / name)
-    chroma = data_dir / "chroma"
-    if chroma.is_dir():
-        with index_lock or contextlib.nullcontext():
-            copy_indexes(chroma, scratch / "chroma")
-
-
-CHROMA_DB = "chroma.sqlite3"
-SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
-
-
-def copy_indexes(chroma: Path, target: Path) -> None:
-    """The vector indexes, also while another process writes them (the command line backs up beside
-    a running server, whose index lock it cannot take): Chroma's SQLite file through the online
-    backup API, so the copy is consistent; SQLite's transient side files (a rollback journal, the
-    write-ahead log) left out; a file removed between listing and copying skipped. Other files are
-    copied as they are; at start the server compares each company's indexes with the database and
-    rebuilds those that differ."""
-    shutil.copytree(chroma, target, ignore=_sqlite_files, copy_function=_copy_if_present)
-    if (chroma / CHROMA_DB).is_file():
-        snapshot_database(chroma / CHROMA_DB, target / CHROMA_DB)
-
-
-def _sqlite_files(_directory: str, names: list[str]) -> list[str]:
-    return [name for name in names if name == CHROMA_DB or name.endswith(SQLITE_SIDE_FILES)]
-
-
-def _copy_if_present(source: str, target: str) -> str:
-    try:
-        return shutil.copy2(source, target)
-    except FileNotFoundError:
-        if os.path.exists(source):  # the target's folder is missing: a real error
-            raise
-        return target
+    chroma = data_dir / INDEX_DIR
+    if with_indexes and chroma.is_dir():
+        with index_lock or contextlib.nullcontext():  # nothing writes the index files while they are copied
+            shutil.copytree(chroma, scratch / INDEX_DIR)
 
 
 def seal(scratch: Path, out: Path, passphrase: str, manifest: dict | None = None) -> Path:
@@ -230,13 +207,14 @@ def check_passphrase(passphrase: str) -> None:
         raise BackupError(f"the passphrase must be at least {MIN_PASSPHRASE} characters long")
 
 
-def write_backup(data_dir: Path, out: Path, passphrase: str, *, index_lock: ContextManager | None = None,
+def write_backup(data_dir: Path, out: Path, passphrase: str, *, with_indexes: bool = True,
                  manifest: dict | None = None) -> Path:
-    """Stage and seal in one go (the command line)."""
+    """Stage and seal in one go (the command line, which holds the data folder's lock when
+    ``with_indexes``)."""
     check_passphrase(passphrase)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".hearth-backup-") as scratch:
-        stage(data_dir, Path(scratch), index_lock=index_lock)
+        stage(data_dir, Path(scratch), with_indexes=with_indexes)
         return seal(Path(scratch), out, passphrase, manifest)
 
 
@@ -252,7 +230,7 @@ def restore_backup(backup: Path, data_dir: Path, passphrase: str, *, force: bool
     folder first: a wrong passphrase or a changed file writes nothing. Returns the manifest."""
     if not backup.is_file():
         raise BackupError(f"no such backup file: {backup}")
-    if data_dir.exists() and any(data_dir.iterdir()) and not force:
+    if data_dir.exists() and any(p.name != LOCK_FILE for p in data_dir.iterdir()) and not force:
         raise BackupError(f"{data_dir} is not empty; restore into an empty folder, or pass --force to replace "
                           "the installation there")
     data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -279,8 +257,11 @@ def restore_backup(backup: Path, data_dir: Path, passphrase: str, *, force: bool
             if (scratch / name).exists():
                 os.chmod(scratch / name, 0o600)
         data_dir.mkdir(parents=True, exist_ok=True)
+        # The indexes belong to the database they were built from: an installation's old ones go even
+        # when the backup holds none (Hearth then rebuilds them from the restored database).
         for child in list(data_dir.iterdir()):
-            if child.name in {p.name for p in scratch.iterdir()} or child.name in ("hearth.db-wal", "hearth.db-shm"):
+            if child.name in {p.name for p in scratch.iterdir()} or child.name in ("hearth.db-wal", "hearth.db-shm",
+                                                                                    INDEX_DIR):
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         for item in scratch.iterdir():
             os.replace(item, data_dir / item.name)

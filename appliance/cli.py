@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .backup import BackupError
+from .data_lock import DataLock
 from .errors import HearthError
 from .kb_import import KBImportError
 from .settings import SettingsError
@@ -105,6 +106,15 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
     return passphrase
 
 
+# Commands that write the search indexes, and what to do instead while the server runs.
+INDEX_WRITERS = {
+    "import-kb": "import the files in the console while it runs (Knowledge base, Import files...), or stop "
+                 "Hearth and run this again",
+    "reindex": "stop Hearth and run this again (at start Hearth also rebuilds any index that is out of step "
+               "with the database)",
+}
+
+
 def _existing_file(value: str) -> Path:
     path = Path(value)
     if not path.is_file():
@@ -164,8 +174,11 @@ def _run(args: argparse.Namespace) -> int:
     netguard.install(network)  # offline-only holds for commands too
     if args.command == "backup":
         return _backup(settings, args)
+    lock = DataLock(settings.path, f"the {args.command} command")
+    if args.command in INDEX_WRITERS:  # the server must not have the indexes open meanwhile
+        lock.acquire(advice=INDEX_WRITERS[args.command])
     open_database(settings.database_path)
-    services = Services.build(settings, EventBus(), with_ai=args.command in ("import-kb", "reindex"),
+    services = Services.build(settings, EventBus(), with_ai=args.command in INDEX_WRITERS,
                               network=network)
     try:
         if args.command == "create-company":
@@ -192,6 +205,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"rebuilt the indexes of {company.slug!r}: {chunks} chunks")
     finally:
         close_database()
+        lock.release()
     return 0
 
 
@@ -202,10 +216,16 @@ def _backup(settings, args: argparse.Namespace) -> int:
 
     out = Path(args.out).expanduser().resolve()
     passphrase = _passphrase(args, confirm=True)
-    write_backup(settings.path, out, passphrase,
-                 manifest={"hearth_version": __version__, "schema_version": SCHEMA_VERSION})
+    with DataLock(settings.path, "the backup command") as lock:
+        server = lock.try_acquire()  # held: no server can open the indexes while they are copied
+        write_backup(settings.path, out, passphrase, with_indexes=server is None,
+                     manifest={"hearth_version": __version__, "schema_version": SCHEMA_VERSION,
+                               "indexes": server is None})
     print(f"backup written to {out} ({out.stat().st_size:,} bytes); keep the passphrase: without it the file "
           "cannot be opened")
+    if server is not None:
+        print(f"note: {server} is using the data folder, so the search indexes were left out; Hearth rebuilds "
+              "them from the database when it first starts from this backup (or back up from the console)")
     return 0
 
 
@@ -213,7 +233,11 @@ def _restore(args: argparse.Namespace) -> int:
     from .backup import restore_backup
 
     target = Path(args.data_dir).expanduser().resolve()
-    manifest = restore_backup(args.source, target, _passphrase(args, confirm=False), force=args.force)
+    passphrase = _passphrase(args, confirm=False)
+    with DataLock(target, "the restore command") as lock:
+        if target.is_dir():  # a folder that does not exist yet has no server; a refused restore leaves none behind
+            lock.acquire(advice="stop Hearth before restoring over its data folder")
+        manifest = restore_backup(args.source, target, passphrase, force=args.force)
     print(f"restored the backup of {manifest.get('created_at', '?')} into {target}; start Hearth with "
           f"--data-dir {target}")
     return 0

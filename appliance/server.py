@@ -56,11 +56,15 @@ def serve(settings: Settings) -> None:
     """Build Hearth on ``settings`` and serve it until interrupted."""
     import gevent
     from .app import create_app
+    from .data_lock import DataLock
     from .db import WalCheckpointer, close_database
 
     from . import netguard
     from .installation import load_policy
 
+    # Before anything opens the database or the indexes; held until the process ends.
+    lock = DataLock(settings.path, "the server").acquire(
+        advice="stop it first, or start this one with another --data-dir")
     configure_logging(settings)
     network = load_policy(settings)
     netguard.install(network)  # offline-only, enforced for every socket of the process from here on
@@ -110,3 +114,4 @@ def serve(settings: Settings) -> None:
         scheduler.shutdown(wait=False)
         close_database()
         checkpointer.stop()
+        lock.release()

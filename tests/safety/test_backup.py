@@ -68,6 +68,7 @@ def test_backup_and_restore_on_another_machine_loses_nothing(app, services, sett
     target = tmp_path / "new-pc" / "data"
     restored = cli(target, "restore", "--in", str(out), "--passphrase-file", str(pass_file))
     assert restored.returncode == 0, restored.stderr
+    assert (target / "chroma").is_dir()  # no server held the data folder: the indexes came along
     assert (target / "secret.key").read_text() == (settings.path / "secret.key").read_text()
     assert (target / "cloud-api.key").read_text() == "sk-cloud-key-1234"
     for key in ("secret.key", "cloud-api.key"):
@@ -170,37 +171,3 @@ def test_console_backup_download_and_daily_backups_with_retention(app, services,
     jobs.daily_backup(services)  # the scheduler's job is one call into the service
     dailies = [b for b in admin.get("/api/v1/backups").get_json()["items"] if b["kind"] == "daily"]
     assert len(dailies) == 3 and dailies[0]["name"] not in written
-
-
-def test_the_indexes_copy_while_another_process_writes_them(tmp_path):
-    """The command line backs up beside a running server: Chroma's SQLite file is copied through the
-    online backup API (its open transaction's journal is not copied), and a file that disappears
-    between listing and copying, as a transient journal does, is skipped instead of failing."""
-    from appliance.backup import _copy_if_present, copy_indexes
-
-    chroma = tmp_path / "chroma"
-    (chroma / "segment").mkdir(parents=True)
-    (chroma / "segment" / "data_level0.bin").write_bytes(b"\x01" * 64)
-    writer = sqlite3.connect(chroma / "chroma.sqlite3", isolation_level=None)
-    writer.execute("CREATE TABLE embeddings (id INTEGER PRIMARY KEY, name TEXT)")
-    writer.executemany("INSERT INTO embeddings (name) VALUES (?)", [(f"chunk {n}",) for n in range(100)])
-    writer.execute("BEGIN")
-    writer.execute("INSERT INTO embeddings (name) VALUES ('not committed')")  # in flight: a journal exists
-    assert (chroma / "chroma.sqlite3-journal").exists()
-    try:
-        copy_indexes(chroma, tmp_path / "copy")
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
-    assert (tmp_path / "copy" / "segment" / "data_level0.bin").read_bytes() == b"\x01" * 64
-    assert not (tmp_path / "copy" / "chroma.sqlite3-journal").exists()
-    copied = sqlite3.connect(tmp_path / "copy" / "chroma.sqlite3")
-    assert copied.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert copied.execute("SELECT COUNT(*) FROM embeddings").fetchone() == (100,)  # what was committed
-    copied.close()
-
-    gone = tmp_path / "chroma" / "vanished.bin"  # listed, then removed by its writer
-    assert _copy_if_present(str(gone), str(tmp_path / "copy" / "vanished.bin")) == str(tmp_path / "copy" / "vanished.bin")
-    assert not (tmp_path / "copy" / "vanished.bin").exists()
-    with pytest.raises(FileNotFoundError):  # a missing target folder is still an error
-        _copy_if_present(str(chroma / "segment" / "data_level0.bin"), str(tmp_path / "nowhere" / "x.bin"))
