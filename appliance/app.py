@@ -19,7 +19,7 @@ from .ratelimit import ConnectionGate, RateLimiter
 from .realtime.presence import Presence
 from .services import Services
 from .settings import Settings
-from .web import (access, admin, ai, articles, auth, errors, handling, lan, limits, model_manager, ops, pages,
+from .web import (access, admin, ai, articles, auth, bodies, errors, handling, lan, limits, model_manager, ops, pages,
                   routing, setup, tickets, webhooks)
 from .web import installation as installation_api
 from .web import reports as reports_web
@@ -90,6 +90,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         api.register_blueprint(blueprint)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
+    bodies.init_app(app)
     pages.init_app(app)
     # Flask-SocketIO runs each socket event in a request context for the connection's first request,
     # /socket.io/, which no Flask route matched: every event raised and stored a NotFound whose

@@ -51,6 +51,11 @@ class Conflict(HearthError):
     code = "conflict"
 
 
+class UnsupportedMediaType(HearthError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class StorageBusy(HearthError):
     """The database stayed locked longer than its busy timeout: nothing was written; try again."""
 

@@ -36,3 +36,27 @@ def test_error_answers_match_the_openapi_description(admin_client):
     assert set(error["properties"]) == {"error"}
     detail = spec["components"]["schemas"][error["properties"]["error"]["$ref"].rsplit("/", 1)[1]]
     assert {"status", "code", "message", "fields", "retry_after"} == set(detail["properties"])
+
+
+def test_a_body_that_is_not_json_is_refused_with_what_to_send(admin_client, acme):
+    """A form or text body used to reach the routes as "no fields": the PATCH answered 200 and did nothing."""
+    ticket, _ = acme.customer_message()
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        response = admin_client.client.patch(f"/api/v1/tickets/{ticket.id}", data='{"status": "closed"}',
+                                              content_type=content_type, headers=admin_client._headers())
+        error = response.get_json()["error"]
+        assert response.status_code == 415 and error["code"] == "unsupported_media_type"
+        assert "Content-Type: application/json" in error["message"] and content_type in error["message"]
+    assert admin_client.get(f"/api/v1/tickets/{ticket.id}").get_json()["status"] != "closed"
+    created = admin_client.client.post("/api/v1/articles", data="title=x&body=y", headers=admin_client._headers(),
+                                       content_type="application/x-www-form-urlencoded")
+    assert created.status_code == 415
+    assert admin_client.post("/api/v1/auth/logout").status_code == 204  # no body at all: nothing to refuse
+
+
+def test_a_json_body_nested_too_deeply_is_a_clear_error(app, caplog):
+    """50,000 nested lists made the JSON parser recurse until Python stopped it: a logged 500."""
+    response = app.test_client().post("/api/v1/auth/login", data="[" * 50_000, content_type="application/json")
+    error = response.get_json()["error"]
+    assert response.status_code == 400 and "nested too deeply" in error["message"]
+    assert "unhandled error" not in caplog.text

@@ -1,0 +1,33 @@
+"""Request bodies under /api/: JSON, parsed once, refused with a message that says what to send.
+
+Every write route takes a JSON body except the file upload (multipart). A body sent as a form or as
+plain text used to reach the routes as "no fields", so a PATCH answered 200 and changed nothing; a
+JSON document nested thousands of levels deep made the parser recurse until Python gave up (500)."""
+from __future__ import annotations
+
+from flask import Flask, request
+
+from ..errors import HearthError, UnsupportedMediaType
+
+WRITES = ("POST", "PUT", "PATCH")
+FILE_UPLOADS = {"articles.import_articles"}  # multipart: field "files"
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _json_body():
+        if (request.method not in WRITES or not request.path.startswith("/api/")
+                or request.endpoint in FILE_UPLOADS or not _has_body()):
+            return
+        if not request.is_json:
+            raise UnsupportedMediaType("send the request body as JSON, with the header Content-Type: application/json "
+                                       f"(this request's is {request.mimetype or 'missing'})")
+        try:
+            request.get_json(silent=True)  # parsed once, cached for the routes; malformed JSON is theirs to report
+        except RecursionError:
+            raise HearthError("the JSON body is nested too deeply; send at most a few levels of objects "
+                              "and lists") from None
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
