@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -106,6 +107,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
     return passphrase
 
 
+# Commands that work on an existing installation (the others may start one).
+NEEDS_INSTALLATION = ("create-user", "import-kb", "reindex", "backup")
 # Commands that write the search indexes, and what to do instead while the server runs.
 INDEX_WRITERS = {
     "import-kb": "import the files in the console while it runs (Knowledge base, Import files...), or stop "
@@ -130,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.message if isinstance(exc, (HearthError, KBImportError, BackupError)) else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a path the command cannot use: say which and why, without a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -138,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
     from . import netguard
     from .installation import load_policy
     from .netguard import NetworkPolicy
-    from .settings import Settings
+    from .settings import Settings, resolve_data_dir
 
     if args.command == "serve":
         from .server import serve
@@ -164,6 +171,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "eval":
         netguard.install(NetworkPolicy(offline_only=True))
         return _eval(args)
+
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.command in NEEDS_INSTALLATION and not (data_dir / "hearth.db").is_file():
+        # a mistyped --data-dir used to become a new, empty installation before the command failed
+        raise HearthError(f"no Hearth installation in {data_dir} (it has no hearth.db); check --data-dir "
+                          "(or HEARTH_DATA_DIR), or start one with create-company")
 
     from .db import close_database, open_database
     from .events import EventBus
@@ -215,6 +228,8 @@ def _backup(settings, args: argparse.Namespace) -> int:
     from .migrations import SCHEMA_VERSION
 
     out = Path(args.out).expanduser().resolve()
+    if out.is_dir():
+        raise HearthError(f"--out {args.out} is a folder; give the backup file's name, e.g. {out / 'hearth.hearthbak'}")
     passphrase = _passphrase(args, confirm=True)
     with DataLock(settings.path, "the backup command") as lock:
         server = lock.try_acquire()  # held: no server can open the indexes while they are copied
@@ -262,6 +277,11 @@ def _import_kb(services, args: argparse.Namespace) -> None:
 
 def _eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate, format_table
+
+    if args.json:  # checked before the minutes of work whose figures it would hold
+        out = Path(args.json).expanduser()
+        if out.is_dir() or not os.access(out.parent if str(out.parent) else ".", os.W_OK):
+            raise HearthError(f"cannot write the figures to {args.json}: choose a file in a folder you can write")
 
     summary = evaluate(args.kb, args.questions, mode=args.retriever, generate=args.generate,
                        threshold=args.threshold, embedder=args.embedder, progress=sys.stderr.isatty())

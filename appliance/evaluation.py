@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from .db import close_database, open_database
+from .errors import HearthError
 from .events import EventBus
 from .kb_import import parse_file
 from .services import Services
 from .settings import Settings
 
 EVAL_PASSWORD = "evaluation-only-password"
+
+
+class EvalDataError(HearthError):
+    """A labelled-data file the evaluation cannot use; the message names the file and line."""
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -26,8 +31,28 @@ def load_jsonl(path: Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except ValueError as exc:
-                    raise ValueError(f"{path}, line {number}: not valid JSON ({exc})") from None
+                    raise EvalDataError(f"{path}, line {number}: not valid JSON ({exc})") from None
     return rows
+
+
+def load_questions(path: Path) -> list[dict]:
+    """questions.jsonl (format in ../shared/eval/README.md), each row checked for what the evaluation reads."""
+    questions = load_jsonl(path)
+    for number, q in enumerate(questions, 1):
+        where = f"{path}, question {number}"
+        if not isinstance(q, dict):
+            raise EvalDataError(f"{where}: each line must be a JSON object, not {type(q).__name__}")
+        if not isinstance(q.get("text"), str) or not q["text"].strip():
+            raise EvalDataError(f'{where}: "text" must be the question, a non-empty string')
+        if not isinstance(q.get("gold_ids", []), list):
+            raise EvalDataError(f'{where}: "gold_ids" must be a list of article ids')
+        context = q.get("context") or []
+        if not isinstance(context, list) or not all(isinstance(t, dict) and isinstance(t.get("text", ""), str)
+                                                   for t in context):
+            raise EvalDataError(f'{where}: "context" must be a list of turns like {{"speaker": "U", "text": "..."}}')
+    if not questions:
+        raise EvalDataError(f"{path} holds no questions")
+    return questions
 
 
 def auroc(positives: list[float], negatives: list[float]) -> float | None:
@@ -88,7 +113,7 @@ class EvalRun:
 
 def evaluate(kb_path: Path, questions_path: Path, *, mode: str = "hybrid", generate: bool = False,
              threshold: float | None = None, embedder: str = "minilm", progress: bool = True) -> dict[str, Any]:
-    questions = load_jsonl(questions_path)
+    questions = load_questions(questions_path)
     run = EvalRun(kb_path, embedder=embedder, progress=progress)
     try:
         responder = run.services.responder

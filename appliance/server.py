@@ -73,13 +73,12 @@ def serve(settings: Settings) -> None:
     checkpointer = WalCheckpointer(settings.database_path).start()
     from .jobs import start_scheduler
 
-    scheduler = start_scheduler(app.extensions["hearth"])
     lan = app.extensions["hearth"].lan
     bind = lan.serving_host()  # lan_host (every interface) when an admin turned LAN serving on, else the host setting
     url = f"http://localhost:{settings.port}"  # every way of serving answers this computer on 127.0.0.1
 
     def announce():
-        # Printed once the server is listening; the console is at /console, the widget at /chat/<slug>.
+        # Printed once the server listens; the console is at /console, the widget at /chat/<slug>.
         print(f"Hearth is running at {url}/console  (data: {settings.data_dir})", flush=True)
         if lan.listening_on_lan():
             print(f"Customers on the local network: http://{lan.lan_address()}:{settings.port}/chat/<company>", flush=True)
@@ -95,23 +94,26 @@ def serve(settings: Settings) -> None:
             server.stop()
 
     gevent.signal_handler(signal.SIGTERM, stop)
-    gevent.spawn_later(0.2, announce)
     # What start-up built (libraries, models, the app) lives as long as the process, yet every full
     # garbage collection walked it again: ~150,000 objects, 75 ms and more with the whole server
     # stopped. Frozen, they are left out of collections; garbage made while serving is still collected.
     gc.collect()
     gc.freeze()
-    address = bind
+    address, scheduler = bind, None
     try:
         for address, server in servers:
             server.start()
+        # Only a server that listens runs the scheduled jobs and says it is running.
+        scheduler = start_scheduler(app.extensions["hearth"])
+        announce()
         servers[0][1].serve_forever()  # until stop()
     except OSError as exc:
         print(f"error: cannot listen on {address}:{settings.port}: {exc.strerror}; {_bind_advice(exc, lan.started_lan)}",
               file=sys.stderr)
         raise SystemExit(1) from None
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         close_database()
         checkpointer.stop()
         lock.release()

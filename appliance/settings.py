@@ -91,6 +91,12 @@ def default_data_dir() -> str:
     return platformdirs.user_data_dir("Hearth", appauthor=False)
 
 
+def resolve_data_dir(data_dir: str | None, environ: dict[str, str] | None = None) -> Path:
+    """The data folder a command means: --data-dir, else HEARTH_DATA_DIR, else the platform's default."""
+    environ = os.environ if environ is None else environ
+    return Path(data_dir or environ.get("HEARTH_DATA_DIR") or default_data_dir()).expanduser().resolve()
+
+
 def _coerce(setting: Setting, value: Any, source: str) -> Any:
     if setting.type is bool:
         if isinstance(value, bool):
@@ -204,8 +210,7 @@ class Settings:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
 
         values = {s.name: s.default for s in SETTINGS}
-        data_dir = overrides.get("data_dir") or environ.get("HEARTH_DATA_DIR") or default_data_dir()
-        data_path = Path(data_dir).expanduser().resolve()
+        data_path = resolve_data_dir(overrides.get("data_dir"), environ)
         try:
             data_path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -30,6 +30,7 @@ def test_create_company_and_user(tmp_path):
     (["serve", "--port", "eighty"], "invalid int"),
 ])
 def test_bad_arguments_get_one_clear_line(tmp_path, args, message):
+    company_data_dir(tmp_path, settings=NO_MODELS)
     result = cli(tmp_path, *args)
     assert result.returncode != 0
     assert message in result.stderr
@@ -69,6 +70,7 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         result = cli(tmp_path / "b", "serve", "--port", str(first.port))
         assert result.returncode == 1
         assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+        assert "Hearth is running" not in result.stdout  # it said so before it tried to listen
     finally:
         first.stop()
 
@@ -216,3 +218,47 @@ def test_a_visitors_burst_is_handled_in_the_order_sent(tmp_path, monkeypatch):
         client.disconnect()
         again.disconnect()
         server.stop()
+
+
+def test_commands_on_a_mistyped_data_dir_create_nothing(tmp_path):
+    """A wrong --data-dir used to become a new, empty installation (57 MB) before the command failed."""
+    missing = tmp_path / "typo"
+    (tmp_path / "p").write_text("a long backup passphrase")
+    for args in (["import-kb", "--company", "shop", str(tmp_path)], ["reindex", "--company", "shop"],
+                 ["create-user", "--company", "shop", "--email", "a@b.test", "--name", "A", "--password", PASSWORD],
+                 ["backup", "--out", str(tmp_path / "b.hearthbak"), "--passphrase-file", str(tmp_path / "p")]):
+        result = cli(missing, *args)
+        assert result.returncode == 1 and "no Hearth installation in" in result.stderr, (args, result.stderr)
+        assert not missing.exists()
+
+
+def test_unusable_paths_are_one_line_errors(tmp_path):
+    data = company_data_dir(tmp_path / "data", settings=NO_MODELS)
+    pass_file = tmp_path / "pass"
+    pass_file.write_text("a long backup passphrase")
+    into_folder = cli(data, "backup", "--out", str(tmp_path), "--passphrase-file", str(pass_file))
+    assert into_folder.returncode == 1 and "is a folder" in into_folder.stderr
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    unwritable = cli(data, "backup", "--out", str(a_file / "b.hearthbak"), "--passphrase-file", str(pass_file))
+    restore_into_file = cli(a_file, "restore", "--in", str(pass_file), "--passphrase-file", str(pass_file))
+    for result in (into_folder, unwritable, restore_into_file):
+        assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_eval_says_which_question_it_cannot_read(tmp_path):
+    kb = tmp_path / "kb.jsonl"
+    kb.write_text('{"id": "a1", "title": "Returns", "body": "Return within 30 days."}\n')
+    for line, problem in (('{"qid": "q1"}', '"text" must be the question'), ('["a", "list"]', "JSON object"),
+                          ('{"text": "hi", "gold_ids": "a1"}', '"gold_ids" must be a list'),
+                          ('{"text": "hi", "context": ["earlier"]}', '"context" must be a list of turns'),
+                          ('{"text": ', "line 2: not valid JSON")):
+        questions = tmp_path / "q.jsonl"
+        questions.write_text('{"text": "how do returns work", "gold_ids": ["a1"]}\n' + line + "\n")
+        result = cli(tmp_path, "eval", "--kb", str(kb), "--questions", str(questions), "--embedder", "hashing")
+        assert result.returncode == 1 and problem in result.stderr and "Traceback" not in result.stderr, result.stderr
+    questions.write_text('{"text": "how do returns work", "gold_ids": ["a1"]}\n')
+    unwritable = cli(tmp_path, "eval", "--kb", str(kb), "--questions", str(questions), "--embedder", "hashing",
+                     "--json", str(tmp_path / "no-such-folder" / "out.json"))
+    assert unwritable.returncode == 1 and "cannot write the figures" in unwritable.stderr
