@@ -20,6 +20,7 @@ MESSAGE_CREATED = "message.created"    # ticket, message[, opened_ticket: True f
 # takes from the message itself); TICKET_UPDATED comes too when it changed more (reopened a pending one).
 ARTICLE_CHANGED = "article.changed"    # article_id, deleted
 USER_DEACTIVATED = "user.deactivated"  # user_id
+SESSIONS_ENDED = "user.sessions_ended"  # user_id: logged out everywhere
 COMPANY_UPDATED = "company.updated"    # (name or settings changed)
 AI_TOKEN = "ai.token"                  # ticket, stream_id, delta
 AI_RESET = "ai.reset"                  # ticket, stream_id (discard the streamed text so far)

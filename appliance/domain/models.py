@@ -96,6 +96,7 @@ class User(BaseModel):
     last_login_at = DateTimeField(null=True)
     failed_logins = IntegerField(default=0)  # failed logins in a row
     locked_until = DateTimeField(null=True)  # refused until then after too many failures
+    session_epoch = IntegerField(default=0)  # raised to end every session (logout, a new password)
 
     @property
     def is_admin(self) -> bool:

@@ -104,6 +104,7 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
     services.bus.subscribe(events.MODEL_PULL, model_pull)
     services.bus.subscribe(events.TICKET_CREATED, ticket_created)
     services.bus.subscribe(events.USER_DEACTIVATED, user_deactivated)
+    services.bus.subscribe(events.SESSIONS_ENDED, user_deactivated)  # their open consoles are logged out too
     services.bus.subscribe(events.AI_TOKEN, ai_token)
     services.bus.subscribe(events.IMPORT_PROGRESS, import_progress)
     services.bus.subscribe(events.SLA_EVENT, sla_event)

@@ -48,7 +48,8 @@ class AgentNamespace(Namespace):
             if origin and urlsplit(origin).netloc != request.host:
                 logger.warning("/agent connection from foreign origin %s refused", origin)
                 raise ConnectionRefusedError("the console connects only from its own origin")
-            user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"))
+            user = self.services.users.active_session_user(session.get("user_id"), session.get("company_id"),
+                                                           session.get("epoch"))
             if user is None:
                 raise ConnectionRefusedError("log in first")
             token = auth.get("csrf_token") if isinstance(auth, dict) else None

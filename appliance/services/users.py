@@ -133,15 +133,24 @@ class UserService(Service):
             raise NotFound(f"no user {user_id} in your company")
         return user
 
-    def active_session_user(self, user_id: Any, company_id: Any) -> User | None:
-        """The logged-in user a session names, if it still exists, is active and is in that company;
-        its ``company`` is read by the same query."""
+    def active_session_user(self, user_id: Any, company_id: Any, epoch: Any) -> User | None:
+        """The logged-in user a session names, if it still exists, is active, is in that company and
+        the session is of the account's current epoch (see ``end_sessions``); its ``company`` is read
+        by the same query."""
         if not is_row_id(user_id) or not is_row_id(company_id):
             return None
         user = self._session_user_query.first(user_id, company_id)
-        if user is None or not user.active:
+        if user is None or not user.active or (epoch or 0) != user.session_epoch:
             return None
         return take_joined(user, "company", Company, "company__")
+
+    def end_sessions(self, user: User) -> int:
+        """End every session of this account, on every device (logout, a new password): sessions
+        carry the epoch they began in, and this raises it. Returns the new epoch."""
+        User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
+        user.session_epoch = User.get_by_id(user.id).session_epoch
+        self.bus.publish(events.SESSIONS_ENDED, company_id=user.company_id, user_id=user.id)
+        return user.session_epoch
 
     def update(self, company: Company, actor: User, user_id: int, *, name: Any = None, role: Any = None,
                active: Any = None, password: Any = None) -> User:
@@ -166,6 +175,8 @@ class UserService(Service):
             self.audit(company, actor, "user.updated", "user", user.id, changes=changes)
         if changes.get("active") is False:
             self.bus.publish(events.USER_DEACTIVATED, company_id=company.id, user_id=user.id)
+        if "password" in changes:  # whoever knew the old one is logged out everywhere
+            self.end_sessions(user)
         return user
 
     @staticmethod

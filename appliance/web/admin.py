@@ -1,7 +1,7 @@
 """HTTP API for running a company: its users, its settings and its audit trail."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, session
 from flask_smorest import Blueprint
 
 from .. import serializers
@@ -34,8 +34,12 @@ def create_user(payload):
 @blp.response(200, UserOut)
 @admin_required
 def update_user(payload, user_id):
-    """Rename, change role, (de)activate or set a new password (admins only)."""
-    return serializers.user(services().users.update(g.company, g.user, user_id, **payload))
+    """Rename, change role, (de)activate or set a new password (admins only). A new password ends
+    every session of that account, except the one of an admin setting their own."""
+    user = services().users.update(g.company, g.user, user_id, **payload)
+    if user.id == g.user.id:
+        session["epoch"] = user.session_epoch
+    return serializers.user(user)
 
 
 @blp.route("/users/<int:user_id>/unlock", methods=["POST"])

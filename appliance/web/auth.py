@@ -22,7 +22,8 @@ def services():
 def load_session_user():
     """The active user the session names (or None), cached on ``g`` for this request."""
     if "user" not in g:
-        g.user = services().users.active_session_user(session.get("user_id"), session.get("company_id"))
+        g.user = services().users.active_session_user(session.get("user_id"), session.get("company_id"),
+                                                      session.get("epoch"))
         g.company = g.user.company if g.user is not None else None
     return g.user
 
@@ -66,17 +67,27 @@ def login(credentials):
     limiter.check("login_account", account)
     user = services().users.authenticate(credentials["email"], credentials["password"])
     limiter.reset("login_account", account)
-    session.clear()  # a fresh session (and CSRF token) on every login
+    start_session(user)
+    return _session_payload(user)
+
+
+def start_session(user) -> None:
+    """A fresh session (and CSRF token, so one per login) for ``user``, of the account's current epoch."""
+    session.clear()
     session.permanent = True
     session["user_id"] = user.id
     session["company_id"] = user.company_id
-    return _session_payload(user)
+    session["epoch"] = user.session_epoch
 
 
 @blp.route("/logout", methods=["POST"])
 @blp.response(204)
 def logout():
-    """Log out and forget the session."""
+    """Log out: this account's sessions end on every device (a copy of the cookie stops working too)."""
+    user = services().users.active_session_user(session.get("user_id"), session.get("company_id"),
+                                                session.get("epoch"))
+    if user is not None:
+        services().users.end_sessions(user)
     session.clear()
 
 

@@ -1,11 +1,10 @@
 """HTTP API of the first-run wizard: is Hearth set up yet, and creating the first company."""
 from __future__ import annotations
 
-from flask import session
 from flask_wtf.csrf import generate_csrf
 from flask_smorest import Blueprint
 
-from .auth import _session_payload, services
+from .auth import _session_payload, services, start_session
 from .schemas import SessionOut, SetupIn, SetupStateOut
 
 blp = Blueprint("setup", __name__, url_prefix="/api/v1/setup", description="First run")
@@ -26,8 +25,5 @@ def create_first_company(payload):
     """Create the first company and its admin and log that admin in. The only account creation
     without a login; refused (409) once any company exists."""
     company, admin = services().setup.create_first_company(**payload)
-    session.clear()
-    session.permanent = True
-    session["user_id"] = admin.id
-    session["company_id"] = company.id
+    start_session(admin)
     return _session_payload(admin)

@@ -94,7 +94,7 @@ def test_get_or_none_by_a_bare_id_finds_that_row_only(services):
 
 
 def test_the_session_user_comes_with_its_company(acme, services):
-    user = services.users.active_session_user(acme.agent.id, acme.company.id)
+    user = services.users.active_session_user(acme.agent.id, acme.company.id, 0)
     assert (user.id, user.email, user.role, user.company_id) == \
         (acme.agent.id, acme.agent.email, "agent", acme.company.id)
     stored = Company.get_by_id(acme.company.id)
@@ -108,11 +108,11 @@ def test_the_session_user_comes_with_its_company(acme, services):
 def test_the_session_user_must_be_active_and_in_the_sessions_company(acme, globex, services):
     """A session naming a user with another company's id (or a user that no longer may log in)
     gets no user, never the other company."""
-    assert services.users.active_session_user(acme.agent.id, globex.company.id) is None
-    assert services.users.active_session_user(globex.admin.id, acme.company.id) is None
-    assert services.users.active_session_user(globex.admin.id, globex.company.id).company.slug == "globex"
+    assert services.users.active_session_user(acme.agent.id, globex.company.id, 0) is None
+    assert services.users.active_session_user(globex.admin.id, acme.company.id, 0) is None
+    assert services.users.active_session_user(globex.admin.id, globex.company.id, 0).company.slug == "globex"
     for user_id, company_id in ((None, acme.company.id), (acme.agent.id, None), (str(acme.agent.id), acme.company.id),
                                 (acme.agent.id, True), (10_000, acme.company.id), (acme.agent.id, 2**64)):
-        assert services.users.active_session_user(user_id, company_id) is None
+        assert services.users.active_session_user(user_id, company_id, 0) is None
     services.users.update(acme.company, acme.admin, acme.agent.id, active=False)
-    assert services.users.active_session_user(acme.agent.id, acme.company.id) is None
+    assert services.users.active_session_user(acme.agent.id, acme.company.id, 0) is None

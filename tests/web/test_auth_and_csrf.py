@@ -46,6 +46,38 @@ def test_logout_ends_the_session(agent_client):
     assert agent_client.get("/api/v1/tickets").status_code == 401
 
 
+def test_logout_ends_every_session_of_the_account_copies_included(make_client, acme):
+    """Sessions are signed cookies: a copy of one used to stay valid after logout until it expired."""
+    desk, laptop = make_client(acme.agent), make_client(acme.agent)
+    with desk.client.session_transaction() as saved:
+        copied = dict(saved)
+    socket = laptop.agent_socket()
+    assert socket.is_connected("/agent")
+    assert desk.post("/api/v1/auth/logout").status_code == 204
+    assert laptop.get("/api/v1/auth/me").status_code == 401
+    assert not socket.is_connected("/agent")  # the open console is logged out too
+    replay = make_client(acme.admin)
+    with replay.client.session_transaction() as session:
+        session.clear()
+        session.update(copied)
+    assert replay.get("/api/v1/auth/me").status_code == 401
+    assert make_client(acme.agent).get("/api/v1/auth/me").status_code == 200  # a new login works
+
+
+def test_a_new_password_ends_the_accounts_sessions_but_not_the_admin_setting_their_own(make_client, admin_client,
+                                                                                        acme):
+    agent = make_client(acme.agent)
+    changed = admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"password": "a brand new password"})
+    assert changed.status_code == 200
+    assert agent.get("/api/v1/tickets").status_code == 401
+    other_admin_device = make_client(acme.admin)
+    mine = admin_client.patch(f"/api/v1/users/{acme.admin.id}", json={"password": "another new password"})
+    assert mine.status_code == 200
+    assert other_admin_device.get("/api/v1/tickets").status_code == 401
+    assert admin_client.get("/api/v1/tickets").status_code == 200
+    assert admin_client.patch("/api/v1/company", json={"name": "Acme Two"}).status_code == 200  # same CSRF token
+
+
 @pytest.mark.parametrize("token", [None, "forged-token", ""])
 def test_state_changes_need_the_csrf_header(agent_client, token):
     headers = {} if token is None else {"X-CSRF-Token": token}
