@@ -17,7 +17,10 @@ _HUMAN = re.compile(
     r"\b((talk|speak|chat|connect me|put me through|transfer me)\s+(to|with)\s+(a |an |some |your )?"
     r"(human|person|real person|real human|agent|operator|representative|rep|someone|somebody|staff|manager)"
     r"|(human|real person|live agent|operator|representative)\s*(please|pls|now)"
-    r"|\b(i\s+(want|need|would like|'d like)\s+(a |an |to talk to a |to speak to a )?(human|person|agent|operator))"
+    r"|\b(?<!do )(?<!can )(?<!will )(?<!would )(?<!should )(?<!must )"  # "Do I need a person to sign?" asks
+    r"(i\s+(want|need|would like|'d like)\s+(a |an |to talk to a |to speak to a )?(human|person|agent|operator))"
+    r"|\b(need|want)\s+(a |an |to talk to a |to speak to a |to speak with a |to talk with a )?"
+    r"(human|real person|live agent|real agent|operator)\b"
     r"|\bnot a (bot|robot|machine)\b)", re.I)
 # The customer ends the conversation ("No, that's all, thanks", "Have a good day, bye!").
 _CLOSING = re.compile(

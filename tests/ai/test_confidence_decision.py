@@ -69,6 +69,10 @@ def test_the_shipped_model_trusts_an_article_that_stands_out_from_its_neighbours
     ("How do I sign up and book a room?", "question"),
     ("No, that's all I needed. Thank you!", "closing"),
     ("I'm all set, thank you so much for your help", "closing"),
+    # asking for a person without "I" (a reviewer's "Hi from the website widget, need a human")
+    ("Hi from the website widget, need a human", "human"),
+    ("want a real person please", "human"),
+    ("Do I need a person to sign for the delivery?", "question"),
 ])
 def test_goodbyes_and_booking_requests_are_told_from_questions(text, kind):
     assert analyse(text).kind == kind
