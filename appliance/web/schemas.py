@@ -2,12 +2,25 @@
 description. Domain limits that depend on settings (message length) are enforced by services."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
 from ..domain.models import PRIORITIES, ROLES, ROUTING_RULE_KINDS, TICKET_STATUSES
 
 # ---- requests -------------------------------------------------------------------------------
+
+
+class Length(validate.Length):
+    """marshmallow's length check (the OpenAPI description still gets minLength/maxLength) with
+    messages a person can act on: "must not be empty" instead of "Length must be between 1 and 120."."""
+
+    def __call__(self, value):
+        size, unit = len(value), ("items" if isinstance(value, (list, tuple)) else "characters")
+        if self.min is not None and size < self.min:
+            raise ValidationError("must not be empty" if self.min == 1 else f"must have at least {self.min} {unit}")
+        if self.max is not None and size > self.max:
+            raise ValidationError(f"must have at most {self.max} {unit} (this has {size})")
+        return value
 
 
 class StrictBoolean(fields.Boolean):
@@ -20,26 +33,26 @@ class StrictBoolean(fields.Boolean):
 
 
 class LoginIn(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    email = fields.String(required=True, validate=Length(min=1, max=254))
+    password = fields.String(required=True, validate=Length(min=1, max=1024))
 
 
 class TicketQuery(Schema):
     status = DelimitedList(fields.String(validate=validate.OneOf(TICKET_STATUSES)),
                                   metadata={"description": "comma-separated statuses"})
     priority = DelimitedList(fields.String(validate=validate.OneOf(PRIORITIES)))
-    assignee = fields.String(validate=validate.Length(max=20),
+    assignee = fields.String(validate=Length(max=20),
                              metadata={"description": "'me', 'unassigned' or a user id"})
-    q = fields.String(validate=validate.Length(max=200))
+    q = fields.String(validate=Length(max=200))
     customer = fields.Integer(metadata={"description": "only this customer's tickets"})
-    tag = DelimitedList(fields.String(validate=validate.Length(min=1, max=40)),
+    tag = DelimitedList(fields.String(validate=Length(min=1, max=40)),
                         metadata={"description": "comma-separated tags; tickets carrying all of them"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
 class MessageIn(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
+    body = fields.String(required=True, validate=Length(min=1, max=100_000))
     private = StrictBoolean(load_default=False)
 
 
@@ -50,37 +63,37 @@ class TicketPatch(Schema):
 
 
 class ArticleIn(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000))
-    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
-                       validate=validate.Length(max=20))
+    title = fields.String(required=True, validate=Length(min=1, max=200))
+    body = fields.String(required=True, validate=Length(min=1, max=1_000_000))
+    tags = fields.List(fields.String(validate=Length(min=1, max=40)), load_default=list,
+                       validate=Length(max=20))
     published = StrictBoolean(load_default=True)
 
 
 class ArticleQuery(Schema):
-    q = fields.String(validate=validate.Length(max=200))
+    q = fields.String(validate=Length(max=200))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
 class UserIn(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    email = fields.String(required=True, validate=Length(min=3, max=254))
+    name = fields.String(required=True, validate=Length(min=1, max=120))
+    password = fields.String(required=True, validate=Length(min=1, max=1024))
     role = fields.String(load_default="agent", validate=validate.OneOf(ROLES))
 
 
 class UserPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=120))
+    name = fields.String(validate=Length(min=1, max=120))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = StrictBoolean()
-    password = fields.String(validate=validate.Length(min=1, max=1024))
+    password = fields.String(validate=Length(min=1, max=1024))
 
 
 class CompanySettingsIn(Schema):
     widget_color = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="must be a colour like #2563eb"))
-    widget_greeting = fields.String(validate=validate.Length(max=500))
-    ai_system_prompt = fields.String(validate=validate.Length(max=4000))
+    widget_greeting = fields.String(validate=Length(max=500))
+    ai_system_prompt = fields.String(validate=Length(max=4000))
     ai_confidence_threshold = fields.Float(validate=validate.Range(min=0, max=1), allow_nan=False)
     ai_enabled = StrictBoolean()
     ai_cloud_fallback = StrictBoolean()
@@ -89,7 +102,7 @@ class CompanySettingsIn(Schema):
 
 
 class CompanyPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=120))
+    name = fields.String(validate=Length(min=1, max=120))
     settings = fields.Nested(CompanySettingsIn)
 
 
@@ -401,13 +414,13 @@ class ReportOut(Schema):
 
 
 class TeamIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    member_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=500))
+    name = fields.String(required=True, validate=Length(min=1, max=80))
+    member_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=Length(max=500))
 
 
 class TeamPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=80))
-    member_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500))
+    name = fields.String(validate=Length(min=1, max=80))
+    member_ids = fields.List(fields.Integer(strict=True), validate=Length(max=500))
 
 
 class TeamOut(Schema):
@@ -443,13 +456,13 @@ class RoutingAgentListOut(Schema):
 
 class RoutingRuleIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ROUTING_RULE_KINDS))
-    value = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    value = fields.String(required=True, validate=Length(min=1, max=200))
     team_id = fields.Integer(required=True, strict=True)
     priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
 
 
 class RuleOrderIn(Schema):
-    rule_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(max=1000))
+    rule_ids = fields.List(fields.Integer(strict=True), required=True, validate=Length(max=1000))
 
 
 class RoutingRuleOut(Schema):
@@ -482,21 +495,21 @@ class NotificationListOut(Schema):
 
 
 class CannedReplyIn(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    shortcut = fields.String(required=True, validate=validate.Length(min=1, max=33))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    title = fields.String(required=True, validate=Length(min=1, max=120))
+    shortcut = fields.String(required=True, validate=Length(min=1, max=33))
+    body = fields.String(required=True, validate=Length(min=1, max=5000))
     shared = StrictBoolean(load_default=False, metadata={"description": "whole company (admins only) or personal"})
 
 
 class CannedReplyPatch(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=120))
-    shortcut = fields.String(validate=validate.Length(min=1, max=33))
-    body = fields.String(validate=validate.Length(min=1, max=5000))
+    title = fields.String(validate=Length(min=1, max=120))
+    shortcut = fields.String(validate=Length(min=1, max=33))
+    body = fields.String(validate=Length(min=1, max=5000))
     shared = StrictBoolean()
 
 
 class CannedReplyQuery(Schema):
-    q = fields.String(validate=validate.Length(max=100))
+    q = fields.String(validate=Length(max=100))
 
 
 class CannedReplyOut(Schema):
@@ -528,7 +541,7 @@ class RenderedOut(Schema):
 
 
 class TagIn(Schema):
-    tag = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    tag = fields.String(required=True, validate=Length(min=1, max=60))
 
 
 class TagCountOut(Schema):
@@ -555,11 +568,11 @@ class InstallationPatch(Schema):
 
 
 class CloudKeyIn(Schema):
-    api_key = fields.String(required=True, validate=validate.Length(min=1, max=500), load_only=True)
+    api_key = fields.String(required=True, validate=Length(min=1, max=500), load_only=True)
 
 
 class PassphraseIn(Schema):
-    passphrase = fields.String(required=True, validate=validate.Length(min=8, max=1024), load_only=True)
+    passphrase = fields.String(required=True, validate=Length(min=8, max=1024), load_only=True)
 
 
 class RefusalOut(Schema):
@@ -599,12 +612,12 @@ class SetupStateOut(Schema):
 
 
 class SetupIn(Schema):
-    company_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    slug = fields.String(validate=validate.Length(max=64),
+    company_name = fields.String(required=True, validate=Length(min=1, max=120))
+    slug = fields.String(validate=Length(max=64),
                          metadata={"description": "short id used in URLs (default: made from the company name)"})
-    admin_name = fields.String(validate=validate.Length(max=120))
-    admin_email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    admin_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    admin_name = fields.String(validate=Length(max=120))
+    admin_email = fields.String(required=True, validate=Length(min=1, max=254))
+    admin_password = fields.String(required=True, validate=Length(min=1, max=1024))
 
 
 class RecommendedModelOut(Schema):
@@ -633,7 +646,7 @@ class ModelsOut(Schema):
 
 
 class ModelNameIn(Schema):
-    model = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    model = fields.String(required=True, validate=Length(min=1, max=300))
 
 
 class PullOut(Schema):
@@ -646,7 +659,7 @@ class ActiveModelOut(Schema):
 
 
 class ModelTestIn(Schema):
-    question = fields.String(validate=validate.Length(max=5000))
+    question = fields.String(validate=Length(max=5000))
 
 
 class ModelTestOut(Schema):

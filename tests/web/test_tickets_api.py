@@ -111,3 +111,13 @@ def test_pages_carry_a_strict_content_security_policy(make_client, acme):
     assert chat.status_code == 200 and "frame-ancestors *" in chat.headers["Content-Security-Policy"]
     assert client.get("/chat/no-such-shop").status_code == 404
     assert client.get("/widget.js").headers["Content-Type"].startswith(("text/javascript", "application/javascript"))
+
+
+def test_length_errors_say_what_to_fix(admin_client):
+    """marshmallow's own text was "Length must be between 1 and 120." for an empty name."""
+    empty = admin_client.post("/api/v1/canned-replies", json={"title": "", "body": "Hi", "shortcut": "hi"})
+    assert empty.status_code == 422 and empty.get_json()["error"]["fields"]["title"] == ["must not be empty"]
+    long = admin_client.post("/api/v1/articles", json={"title": "x" * 201, "body": "b"})
+    assert long.get_json()["error"]["fields"]["title"] == ["must have at most 200 characters (this has 201)"]
+    many = admin_client.post("/api/v1/articles", json={"title": "t", "body": "b", "tags": [f"t{n}" for n in range(21)]})
+    assert many.get_json()["error"]["fields"]["tags"] == ["must have at most 20 items (this has 21)"]
