@@ -60,3 +60,32 @@ def test_tags_priority_search_and_merge(server, context_factory):
     expect(agent.get_by_test_id("ticket-row")).to_have_count(1)
     expect(agent.get_by_test_id("ticket-row").get_by_test_id("row-tag")).to_have_text("noise-issue")
     assert agent.context.errors == [] and customer.context.errors == []
+
+
+def test_the_customers_chat_carries_on_in_the_ticket_theirs_was_merged_into(server, context_factory):
+    agent = context_factory().new_page()
+    login(agent, server.url, "owner@corner.test")
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+
+    def says(text):  # and it is stored: its ticket's id
+        customer_says(customer, text)
+        expect(customer.get_by_test_id("widget-message").filter(has_text=text)).to_have_attribute("data-state", "sent")
+        return agent.request.get(f"{server.url}/api/v1/tickets", params={"q": text}).json()["items"][0]["id"]
+
+    older = says("My chain is rusty")
+    agent.request.patch(f"{server.url}/api/v1/tickets/{older}", headers=csrf, data={"status": "resolved"})
+    expect(customer.get_by_test_id("widget-notice")).to_contain_text("marked resolved")
+    newer = says("And the brakes rub")
+    merged = agent.request.post(f"{server.url}/api/v1/tickets/{newer}/merge", headers=csrf, data={"target_id": older})
+    assert merged.ok, merged.text()
+    agent.request.post(f"{server.url}/api/v1/tickets/{older}/messages", headers=csrf,
+                       data={"body": "We will fix both on Friday"})
+
+    expect(customer.get_by_test_id("widget-message").filter(has_text="fix both on Friday")).to_have_count(1)
+    expect(customer.get_by_test_id("widget-notice")).to_have_count(1)  # the resolution's, from before
+    expect(customer.get_by_test_id("widget-notice").filter(has_text="closed")).to_have_count(0)
+    expect(customer.get_by_test_id("widget-rating")).to_be_hidden()
+    assert agent.context.errors == [] and customer.context.errors == []

@@ -417,6 +417,7 @@
 
   function onTicketStatus(t) {
     if (!t || !t.status) return;
+    if (t.merged_from != null) { followMerge(t); return; }
     // a status of another ticket than the one we knew (a new conversation) has no "previous" status
     var same = t.ticket_id == null || current.ticketId == null || String(t.ticket_id) === String(current.ticketId);
     var prev = same ? current.status : null;
@@ -427,6 +428,16 @@
     // a new ticket, or the AI handing over to a person (the server sends its own notice): nothing to say
     if (t.status === 'open' && prev !== 'resolved' && prev !== 'closed') return;
     if (STATUS_TEXT[t.status]) notice(STATUS_TEXT[t.status]);
+  }
+
+  // An agent merged a ticket into another: when it was ours, the conversation (its messages are already
+  // shown) carries on in the other. Nothing to announce: for the customer it never stopped.
+  function followMerge(t) {
+    var ours = [t.merged_from, t.ticket_id].some(function (id) { return String(id) === String(current.ticketId); });
+    if (!ours) return; // two older tickets merged: not the conversation shown
+    current = { ticketId: t.ticket_id, status: t.status };
+    if (t.status !== 'bot') offerSolved(false);
+    showRating();
   }
 
   // ---- "did that answer it?" and the rating --------------------------------------------------------
