@@ -36,8 +36,12 @@ def test_tags_priority_search_and_merge(server, context_factory):
 
     # the same customer writes again: a second ticket, merged into the first from the console
     customer_says(customer, "Also the bell is broken")
+    expect(agent.locator('#t-tag-form [data-error-for="tag"]')).to_contain_text("not a tag")
     open_ticket(agent, "bell is broken")
     expect(agent.locator("#t-title")).to_contain_text("bell")
+    # the tag typed for the other ticket, and its error, stayed with it
+    expect(agent.get_by_test_id("tag-input")).to_have_value("")
+    expect(agent.locator('#t-tag-form [data-error-for="tag"]')).to_have_text("")
     agent.get_by_test_id("merge-open").click()
     expect(agent.get_by_test_id("merge-target").locator("option")).to_have_count(1)
     agent.get_by_test_id("merge-ok").click()
@@ -46,6 +50,15 @@ def test_tags_priority_search_and_merge(server, context_factory):
     conversation = agent.get_by_test_id("message")
     expect(conversation.filter(has_text="bell is broken")).to_have_count(1)
     expect(conversation.filter(has_text="was merged into this one")).to_have_count(1)
+
+    # a third ticket: the one merged away is no longer offered as a target
+    agent.get_by_test_id("ticket-status").select_option("resolved")
+    customer_says(customer, "And I need a pump")
+    open_ticket(agent, "need a pump")
+    agent.get_by_test_id("merge-open").click()
+    expect(agent.get_by_test_id("merge-target").locator("option")).to_have_count(1)
+    expect(agent.get_by_test_id("merge-target").locator("option")).to_contain_text("saddle")
+    agent.locator("#merge-cancel").click()
 
     # full-text search reaches the private note; the tag filter narrows the list
     agent.locator("#f-q").fill("seatpo")
