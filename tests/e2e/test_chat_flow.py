@@ -117,8 +117,8 @@ def test_an_embedded_chat_survives_a_reload_when_the_browser_blocks_third_party_
     sent = frame.get_by_test_id("widget-message").filter(has_text="Is my parcel on its way?")
     expect(sent).to_have_attribute("data-state", "sent")
     chat = next(f for f in page.frames if f.url.startswith(f"{server.url}/chat/corner"))
-    assert chat.evaluate("() => { try { return localStorage.length >= 0 && 'allowed'; } catch (e) { return e.name; } }") \
-        == "SecurityError"  # what this test is about
+    storage = chat.evaluate("() => { try { return localStorage.length >= 0 && 'allowed'; } catch (e) { return e.name; } }")
+    assert storage == "SecurityError"  # what this test is about
     assert "token" not in chat.url  # handed in through the fragment, then taken out of the address
 
     for _ in range(2):  # another page of the shop, and back
