@@ -350,7 +350,7 @@
     } else {
       showAgentTyping(false);
     }
-    if (m.author_role === 'ai') offerSolved(true);
+    if (m.author_role === 'ai') offerSolved(fromKnowledgeBase(m));
     else if (m.author_role === 'system' || m.author_role === 'agent') offerSolved(false);
     var li = buildMessage(m);
     if (streamed) {
@@ -409,7 +409,7 @@
     setStatus('connected', 'Connected');
     form.hidden = false;
     var last = msgs.length ? msgs[msgs.length - 1] : null;
-    offerSolved(!!last && last.author_role === 'ai');
+    offerSolved(!!last && last.author_role === 'ai' && fromKnowledgeBase(last));
     showRating();
     list.scrollTop = list.scrollHeight;
     flushQueue();
@@ -441,8 +441,12 @@
   }
 
   // ---- "did that answer it?" and the rating --------------------------------------------------------
-  // After an AI answer, the customer may close the conversation as solved (resolved by the AI). Once a
-  // conversation is resolved, they are asked for a 1–5 rating and an optional comment, once.
+  // After an AI answer from the help articles, the customer may close the conversation as solved (resolved
+  // by the AI). Once a conversation is resolved, they are asked for a 1–5 rating and an optional comment, once.
+
+  // An answer from the help articles carries its sources; a greeting or a thank-you answers no question.
+  function fromKnowledgeBase(m) { return Array.isArray(m.sources) && m.sources.length > 0; }
+
   function offerSolved(on) {
     solvedBar.hidden = !(on && current.ticketId != null && current.status === 'bot');
     solvedBtn.disabled = false;
