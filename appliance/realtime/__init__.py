@@ -34,7 +34,9 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
         ticket = event["ticket"]
         socketio.emit("ticket_updated", serializers.ticket(ticket), to=agents_room(event["company_id"]),
                       namespace="/agent")
-        if "status" in event.get("changes", {}):
+        changes = event.get("changes", {})
+        # a merge's status changes reach the visitor as one ticket_status from ticket_merged
+        if "status" in changes and "merged_into" not in changes and "merged_from" not in changes:
             socketio.emit("ticket_status", {"ticket_id": ticket.id, "status": ticket.status},
                           to=visitor_room(ticket.customer_id), namespace="/widget")
 
@@ -92,6 +94,10 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
                                         "source": serializers.ticket(source), "target": serializers.ticket(target),
                                         "moved_message_ids": event["moved_message_ids"]},
                       to=agents_room(event["company_id"]), namespace="/agent")
+        # The source was closed only because its conversation moved: for the customer it carries on
+        # in the target, the ticket the widget follows from now on.
+        socketio.emit("ticket_status", {"ticket_id": target.id, "status": target.status, "merged_from": source.id},
+                      to=visitor_room(target.customer_id), namespace="/widget")
 
     def user_deactivated(_name, event):
         for sid in presence.sids_of(event["user_id"]):

@@ -14,6 +14,14 @@ COMMENT_LENGTH = 1000
 RATABLE = ("resolved", "closed")
 
 
+def answered_from_kb(metadata: dict | None) -> bool:
+    """Whether an AI message answered from the knowledge base: a greeting, thanks or goodbye (provider
+    "rules") answers nothing, so the customer saying it solved their question would count a deflection
+    that never happened."""
+    metadata = metadata or {}
+    return metadata.get("provider") not in (None, "rules") and bool(metadata.get("sources"))
+
+
 class AlreadyRated(Conflict):
     code = "already_rated"
 
@@ -58,10 +66,10 @@ class CsatService(Service):
         ticket = self._own_ticket(company, customer, ticket_id)
         if ticket.status != "bot":
             raise Conflict("only a conversation the AI is answering can be closed as solved by the AI")
-        answered = (Message.select().where((Message.ticket == ticket) & (Message.author_role == "ai")
-                                           & (Message.private == False)).exists())  # noqa: E712
-        if not answered:
-            raise Conflict("the AI has not answered this conversation yet")
+        answers = Message.select(Message.metadata).where((Message.ticket == ticket) & (Message.author_role == "ai")
+                                                         & (Message.private == False))  # noqa: E712
+        if not any(answered_from_kb(m.metadata) for m in answers):
+            raise Conflict("the AI has not answered a question of this conversation from the help articles yet")
         now = self.clock()
         with database.atomic():
             changed = (Ticket.update(status="resolved", resolved_at=now, resolved_by="ai", resolved_by_user=None,

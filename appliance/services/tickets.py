@@ -47,6 +47,11 @@ def _open_ticket_query(customer_id: int):
             .order_by(Ticket.id.desc()).limit(SQL("1")))
 
 
+def _merged_away(company_id: int):
+    """The ids of the company's tickets merged into another (their conversation lives on there)."""
+    return TicketMerge.select(TicketMerge.source).where(TicketMerge.company == company_id)
+
+
 class TicketService(Service):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -80,13 +85,14 @@ class TicketService(Service):
 
     def list(self, company: Company, *, viewer: User, status: Iterable[str] = (), priority: Iterable[str] = (),
              assignee: str | int | None = None, q: str | None = None, tags: Iterable[str] = (),
-             include_private: bool = True, customer_id: int | None = None, limit: int = 50,
-             offset: int = 0) -> tuple[list[Ticket], int]:
+             include_private: bool = True, customer_id: int | None = None, merged: bool | None = None,
+             limit: int = 50, offset: int = 0) -> tuple[list[Ticket], int]:
         """Tickets of the company matching the filters, most recent activity first, and their count.
 
         ``q`` is full-text search (every word, as a prefix) over subject, customer name and email,
         messages and, with ``include_private``, private notes; ``12`` or ``#12`` also finds ticket 12.
-        ``tags``: tickets carrying every one of them."""
+        ``tags``: tickets carrying every one of them. ``merged``: False leaves out the tickets merged
+        into another, True lists only those."""
         query = Ticket.select(Ticket, Customer).join(Customer).where(Ticket.company == company)
         status, priority = list(status), list(priority)
         for name, values, allowed in (("status", status, TICKET_STATUSES), ("priority", priority, PRIORITIES)):
@@ -109,6 +115,9 @@ class TicketService(Service):
             query = query.where(Ticket.assignee == assignee_id)
         if customer_id is not None:
             query = query.where(Ticket.customer == customer_id)
+        if merged is not None:
+            merged_away = _merged_away(company.id)
+            query = query.where(Ticket.id.in_(merged_away) if merged else Ticket.id.not_in(merged_away))
         for name in [normalize_tag(t, "tag") for t in tags]:
             query = query.where(Ticket.id.in_(
                 TicketTag.select(TicketTag.ticket).where((TicketTag.company == company) & (TicketTag.name == name))))
@@ -129,7 +138,7 @@ class TicketService(Service):
     def current_for(self, customer: Customer) -> Ticket | None:
         """The customer's latest ticket (what the widget shows), if any; a ticket merged into
         another is skipped, its conversation lives on in the other."""
-        merged_away = TicketMerge.select(TicketMerge.source).where(TicketMerge.company == customer.company_id)
+        merged_away = _merged_away(customer.company_id)
         return (Ticket.select().where((Ticket.customer == customer) & Ticket.id.not_in(merged_away))
                 .order_by(Ticket.id.desc()).first())
 

@@ -45,6 +45,8 @@ class TicketQuery(Schema):
                              metadata={"description": "'me', 'unassigned' or a user id"})
     q = fields.String(validate=Length(max=200))
     customer = fields.Integer(metadata={"description": "only this customer's tickets"})
+    merged = fields.Boolean(truthy={"true"}, falsy={"false"},
+                            metadata={"description": "false: leave out tickets merged into another; true: only those"})
     tag = DelimitedList(fields.String(validate=Length(min=1, max=40)),
                         metadata={"description": "comma-separated tags; tickets carrying all of them"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

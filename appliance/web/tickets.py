@@ -23,7 +23,7 @@ def list_tickets(args):
     items, total = hearth.tickets.list(
         g.company, viewer=g.user, status=args.get("status", ()), priority=args.get("priority", ()),
         assignee=args.get("assignee"), q=args.get("q"), tags=args.get("tag", ()), include_private=True, customer_id=args.get("customer"),
-        limit=args["limit"], offset=args["offset"])
+        merged=args.get("merged"), limit=args["limit"], offset=args["offset"])
     hearth.tags.attach(items)
     targets = hearth.sla.targets_of(items)
     return {"items": [{**serializers.ticket(t), "sla": serializers.sla_summary(sla_summary(targets[t.id]))}

@@ -71,7 +71,7 @@ def test_customer_and_agent_talk_live(server, context_factory):
 def shop_site(tmp_path, server):
     """The shop's own web page, on another origin (its own loopback server), embedding the widget."""
     (tmp_path / "index.html").write_text(
-        '<!doctype html><title>Shop</title><h1>Bike shop</h1>'
+        '<!doctype html><title>Shop</title><link rel="icon" href="data:,"><h1>Bike shop</h1>'
         f'<script src="{server.url}/widget.js" data-company="corner" async></script>')
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -80,16 +80,54 @@ def shop_site(tmp_path, server):
     site.shutdown()
 
 
+def console_problems(page) -> list[str]:
+    """The errors and warnings the page (and its frames) log to the console from now on (Chromium logs
+    a postMessage refused for its target origin as a warning)."""
+    logged: list[str] = []
+    page.on("console", lambda m: logged.append(m.text) if m.type in ("error", "warning") else None)
+    return logged
+
+
 def test_the_embed_snippet_opens_the_chat_on_a_shop_page(server, shop_site, context_factory):
     page = context_factory().new_page()
+    logged = console_problems(page)
     page.goto(shop_site)
     bubble = page.get_by_test_id("hearth-bubble")
     expect(bubble).to_be_visible(timeout=10_000)
     bubble.click()
     frame = page.frame_locator("[data-testid=hearth-frame]")
+    expect(frame.get_by_test_id("widget-input")).to_be_focused()  # hearth:focus, posted once the chat loaded
     frame.get_by_test_id("widget-input").fill("Hello from the shop page")
     frame.get_by_test_id("widget-send").click()
     expect(frame.get_by_test_id("widget-message").filter(has_text="Hello from the shop page")).to_have_count(1)
+    assert logged == [] and page.context.errors == []
+
+
+def test_an_embedded_chat_survives_a_reload_when_the_browser_blocks_third_party_storage(
+        server, shop_site, context_factory):
+    """The shop's page on another site (localhost) than Hearth (127.0.0.1): Chromium blocks the chat
+    frame's own storage, so the shop's page keeps the visitor token and the conversation carries on."""
+    page = context_factory().new_page()
+    logged = console_problems(page)
+    page.goto(shop_site.replace("127.0.0.1", "localhost"))
+    page.get_by_test_id("hearth-bubble").click()
+    frame = page.frame_locator("[data-testid=hearth-frame]")
+    frame.get_by_test_id("widget-input").fill("Is my parcel on its way?")
+    frame.get_by_test_id("widget-send").click()
+    sent = frame.get_by_test_id("widget-message").filter(has_text="Is my parcel on its way?")
+    expect(sent).to_have_attribute("data-state", "sent")
+    chat = next(f for f in page.frames if f.url.startswith(f"{server.url}/chat/corner"))
+    storage = chat.evaluate("() => { try { return localStorage.length >= 0 && 'allowed'; } catch (e) { return e.name; } }")
+    assert storage == "SecurityError"  # what this test is about
+    assert "token" not in chat.url  # handed in through the fragment, then taken out of the address
+
+    for _ in range(2):  # another page of the shop, and back
+        page.reload()
+        page.get_by_test_id("hearth-bubble").click()
+        expect(frame.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected")
+        expect(frame.get_by_test_id("widget-message").filter(has_text="Is my parcel on its way?")).to_have_count(1)
+    assert page.evaluate("Object.keys(localStorage)") == [f"hearth:visitor:{server.url}:corner"]
+    assert logged == [] and page.context.errors == []
 
 
 def test_console_keyboard_palette_and_theme(server, context_factory):

@@ -6,18 +6,28 @@ from datetime import datetime, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, corner_bikes, login, open_admin_page
+from tests.e2e.conftest import ARTIFACTS, api_login, corner_bikes, login, open_admin_page
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    # no model server: the AI answers the greeting by its own rules, which is all this test needs
+def desk(tmp_path_factory, browser):
+    # no model server: the AI answers from the help articles by quoting them (extractive answers); the
+    # hashing embedder scores lower than the real one, so the confidence threshold is lowered to match
     data = corner_bikes(tmp_path_factory.mktemp("e2e-reports") / "data",
                         {"embedder": "hashing", "ollama_host": "http://127.0.0.1:9"})
     live = LiveServer(data).start(timeout=60)
+    context = browser.new_context()
+    csrf = api_login(context.request, live.url, "owner@corner.test")
+    for title, body in (("Opening hours", "The shop is open Monday to Saturday from 9:00 to 18:00."),
+                        ("Refunds and returns", "You can return any bike within 30 days.")):
+        assert context.request.post(f"{live.url}/api/v1/articles", headers=csrf,
+                                    data={"title": title, "body": body, "tags": [], "published": True}).ok
+    assert context.request.patch(f"{live.url}/api/v1/company", headers=csrf,
+                                 data={"settings": {"ai_confidence_threshold": 0.2}}).ok
+    context.close()
     yield live
     live.stop()
 
@@ -35,7 +45,13 @@ def test_rating_then_reports_chart_and_csv(desk, context_factory, tmp_path):
     customer.goto(f"{desk.url}/chat/corner")
     customer.get_by_test_id("widget-input").fill("Hello!")
     customer.get_by_test_id("widget-send").click()
-    expect(customer.locator('[data-testid="widget-message"][data-author-role="ai"]')).to_have_count(1, timeout=20_000)
+    answers = customer.locator('[data-testid="widget-message"][data-author-role="ai"]')
+    expect(answers).to_have_count(1, timeout=20_000)
+    expect(customer.get_by_test_id("widget-ai-solved-bar")).to_be_hidden()  # a greeting answers no question
+    customer.get_by_test_id("widget-input").fill("What are your opening hours?")
+    customer.get_by_test_id("widget-send").click()
+    expect(answers).to_have_count(2, timeout=20_000)
+    expect(answers.nth(1)).to_contain_text("Sources: Opening hours")
     customer.get_by_test_id("widget-ai-solved").click()
     rating = customer.get_by_test_id("widget-rating")
     expect(rating).to_be_visible()

@@ -3,6 +3,7 @@ visitor, after resolution; and an AI-answered conversation closed as solved by t
 import pytest
 
 from appliance.domain.models import Ticket
+from appliance.services.csat import answered_from_kb
 from tests.conftest import Tenant
 from tests.realtime.test_sockets import events_named, visitor  # noqa: F401  (the widget client fixture)
 
@@ -78,6 +79,21 @@ def test_invalid_ratings_get_an_error_ack_naming_the_field(resolved, data, field
     assert customer.is_connected("/widget")
 
 
+KB_ANSWER = {"provider": "extractive", "model": "extractive", "cached": False,
+             "sources": [{"article_id": 1, "title": "Opening hours", "score": 0.8}]}
+
+
+@pytest.mark.parametrize("metadata, from_kb", [
+    (KB_ANSWER, True), ({**KB_ANSWER, "provider": "ollama", "model": "llama3.2:3b"}, True),
+    ({**KB_ANSWER, "provider": "openai", "cached": True}, True),
+    ({"provider": "rules", "model": "greeting", "sources": []}, False),
+    ({"provider": "rules", "model": "thanks", "sources": KB_ANSWER["sources"]}, False),
+    ({**KB_ANSWER, "sources": []}, False), ({}, False), (None, False),
+])
+def test_only_an_answer_from_the_knowledge_base_counts_as_one(metadata, from_kb):
+    assert answered_from_kb(metadata) is from_kb
+
+
 def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, socketio, app, make_client):
     shop = Tenant(services, "shop", ai=True)
     agents = make_client(shop.agent).agent_socket()
@@ -85,6 +101,13 @@ def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, sock
     ticket_id = ask(customer, "Hello!")  # the AI answers a greeting by itself
     received = customer.get_received("/widget")
     assert any(e["name"] == "message" and e["args"]["author_role"] == "ai" for e in received)
+    # a greeting answers no question: saying it solved one would count a deflection that never happened
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 409 and "help articles" in ack["error"]["message"]
+    assert Ticket.get_by_id(ticket_id).status == "bot"
+    services.tickets.post_ai_message(shop.company, Ticket.get_by_id(ticket_id), body="We open at 9:00 [1].",
+                                     metadata=KB_ANSWER)
+    customer.get_received("/widget")
     agents.get_received("/agent")
 
     ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)

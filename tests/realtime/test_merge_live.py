@@ -22,11 +22,29 @@ def test_merge_is_pushed_to_the_companys_agents(socketio, app, make_client, acme
     updated = {e["args"][0]["id"] for e in received if e["name"] == "ticket_updated"}
     assert updated == {source.id, target.id}
     assert [e for e in theirs.get_received("/agent") if e["name"] in ("ticket_merged", "ticket_updated", "message")] == []
-    # the customer hears that the emptied ticket closed, and never sees the agents' merge notes
+    # the customer's conversation carries on in the target (reopened for it): one ticket_status says so;
+    # the emptied ticket's closing is not news for them, nor are the agents' merge notes
     widget = visitor.get_received("/widget")
-    assert {"ticket_id": source.id, "status": "closed"} in [e["args"][0] for e in widget if e["name"] == "ticket_status"]
+    assert [e["args"][0] for e in widget if e["name"] == "ticket_status"] == [
+        {"ticket_id": target.id, "status": "open", "merged_from": source.id}]
     assert [e for e in widget if e["name"] == "message"] == []
     reconnected = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
     session = [e["args"][0] for e in reconnected.get_received("/widget") if e["name"] == "session"][0]
     assert session["ticket_id"] == target.id  # the conversation that lives on
     assert [m["body"] for m in session["messages"]] == ["first", "second"]
+
+
+def test_a_merge_into_an_open_ticket_tells_the_visitor_which_ticket_goes_on(socketio, app, make_client, acme,
+                                                                               services):
+    customer, token = services.customers.start_visit(acme.company)
+    target, _ = acme.customer_message("first", customer=customer)
+    services.tickets.update(acme.company, acme.agent, target.id, status="resolved")
+    source, _ = acme.customer_message("second", customer=customer)
+    services.tickets.update(acme.company, acme.agent, target.id, status="open")  # both open: no status changes
+    visitor = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
+    visitor.get_received("/widget")
+
+    assert make_client(acme.agent).post(f"/api/v1/tickets/{source.id}/merge",
+                                        json={"target_id": target.id}).status_code == 200
+    assert [e["args"][0] for e in visitor.get_received("/widget") if e["name"] == "ticket_status"] == [
+        {"ticket_id": target.id, "status": "open", "merged_from": source.id}]

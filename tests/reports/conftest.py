@@ -27,9 +27,11 @@ def app(settings, clock):
 
 
 def ai_answer(services, tenant, ticket, *, provider, model, latency_ms, cached):
-    services.tickets.post_ai_message(tenant.company, ticket, body="Here is how that works.",
+    """An AI answer from the help articles (as the responder's: it cites the article it drew on)."""
+    services.tickets.post_ai_message(tenant.company, ticket, body="Here is how that works [1].",
                                      metadata={"provider": provider, "model": model, "latency_ms": latency_ms,
-                                               "cached": cached, "sources": []})
+                                               "cached": cached,
+                                               "sources": [{"article_id": 1, "title": "How it works", "score": 0.8}]})
 
 
 def build_week(services, clock, slug="acme") -> dict:

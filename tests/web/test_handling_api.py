@@ -125,6 +125,12 @@ def test_merge_through_the_api(agent_client, acme, services, named_ticket):
     assert closed["merged_into"] == {"id": named_ticket.id, "number": named_ticket.number}
     assert closed["messages"][0]["author_role"] == "system" and f"#{named_ticket.number}" in closed["messages"][0]["body"]
 
+    # what the console's merge dialog offers: the customer's tickets that were not merged away
+    mine = f"/api/v1/tickets?customer={named_ticket.customer_id}"
+    assert [t["id"] for t in agent_client.get(f"{mine}&merged=false").get_json()["items"]] == [named_ticket.id]
+    assert [t["id"] for t in agent_client.get(f"{mine}&merged=true").get_json()["items"]] == [source.id]
+    assert agent_client.get(f"{mine}&merged=yes").status_code == 422
+
     again = agent_client.post(f"/api/v1/tickets/{source.id}/merge", json={"target_id": named_ticket.id})
     assert again.status_code == 409 and "already merged" in again.get_json()["error"]["message"]
     other = agent_client.post(f"/api/v1/tickets/{stranger.id}/merge", json={"target_id": named_ticket.id})

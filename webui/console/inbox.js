@@ -4,7 +4,7 @@ import { state } from './state.js';
 import { $, $$, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials, confirmDialog } from './dom.js';
 import { badgeEl, tickBadges, compareUrgency, summarize, renderStrip, targetName, span } from './sla.js';
 import { initCannedPicker, closePicker } from './canned-picker.js';
-import { initTicketTools, renderTags, tagBadges, loadTagVocabulary } from './ticket-tools.js';
+import { initTicketTools, renderTags, resetTagInput, tagBadges, loadTagVocabulary } from './ticket-tools.js';
 
 const STATUS = { bot: 'AI handling', open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 const DRAFT_MARK = /AI draft:\r?\n/; // a hand-over note's body: "Handed over by the AI: …\n\nAI draft:\n<draft>"
@@ -449,6 +449,7 @@ function openTicket(id) {
   renderAgentTyping();
   restoreDraft();
   clearFieldErrors($('#composer'));
+  resetTagInput();
   emit('view_ticket', { ticket_id: open.wireId });
   renderList();
   loadTicket(id, false);

@@ -26,6 +26,12 @@ export function renderTags(t) {
   $('#t-merge').disabled = t.status === 'closed' && !!t.merged_into;
 }
 
+// Another ticket opened: what was typed for the last one, and its error, go.
+export function resetTagInput() {
+  $('#t-tag-input').value = '';
+  clearFieldErrors($('#t-tag-form'));
+}
+
 async function addTag(e) {
   e.preventDefault();
   const t = hooks.current();
@@ -34,14 +40,15 @@ async function addTag(e) {
   if (!t || !tag) return;
   const form = $('#t-tag-form');
   clearFieldErrors(form);
+  const stillOpen = () => { const now = hooks.current(); return !!now && now.id === t.id; };
   try {
     const updated = await api('POST', `/tickets/${encodeURIComponent(t.id)}/tags`, { tag });
-    input.value = '';
+    if (stillOpen()) input.value = '';
     hooks.updated(updated);
     announce(`Tagged ${tag}`);
     loadTagVocabulary();
   } catch (err) {
-    showError(err, form);
+    if (stillOpen()) showError(err, form);
   }
 }
 
@@ -70,7 +77,8 @@ async function openMerge() {
   $('#merge-ok').disabled = true;
   dlg.showModal();
   try {
-    const data = await api('GET', `/tickets${qs({ customer: t.customer.id, limit: 100 })}`);
+    // a ticket merged into another cannot take a merge: its conversation lives on in the other
+    const data = await api('GET', `/tickets${qs({ customer: t.customer.id, merged: false, limit: 100 })}`);
     const others = (data.items || []).filter((x) => x.id !== t.id);
     sel.replaceChildren(...(others.length ? others.map((x) => h('option', { value: String(x.id) },
       `#${x.number} ${x.subject || '(no subject)'} · ${x.status}`)) : [h('option', { value: '' }, 'This customer has no other ticket')]));

@@ -28,7 +28,14 @@
   var segments = location.pathname.split('/').filter(Boolean);
   var slug = segments.length ? safeDecode(segments[segments.length - 1]) : '';
   var tokenKey = 'hearth:visitor:' + slug;
-  var token = storeGet(tokenKey);
+  // Embedded, the shop's page (embed.js) keeps the token too, in its own storage: this frame's may be
+  // blocked as third-party. It hands it in with its origin in the fragment and hears of a new token.
+  var hostKeeps = embedded ? new URLSearchParams(location.hash.slice(1)) : null;
+  var host = hostKeeps && hostKeeps.get('host');
+  var hostToken = hostKeeps && hostKeeps.get('token');
+  if (hostKeeps && location.hash) history.replaceState(null, '', location.pathname + location.search);
+  var ownToken = storeGet(tokenKey);
+  var token = hostToken || ownToken;
   var reduceMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   var socket = null, greetingEl = null, customerId = null;
@@ -40,6 +47,16 @@
   function safeDecode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
   function storeGet(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
   function storeSet(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* storage blocked */ } }
+
+  // A token handed in by the page around this frame is never stored here (a page could otherwise plant its
+  // own visitor in the storage the chat uses everywhere), and one from this storage is never told to it.
+  function keepToken(t) {
+    token = t;
+    if (!hostToken) storeSet(tokenKey, t);
+    if (embedded && host && t !== ownToken && window.parent !== window) {
+      try { window.parent.postMessage({ type: 'hearth:token', token: t }, host); } catch (e) { /* not an origin */ }
+    }
+  }
 
   function uuid() {
     var c = window.crypto;
@@ -333,7 +350,7 @@
     } else {
       showAgentTyping(false);
     }
-    if (m.author_role === 'ai') offerSolved(true);
+    if (m.author_role === 'ai') offerSolved(fromKnowledgeBase(m));
     else if (m.author_role === 'system' || m.author_role === 'agent') offerSolved(false);
     var li = buildMessage(m);
     if (streamed) {
@@ -357,7 +374,7 @@
 
   function onSession(s) {
     s = s || {};
-    if (s.visitor_token) { token = s.visitor_token; storeSet(tokenKey, token); }
+    if (s.visitor_token) keepToken(s.visitor_token);
     var company = s.company || {};
     if (company.name) { title.textContent = company.name; document.title = company.name + ' – Chat'; }
     applyColor(company.widget_color);
@@ -392,7 +409,7 @@
     setStatus('connected', 'Connected');
     form.hidden = false;
     var last = msgs.length ? msgs[msgs.length - 1] : null;
-    offerSolved(!!last && last.author_role === 'ai');
+    offerSolved(!!last && last.author_role === 'ai' && fromKnowledgeBase(last));
     showRating();
     list.scrollTop = list.scrollHeight;
     flushQueue();
@@ -400,6 +417,7 @@
 
   function onTicketStatus(t) {
     if (!t || !t.status) return;
+    if (t.merged_from != null) { followMerge(t); return; }
     // a status of another ticket than the one we knew (a new conversation) has no "previous" status
     var same = t.ticket_id == null || current.ticketId == null || String(t.ticket_id) === String(current.ticketId);
     var prev = same ? current.status : null;
@@ -412,9 +430,23 @@
     if (STATUS_TEXT[t.status]) notice(STATUS_TEXT[t.status]);
   }
 
+  // An agent merged a ticket into another: when it was ours, the conversation (its messages are already
+  // shown) carries on in the other. Nothing to announce: for the customer it never stopped.
+  function followMerge(t) {
+    var ours = [t.merged_from, t.ticket_id].some(function (id) { return String(id) === String(current.ticketId); });
+    if (!ours) return; // two older tickets merged: not the conversation shown
+    current = { ticketId: t.ticket_id, status: t.status };
+    if (t.status !== 'bot') offerSolved(false);
+    showRating();
+  }
+
   // ---- "did that answer it?" and the rating --------------------------------------------------------
-  // After an AI answer, the customer may close the conversation as solved (resolved by the AI). Once a
-  // conversation is resolved, they are asked for a 1–5 rating and an optional comment, once.
+  // After an AI answer from the help articles, the customer may close the conversation as solved (resolved
+  // by the AI). Once a conversation is resolved, they are asked for a 1–5 rating and an optional comment, once.
+
+  // An answer from the help articles carries its sources; a greeting or a thank-you answers no question.
+  function fromKnowledgeBase(m) { return Array.isArray(m.sources) && m.sources.length > 0; }
+
   function offerSolved(on) {
     solvedBar.hidden = !(on && current.ticketId != null && current.status === 'bot');
     solvedBtn.disabled = false;

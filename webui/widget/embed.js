@@ -1,6 +1,10 @@
 /* Hearth embed loader: <script src="https://HOST/widget.js" data-company="SLUG" async></script>
    Adds a chat bubble and, on first open, an iframe panel to HOST/chat/SLUG?embed=1.
-   Everything lives in a shadow root of a <hearth-widget> element: no globals, no page styles touched. */
+   Everything lives in a shadow root of a <hearth-widget> element: no globals, no page styles touched.
+   The visitor token is kept in this page's own storage too: the browser may block the iframe's storage
+   (third-party), and the conversation must survive browsing the shop's pages. The iframe gets it in its
+   URL's fragment (never sent to a server) and reports a new one back by postMessage, to this page's
+   origin only; only messages from the widget's own iframe and origin are accepted. */
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -18,6 +22,10 @@
   if (!slug || !origin || origin === 'null') return;
   var color = (script.getAttribute('data-color') || '').trim();
   if (!color || !(window.CSS && CSS.supports && CSS.supports('color', color))) color = '#2563eb';
+  var tokenKey = 'hearth:visitor:' + origin + ':' + slug;
+
+  function storedToken() { try { return localStorage.getItem(tokenKey); } catch (e) { return null; } }
+  function storeToken(t) { try { localStorage.setItem(tokenKey, t); } catch (e) { /* storage blocked */ } }
 
   var CSS_TEXT = [
     ':host{all:initial}',
@@ -78,17 +86,23 @@
     panel.setAttribute('aria-label', 'Chat');
     panel.hidden = true;
 
-    var frame = null;
+    var frame = null, frameLoaded = false;
     var ICON_CHAT = 'M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z';
     var ICON_CLOSE = 'M18 6 6 18M6 6l12 12';
 
     function isOpen() { return !panel.hidden; }
+    // Before its page has loaded, the iframe holds about:blank: a message posted then is refused.
+    function focusChat() { if (frameLoaded) frame.contentWindow.postMessage({ type: 'hearth:focus' }, origin); }
     function setOpen(open) {
       if (open && !frame) {
         frame = document.createElement('iframe');
         frame.setAttribute('data-testid', 'hearth-frame');
         frame.title = 'Chat with us';
-        frame.src = origin + '/chat/' + encodeURIComponent(slug) + '?embed=1';
+        var hash = 'host=' + encodeURIComponent(location.origin);
+        var token = storedToken();
+        if (token) hash += '&token=' + encodeURIComponent(token);
+        frame.src = origin + '/chat/' + encodeURIComponent(slug) + '?embed=1#' + hash;
+        frame.addEventListener('load', function () { frameLoaded = true; if (isOpen()) focusChat(); });
         panel.appendChild(frame);
       }
       panel.hidden = !open;
@@ -97,7 +111,7 @@
       path.setAttribute('d', open ? ICON_CLOSE : ICON_CHAT);
       if (open) {
         frame.focus();
-        try { frame.contentWindow.postMessage({ type: 'hearth:focus' }, origin); } catch (e) { /* still loading */ }
+        focusChat();
       }
     }
 
@@ -108,6 +122,8 @@
     window.addEventListener('message', function (e) {
       if (e.origin !== origin || !frame || e.source !== frame.contentWindow) return;
       if (e.data && e.data.type === 'hearth:close') { setOpen(false); bubble.focus(); }
+      else if (e.data && e.data.type === 'hearth:token' && typeof e.data.token === 'string'
+               && /^[A-Za-z0-9_-]{20,200}$/.test(e.data.token)) storeToken(e.data.token);
     });
 
     path.setAttribute('d', ICON_CHAT);
