@@ -10,7 +10,7 @@ from ..db import database
 from ..domain.models import Company, Message, Ticket, TicketMerge, TicketTag, User
 from ..errors import BadRequest, Conflict
 from .base import Service
-from .tickets import OPEN_STATUSES, TicketService, _preview, _track_pause
+from .tickets import OPEN_STATUSES, TicketService, _preview, _track_status
 
 
 class MergeService(Service):
@@ -56,10 +56,13 @@ class MergeService(Service):
                 target.last_message_preview = _preview(latest.body)
             firsts = [t for t in (source.first_response_at, target.first_response_at) if t is not None]
             target.first_response_at = min(firsts) if firsts else None
+            queued = [t for t in (source.queued_at, target.queued_at) if t is not None]
+            target.queued_at = min(queued) if queued else None  # either reached the people: the target has
             target_changes: dict[str, Any] = {"merged_from": source.id}
             if source.status in OPEN_STATUSES and target.status not in OPEN_STATUSES:
                 # the customer's live question must not land in a finished ticket nobody looks at
                 target_changes["status"] = [target.status, "open"]
+                _track_status(target, target.status, "open", now)
                 target.status, target.resolved_at = "open", None
             if target.status in OPEN_STATUSES:
                 waits = [w for w in (source.waiting_since, target.waiting_since) if w is not None]
@@ -79,7 +82,7 @@ class MergeService(Service):
                 body=f"Merged into ticket #{target.number}; the conversation continues there.",
                 metadata={"merged_into": {"id": target.id, "number": target.number}})
             previous = source.status
-            _track_pause(source, previous, "closed", now)
+            _track_status(source, previous, "closed", now)
             source.status = "closed"
             source.resolved_at = source.resolved_at or now
             source.waiting_since = None

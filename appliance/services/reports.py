@@ -108,7 +108,7 @@ class ReportService(Service):
         human = Message.select(Message.id).where((Message.ticket == Ticket.id) & (Message.author_role == "agent")
                                                  & (Message.private == False))  # noqa: E712
         breach = SlaEvent.select(SlaEvent.id).where((SlaEvent.ticket == Ticket.id) & (SlaEvent.kind == "breach"))
-        rows = (Ticket.select(Ticket.priority, Ticket.status, Ticket.resolved_by, Ticket.csat_score,
+        rows = (Ticket.select(Ticket.priority, Ticket.status, Ticket.resolved_by, Ticket.csat_score, Ticket.queued_at,
                               _minutes_between(Ticket.first_response_at, Ticket.created_at).alias("fr"),
                               _minutes_between(Ticket.resolved_at, Ticket.created_at).alias("res"),
                               fn.EXISTS(human).alias("human"), fn.EXISTS(breach).alias("breach"))
@@ -120,7 +120,7 @@ class ReportService(Service):
         first_response: list[float] = []
         resolution: list[float] = []
         ratings: list[int] = []
-        for priority, status, by, score, fr, res, was_answered, was_breached in rows:
+        for priority, status, by, score, queued_at, fr, res, was_answered, was_breached in rows:
             tickets += 1
             if fr is not None:
                 first_response.append(fr)
@@ -129,7 +129,8 @@ class ReportService(Service):
                 resolved_by_ai += by == "ai"
                 deflected += not was_answered
                 resolution.append(res)
-            if any(priority in per for per in targets.values()):
+            # a conversation the AI handled alone never reached the people: no target applied to it
+            if queued_at is not None and any(priority in per for per in targets.values()):
                 with_targets += 1
                 compliant += not was_breached
             if score is not None:

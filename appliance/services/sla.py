@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TARGETS = ("first_response", "next_response", "resolution")
-ACTIVE = ("bot", "open", "pending")
+ACTIVE = ("bot", "open", "pending")  # not resolved or closed: clocks may still run (if it reached the people)
 ACTIONS = ("raise_priority", "reassign", "notify_admins")  # what a breach may do
 PRIORITY_UP = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
@@ -118,7 +118,7 @@ class SlaService(Service):
         if pauses is None:
             pauses = tuple((p.started_at, p.ended_at) for p in
                            TicketPause.select().where(TicketPause.ticket == ticket.id).order_by(TicketPause.id))
-        return TicketClock(ticket.priority, ticket.created_at, ticket.first_response_at, ticket.waiting_since,
+        return TicketClock(ticket.priority, ticket.queued_at, ticket.first_response_at, ticket.waiting_since,
                            ticket.resolved_at, pauses)
 
     def targets(self, ticket: Ticket, now: datetime | None = None) -> list[Target]:
@@ -147,7 +147,8 @@ class SlaService(Service):
         fired: list[SlaEvent] = []
         for row in SlaPolicy.select():
             policy = self.policy(row)
-            tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE))
+            tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE)
+                                            & Ticket.queued_at.is_null(False))  # the AI's alone have no clock
             for ticket in tickets:
                 for target in evaluate(self.clock_of(ticket), policy, now):
                     if target.state in (WARNING, BREACHED):
@@ -155,7 +156,7 @@ class SlaService(Service):
         return fired
 
     def _record(self, row: SlaPolicy, ticket: Ticket, target: Target, now: datetime) -> list[SlaEvent]:
-        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.created_at
+        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.queued_at
         kinds = ["warning", "breach"] if target.state == BREACHED else ["warning"]
         actions = row.actions or {}
         recorded = []
@@ -188,10 +189,11 @@ class SlaService(Service):
 
 
 def summary(targets: list[Target]) -> dict[str, Any] | None:
-    """A ticket's SLA at a glance: the next due time of its running targets and its worst state."""
+    """A ticket's SLA at a glance: the next due time of its running targets and its worst state
+    ("stopped" only when every target stopped unmet at the resolution)."""
     if not targets:
         return None
-    order = {"met": 0, "running": 1, "warning": 2, "breached": 3}
+    order = {"stopped": 0, "met": 1, "running": 2, "warning": 3, "breached": 4}
     running = [t for t in targets if t.state in ("running", "warning") and not t.paused]
     worst = max(targets, key=lambda t: order[t.state]).state
     nxt = min(running, key=lambda t: t.due_at) if running else None

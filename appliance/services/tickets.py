@@ -23,11 +23,20 @@ _TAKE_NUMBER = ('UPDATE "company" SET "next_ticket_number" = "next_ticket_number
 PREVIEW_LENGTH = 140
 
 
-def _track_pause(ticket: Ticket, old: str, new: str, now) -> None:
-    """Entering "pending" (waiting on the customer) stops the SLA clocks; leaving it restarts them.
-    Call inside the transaction that changes the status."""
+def _track_status(ticket: Ticket, old: str, new: str, now) -> None:
+    """Keep the SLA clocks' inputs in step with a status change. Call inside the transaction that
+    changes the status, before saving the ticket.
+
+    The clocks start when the ticket first reaches the desk's people (``queued_at``): created with
+    the AI off, or moved from the AI to "open" or "pending" (handed over, or taken over by a person).
+    Not at the customer's first message: until then the AI was answering them, and the people could
+    not have known of the ticket; what they are measured on is how long a customer waits for a
+    person once a person is needed. Entering "pending" (waiting on the customer) stops the clocks;
+    leaving it restarts them."""
     if new == old:
         return
+    if new in ("open", "pending") and ticket.queued_at is None:
+        ticket.queued_at = now
     if new == "pending":
         TicketPause.create(company=ticket.company_id, ticket=ticket.id, started_at=now)
     elif old == "pending":
@@ -163,13 +172,14 @@ class TicketService(Service):
                     ticket = self._ticket_writes.create(
                         company=company, number=self._next_number(company), customer=customer,
                         subject=_preview(body)[:120], status=status, channel="widget", created_at=now, updated_at=now,
+                        queued_at=now if status == "open" else None,
                         last_message_at=now, waiting_since=now, last_message_preview=_preview(body))
                     ticket.tag_names = []  # what its push serializes: a new ticket has no tags (and no assignee)
                 else:
                     ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
                     ticket.waiting_since = ticket.waiting_since or now
                     if ticket.status == "pending":
-                        _track_pause(ticket, "pending", "open", now)
+                        _track_status(ticket, "pending", "open", now)
                         ticket.status = "open"
                         changes["status"] = ["pending", "open"]
                     ticket.last_message_at = ticket.updated_at = now
@@ -231,6 +241,7 @@ class TicketService(Service):
                 ticket.last_message_preview = _preview(body)
                 if ticket.status == "bot":  # a person answered: the AI steps back
                     changes["status"] = ["bot", "open"]
+                    _track_status(ticket, "bot", "open", now)
                     ticket.status = "open"
                 if ticket.assignee_id is None:
                     ticket.assignee = agent
@@ -284,7 +295,7 @@ class TicketService(Service):
             return ticket
         with database.atomic():
             if "status" in changes:
-                _track_pause(ticket, *changes["status"], now)
+                _track_status(ticket, *changes["status"], now)
             if "assignee_id" in changes:
                 mark_manual(ticket, now)
             ticket.updated_at = now
@@ -337,6 +348,7 @@ class TicketService(Service):
                     note_body += f"\n\nAI draft:\n{draft}"
                 note = Message.create(company=company, ticket=ticket, author_role="ai", body=note_body, private=True,
                                       metadata={**(metadata or {}), "handoff_reason": reason}, created_at=now)
+                _track_status(ticket, "bot", "open", now)
                 ticket.status = "open"
                 ticket.waiting_since = ticket.waiting_since or now
                 ticket.last_message_at = ticket.updated_at = now
