@@ -103,3 +103,24 @@ def test_bad_ranges_are_refused_naming_the_field(services, acme, start, end, fie
         services.reports.build(acme.company, start, end)
     assert field in caught.value.fields
 
+
+def test_a_ticket_merged_into_another_is_counted_once_in_it(services, clock):
+    """Three customers each open a second ticket that an agent merges into their first: three
+    conversations, not six, and none of the emptied tickets is an AI deflection."""
+    t = Tenant(services, "merges")
+    clock.at("2026-11-02T09:00")
+    for n in range(3):
+        first, _ = t.customer_message(f"order {n}")
+        services.tickets.reply(t.company, t.agent, first.id, body="Looking into it.")
+        services.tickets.update(t.company, t.agent, first.id, status="resolved")
+        services.csat.rate(t.company, first.customer, first.id, score=4)
+        clock.advance(minutes=5)
+        second, _ = t.customer_message(f"order {n} again", customer=first.customer)
+        services.merges.merge(t.company, t.agent, second.id, first.id)
+        services.tickets.update(t.company, t.agent, first.id, status="resolved")
+    s = services.reports.build(t.company, "2026-11-02", "2026-11-02").summary
+    assert (s["tickets"], s["resolved"], s["deflected"], s["deflection_rate"]) == (3, 3, 0, 0.0)
+    assert s["first_response"]["count"] == 3 and s["resolution"]["count"] == 3
+    assert s["csat"]["count"] == 3
+    rows = services.reports.build(t.company, "2026-11-02", "2026-11-02").tables["tickets_per_day"].rows
+    assert rows == [["2026-11-02", 3, 3, 0]]
