@@ -53,6 +53,7 @@ def business_hours(data: dict) -> BusinessHours:
         weekly[int(day)] = tuple((_parse_time(a, "hours.weekly"), _parse_time(b, "hours.weekly"))
                                  for a, b in (span if isinstance(span, (list, tuple)) and len(span) == 2
                                               else (None, None) for span in spans))
+    _check_open_windows(weekly)
     holidays = set()
     for value in data.get("holidays") or []:
         try:
@@ -60,6 +61,31 @@ def business_hours(data: dict) -> BusinessHours:
         except ValueError:
             raise BadRequest.field("hours.holidays", f"{value!r} is not a date like 2026-12-25") from None
     return BusinessHours(tz, weekly, frozenset(holidays))
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEK = 7 * 1440
+
+
+def _check_open_windows(weekly: dict[int, tuple[tuple[time, time], ...]]) -> None:
+    """Refuse a weekly schedule with no open time (no due time could ever be found) or with windows
+    that overlap (the overlap would count twice). An empty schedule is 24/7."""
+    if weekly and not any(weekly.values()):
+        raise BadRequest.field("hours.weekly", "the schedule has no open time; give at least one day a window "
+                                               "like [\"09:00\", \"17:00\"], or no weekly schedule for 24/7")
+    spans = []  # minutes of the week; a window ending at or before its start runs past midnight
+    for day, windows in weekly.items():
+        for n, (start, end) in enumerate(windows):
+            lo = day * 1440 + start.hour * 60 + start.minute
+            hi = day * 1440 + end.hour * 60 + end.minute + (1440 if end <= start else 0)
+            window = (day, n, f"{WEEKDAYS[day]}'s {start:%H:%M}-{end:%H:%M}")
+            spans.append((lo, hi, window))
+            if hi > WEEK:  # Sunday night runs into Monday morning
+                spans.append((lo - WEEK, hi - WEEK, window))
+    spans.sort()
+    for (_, a_end, a), (b_start, _, b) in zip(spans, spans[1:]):
+        if b_start < a_end and a != b:
+            raise BadRequest.field("hours.weekly", f"{b[2]} overlaps {a[2]}; join them into one window")
 
 
 class SlaService(Service):
@@ -108,8 +134,14 @@ class SlaService(Service):
     @staticmethod
     def policy(row: SlaPolicy) -> Policy:
         targets = row.targets or {}
+        try:
+            hours = business_hours(row.hours or {})
+        except BadRequest as error:  # saved before Hearth checked schedules: never break the inbox over it
+            logger.warning("company %s: the SLA business hours are invalid (%s); counting around the clock "
+                           "until an admin saves the SLA policy again", row.company_id, error)
+            hours = BusinessHours()
         return Policy(targets.get("first_response", {}), targets.get("next_response", {}),
-                      targets.get("resolution", {}), business_hours(row.hours or {}), row.warn_share)
+                      targets.get("resolution", {}), hours, row.warn_share)
 
     # ---- a ticket's state -------------------------------------------------------------------
     @staticmethod

@@ -219,3 +219,39 @@ def test_a_ticket_closed_by_a_merge_keeps_no_running_countdown(hearth, shop, clo
     state = {t.kind: t.state for t in hearth.sla.targets(Ticket.get_by_id(source.id))}
     assert state == {"first_response": "stopped", "resolution": "met"}
     assert [e.ticket_id for e in hearth.sla.check_due()] == [earlier.id, earlier.id]  # the reopened one runs
+
+
+@pytest.mark.parametrize("weekly, message", [
+    ({"0": []}, "no open time"),
+    ({"0": [], "5": []}, "no open time"),
+    ({"0": [["09:00", "12:00"], ["11:00", "13:00"]]}, "Monday's 11:00-13:00 overlaps Monday's 09:00-12:00"),
+    ({"4": [["09:00", "12:00"], ["09:00", "12:00"]]}, "Friday's 09:00-12:00 overlaps Friday's 09:00-12:00"),
+    ({"2": [["22:00", "02:00"]], "3": [["01:00", "05:00"]]}, "Thursday's 01:00-05:00 overlaps Wednesday's 22:00-02:00"),
+    ({"6": [["20:00", "08:00"]], "0": [["07:00", "17:00"]]}, "overlaps Sunday's 20:00-08:00"),
+])
+def test_a_schedule_with_no_open_time_or_overlapping_windows_is_refused(make_client, shop, weekly, message):
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={
+        "targets": {"first_response": {"normal": 60}}, "hours": {"tz": "UTC", "weekly": weekly, "holidays": []}})
+    assert response.status_code == 422
+    assert message in response.get_json()["error"]["fields"]["hours.weekly"][0]
+    assert admin.get("/api/v1/tickets").status_code == 200
+
+
+def test_adjoining_windows_and_a_24_7_schedule_are_fine(hearth, shop):
+    for weekly in ({"0": [["09:00", "12:00"], ["12:00", "17:00"]]}, {"6": [["20:00", "00:00"]], "0": [["00:00", "08:00"]]},
+                   {}):
+        hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}},
+                              hours={"tz": "UTC", "weekly": weekly})
+
+
+def test_a_schedule_saved_before_it_was_checked_counts_around_the_clock(make_client, hearth, shop, clock):
+    from appliance.domain.models import SlaPolicy
+
+    SlaPolicy.update(hours={"tz": "UTC", "weekly": {"0": []}}).execute()  # no open time at all
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=61)
+    api = make_client(shop.agent)
+    assert api.get("/api/v1/tickets").status_code == 200
+    assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["targets"][0]["state"] == "breached"
+    assert [e.kind for e in hearth.sla.check_due()] == ["warning", "breach"]
