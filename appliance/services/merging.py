@@ -10,7 +10,7 @@ from ..db import database
 from ..domain.models import Company, Message, Ticket, TicketMerge, TicketTag, User
 from ..errors import BadRequest, Conflict
 from .base import Service
-from .tickets import OPEN_STATUSES, TicketService, _preview, _track_status
+from .tickets import OPEN_STATUSES, TicketService, _preview, _track_status, ticket_label
 
 
 class MergeService(Service):
@@ -28,13 +28,14 @@ class MergeService(Service):
         if source.id == target.id:
             raise BadRequest.field("target_id", "a ticket cannot be merged into itself; choose another ticket")
         if source.customer_id != target.customer_id:
-            raise Conflict(f"#{source.number} and #{target.number} belong to different customers; only tickets of "
-                           "the same customer can be merged", fields={"target_id": ["belongs to another customer"]})
+            raise Conflict(f"{ticket_label(source)} and {ticket_label(target)} belong to different customers; "
+                           "only tickets of the same customer can be merged",
+                           fields={"target_id": ["belongs to another customer"]})
         for ticket in (source, target):
             done = TicketMerge.get_or_none(TicketMerge.source == ticket)
             if done is not None:
-                raise Conflict(f"#{ticket.number} was already merged into #{done.target.number}; "
-                               f"use #{done.target.number} instead", fields={"target_id": ["already merged"]})
+                raise Conflict(f"{ticket_label(ticket)} was already merged into {ticket_label(done.target)}; "
+                               f"use {ticket_label(done.target)} instead", fields={"target_id": ["already merged"]})
         now = self.clock()
         with database.atomic():
             moved = list(Message.select().where(Message.ticket == source).order_by(Message.created_at, Message.id))
@@ -45,7 +46,7 @@ class MergeService(Service):
                 TicketMerge.create(company=company, source=source, target=target, merged_by=actor,
                                    moved_messages=len(moved), created_at=now)
             except IntegrityError:  # merged by someone else a moment ago: undo everything
-                raise Conflict(f"#{source.number} was just merged by someone else; reload it",
+                raise Conflict(f"{ticket_label(source)} was just merged by someone else; reload it",
                                fields={"target_id": ["already merged"]}) from None
 
             if moved:

@@ -9,7 +9,7 @@ from .. import events
 from ..db import PreparedSelect, PreparedWrites, database
 from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketMerge, TicketPause,
                              TicketTag, User)
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, Conflict, NotFound
 from . import search
 from .base import Service, clean_text, is_row_id
 from .routing import mark_manual
@@ -49,11 +49,27 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
+def ticket_label(ticket: Ticket) -> str:
+    """How messages name a ticket: its number, which people see, and its id, which the API takes."""
+    return f"#{ticket.number} (id {ticket.id})"
+
+
 def _open_ticket_query(customer_id: int):
     statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
+    merged_away = TicketMerge.select(TicketMerge.id).where(TicketMerge.source == Ticket.id)
     return (Ticket.select(Ticket, *ticket_extras())
-            .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
+            .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses) & ~fn.EXISTS(merged_away))
             .order_by(Ticket.id.desc()).limit(SQL("1")))
+
+
+def _refuse_if_merged_away(ticket: Ticket, doing: str) -> None:
+    """A ticket merged into another is finished: its conversation continues in the other, which
+    is where the customer's chat and new messages are."""
+    merge = TicketMerge.select(TicketMerge, Ticket).join(Ticket, on=TicketMerge.target).where(
+        TicketMerge.source == ticket.id).first()
+    if merge is not None:
+        raise Conflict(f"ticket {ticket_label(ticket)} was merged into ticket {ticket_label(merge.target)}; "
+                       f"{doing} there instead")
 
 
 class TicketService(Service):
@@ -230,6 +246,8 @@ class TicketService(Service):
             raise BadRequest.field("private", "must be true or false")
         body = clean_text(body, "body", self.settings.max_message_length)
         ticket = self._company_ticket(company, ticket_id)
+        if not private:
+            _refuse_if_merged_away(ticket, "reply")
         now = self.clock()
         changes: dict[str, Any] = {}
         with database.atomic():
@@ -264,6 +282,7 @@ class TicketService(Service):
             if status not in TICKET_STATUSES:
                 raise BadRequest.field("status", f"must be one of: {', '.join(TICKET_STATUSES)}")
             if status != ticket.status:
+                _refuse_if_merged_away(ticket, "change the status")
                 changes["status"] = [ticket.status, status]
                 ticket.status = status
                 if status in ("resolved", "closed"):

@@ -239,8 +239,8 @@ def test_a_schedule_with_no_open_time_or_overlapping_windows_is_refused(make_cli
 
 
 def test_adjoining_windows_and_a_24_7_schedule_are_fine(hearth, shop):
-    for weekly in ({"0": [["09:00", "12:00"], ["12:00", "17:00"]]}, {"6": [["20:00", "00:00"]], "0": [["00:00", "08:00"]]},
-                   {}):
+    for weekly in ({"0": [["09:00", "12:00"], ["12:00", "17:00"]]},
+                   {"6": [["20:00", "00:00"]], "0": [["00:00", "08:00"]]}, {}):
         hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}},
                               hours={"tz": "UTC", "weekly": weekly})
 
