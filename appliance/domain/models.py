@@ -127,6 +127,9 @@ class Ticket(BaseModel):
     assignee = ForeignKeyField(User, null=True, backref="assigned_tickets", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # When the ticket reached the desk's people, where its SLA clocks start: its creation when the AI
+    # is off, else when the AI handed it over or a person took it over. None while the AI handles it alone.
+    queued_at = DateTimeField(null=True)
     first_response_at = DateTimeField(null=True)
     waiting_since = DateTimeField(null=True)
     resolved_at = DateTimeField(null=True)

@@ -10,7 +10,7 @@ from ..db import database
 from ..domain.models import Company, Message, Ticket, TicketMerge, TicketTag, User
 from ..errors import BadRequest, Conflict
 from .base import Service
-from .tickets import OPEN_STATUSES, TicketService, _preview, _track_pause
+from .tickets import OPEN_STATUSES, TicketService, _preview, _track_status, ticket_label
 
 
 class MergeService(Service):
@@ -28,13 +28,14 @@ class MergeService(Service):
         if source.id == target.id:
             raise BadRequest.field("target_id", "a ticket cannot be merged into itself; choose another ticket")
         if source.customer_id != target.customer_id:
-            raise Conflict(f"#{source.number} and #{target.number} belong to different customers; only tickets of "
-                           "the same customer can be merged", fields={"target_id": ["belongs to another customer"]})
+            raise Conflict(f"{ticket_label(source)} and {ticket_label(target)} belong to different customers; "
+                           "only tickets of the same customer can be merged",
+                           fields={"target_id": ["belongs to another customer"]})
         for ticket in (source, target):
             done = TicketMerge.get_or_none(TicketMerge.source == ticket)
             if done is not None:
-                raise Conflict(f"#{ticket.number} was already merged into #{done.target.number}; "
-                               f"use #{done.target.number} instead", fields={"target_id": ["already merged"]})
+                raise Conflict(f"{ticket_label(ticket)} was already merged into {ticket_label(done.target)}; "
+                               f"use {ticket_label(done.target)} instead", fields={"target_id": ["already merged"]})
         now = self.clock()
         with database.atomic():
             moved = list(Message.select().where(Message.ticket == source).order_by(Message.created_at, Message.id))
@@ -45,7 +46,7 @@ class MergeService(Service):
                 TicketMerge.create(company=company, source=source, target=target, merged_by=actor,
                                    moved_messages=len(moved), created_at=now)
             except IntegrityError:  # merged by someone else a moment ago: undo everything
-                raise Conflict(f"#{source.number} was just merged by someone else; reload it",
+                raise Conflict(f"{ticket_label(source)} was just merged by someone else; reload it",
                                fields={"target_id": ["already merged"]}) from None
 
             if moved:
@@ -56,10 +57,13 @@ class MergeService(Service):
                 target.last_message_preview = _preview(latest.body)
             firsts = [t for t in (source.first_response_at, target.first_response_at) if t is not None]
             target.first_response_at = min(firsts) if firsts else None
+            queued = [t for t in (source.queued_at, target.queued_at) if t is not None]
+            target.queued_at = min(queued) if queued else None  # either reached the people: the target has
             target_changes: dict[str, Any] = {"merged_from": source.id}
             if source.status in OPEN_STATUSES and target.status not in OPEN_STATUSES:
                 # the customer's live question must not land in a finished ticket nobody looks at
                 target_changes["status"] = [target.status, "open"]
+                _track_status(target, target.status, "open", now)
                 target.status, target.resolved_at = "open", None
             if target.status in OPEN_STATUSES:
                 waits = [w for w in (source.waiting_since, target.waiting_since) if w is not None]
@@ -79,7 +83,7 @@ class MergeService(Service):
                 body=f"Merged into ticket #{target.number}; the conversation continues there.",
                 metadata={"merged_into": {"id": target.id, "number": target.number}})
             previous = source.status
-            _track_pause(source, previous, "closed", now)
+            _track_status(source, previous, "closed", now)
             source.status = "closed"
             source.resolved_at = source.resolved_at or now
             source.waiting_since = None

@@ -2,7 +2,9 @@
 
 Dates are the company's local dates (the time zone of its SLA business hours, else UTC), both ends
 included. Ticket figures cover the tickets *created* in the range; message figures (busiest hours,
-AI answers) cover the messages written in it."""
+AI answers) cover the messages written in it. A ticket merged into another is not counted as a
+ticket of its own (its conversation, first response and resolution live on in the other); its
+customer's rating, if any, still counts."""
 from __future__ import annotations
 
 import math
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import Case, fn
 
-from ..domain.models import Company, Message, SlaEvent, SlaPolicy, Ticket
+from ..domain.models import Company, Message, SlaEvent, SlaPolicy, Ticket, TicketMerge
 from ..errors import BadRequest
 from .base import Service
 
@@ -104,15 +106,19 @@ class ReportService(Service):
             return datetime.combine(day, time(0), tz).astimezone(timezone.utc).replace(tzinfo=None)
 
         lo, hi = utc(first), utc(last + timedelta(days=1))
-        in_range = (Ticket.company == company) & (Ticket.created_at >= lo) & (Ticket.created_at < hi)
+        merged_away = TicketMerge.select(TicketMerge.source).where(TicketMerge.company == company)
+        own = (Ticket.company == company) & Ticket.id.not_in(merged_away)  # each conversation once
+        created = (Ticket.created_at >= lo) & (Ticket.created_at < hi)
+        in_range = own & created
         human = Message.select(Message.id).where((Message.ticket == Ticket.id) & (Message.author_role == "agent")
                                                  & (Message.private == False))  # noqa: E712
         breach = SlaEvent.select(SlaEvent.id).where((SlaEvent.ticket == Ticket.id) & (SlaEvent.kind == "breach"))
-        rows = (Ticket.select(Ticket.priority, Ticket.status, Ticket.resolved_by, Ticket.csat_score,
+        rows = (Ticket.select(Ticket.priority, Ticket.status, Ticket.resolved_by, Ticket.csat_score, Ticket.queued_at,
                               _minutes_between(Ticket.first_response_at, Ticket.created_at).alias("fr"),
                               _minutes_between(Ticket.resolved_at, Ticket.created_at).alias("res"),
-                              fn.EXISTS(human).alias("human"), fn.EXISTS(breach).alias("breach"))
-                .where(in_range).tuples())
+                              fn.EXISTS(human).alias("human"), fn.EXISTS(breach).alias("breach"),
+                              Ticket.id.in_(merged_away).alias("merged"))
+                .where((Ticket.company == company) & created).tuples())
 
         policy = SlaPolicy.get_or_none(SlaPolicy.company == company)
         targets = (policy.targets or {}) if policy else {}
@@ -120,7 +126,11 @@ class ReportService(Service):
         first_response: list[float] = []
         resolution: list[float] = []
         ratings: list[int] = []
-        for priority, status, by, score, fr, res, was_answered, was_breached in rows:
+        for priority, status, by, score, queued_at, fr, res, was_answered, was_breached, merged in rows:
+            if score is not None:
+                ratings.append(score)
+            if merged:
+                continue  # its conversation is counted in the ticket it was merged into
             tickets += 1
             if fr is not None:
                 first_response.append(fr)
@@ -129,11 +139,10 @@ class ReportService(Service):
                 resolved_by_ai += by == "ai"
                 deflected += not was_answered
                 resolution.append(res)
-            if any(priority in per for per in targets.values()):
+            # a conversation the AI handled alone never reached the people: no target applied to it
+            if queued_at is not None and any(priority in per for per in targets.values()):
                 with_targets += 1
                 compliant += not was_breached
-            if score is not None:
-                ratings.append(score)
 
         # Counts per UTC quarter-hour (every time zone's offset is a whole number of quarter hours),
         # then moved to local time: exact, and the database does the counting.
@@ -148,8 +157,7 @@ class ReportService(Service):
         resolved_q = _quarter(Ticket.resolved_at)
         for bucket, n, by_ai in (Ticket.select(resolved_q, fn.COUNT(Ticket.id),
                                                fn.SUM(Case(None, [(Ticket.resolved_by == "ai", 1)], 0)))
-                                 .where((Ticket.company == company) & (Ticket.resolved_at >= lo)
-                                        & (Ticket.resolved_at < hi))
+                                 .where(own & (Ticket.resolved_at >= lo) & (Ticket.resolved_at < hi))
                                  .group_by(resolved_q).tuples()):
             row = per_day[local(bucket).date()]
             row[1] += n

@@ -200,6 +200,39 @@ class RoutingService(Service):
         acknowledged without waiting for it; the assignment follows as its own ticket update."""
         self.bus.subscribe(events.TICKET_CREATED, self._on_ticket)
         self.bus.subscribe(events.TICKET_UPDATED, self._on_ticket)
+        self.bus.subscribe(events.USER_DEACTIVATED, self._on_user_deactivated)
+
+    def _on_user_deactivated(self, _name: str, event: dict) -> None:
+        self.release(event["company_id"], event["user_id"])
+
+    def release(self, company_id: int, user_id: int) -> list[Ticket]:
+        """Unassign the tickets still in play of a person who was deactivated (who can no longer
+        answer them), each audited and pushed; routing then assigns them like any unassigned ticket,
+        even those a person had assigned by hand."""
+        company = self._company_query.first(company_id)
+        if company is None:
+            return []
+        tickets = list(Ticket.select(Ticket.id).where((Ticket.company == company_id) & (Ticket.assignee == user_id)
+                                                     & Ticket.status.in_(LOAD_STATUSES)))
+        ids = [t.id for t in tickets]
+        if not ids:
+            return []
+        now = self.clock()
+        with database.atomic():
+            Ticket.update(assignee=None, updated_at=now).where(Ticket.id.in_(ids)).execute()
+            # A hand assignment no longer holds; a team a rule chose still does, and a ticket with
+            # no decision kept is matched against the rules again.
+            TicketRouting.delete().where(TicketRouting.ticket.in_(ids) & TicketRouting.rule.is_null()
+                                         & TicketRouting.team.is_null()).execute()
+            TicketRouting.update(manual=False).where(TicketRouting.ticket.in_(ids)).execute()
+            for ticket_id in ids:
+                self.audit(company, None, "ticket.unassigned", "ticket", ticket_id, previous_assignee_id=user_id,
+                           reason="assignee deactivated")
+        released = [t for t in (self._read_ticket(company_id, ticket_id) for ticket_id in ids) if t is not None]
+        for ticket in released:
+            self.bus.publish(events.TICKET_UPDATED, company_id=company_id, ticket=ticket,
+                             changes={"assignee_id": [user_id, None]})
+        return released
 
     def _on_ticket(self, name: str, event: dict) -> None:
         if name == events.TICKET_UPDATED and not event.get("changes"):

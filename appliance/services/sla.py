@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TARGETS = ("first_response", "next_response", "resolution")
-ACTIVE = ("bot", "open", "pending")
+ACTIVE = ("bot", "open", "pending")  # not resolved or closed: clocks may still run (if it reached the people)
 ACTIONS = ("raise_priority", "reassign", "notify_admins")  # what a breach may do
 PRIORITY_UP = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
@@ -53,6 +53,7 @@ def business_hours(data: dict) -> BusinessHours:
         weekly[int(day)] = tuple((_parse_time(a, "hours.weekly"), _parse_time(b, "hours.weekly"))
                                  for a, b in (span if isinstance(span, (list, tuple)) and len(span) == 2
                                               else (None, None) for span in spans))
+    _check_open_windows(weekly)
     holidays = set()
     for value in data.get("holidays") or []:
         try:
@@ -60,6 +61,31 @@ def business_hours(data: dict) -> BusinessHours:
         except ValueError:
             raise BadRequest.field("hours.holidays", f"{value!r} is not a date like 2026-12-25") from None
     return BusinessHours(tz, weekly, frozenset(holidays))
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEK = 7 * 1440
+
+
+def _check_open_windows(weekly: dict[int, tuple[tuple[time, time], ...]]) -> None:
+    """Refuse a weekly schedule with no open time (no due time could ever be found) or with windows
+    that overlap (the overlap would count twice). An empty schedule is 24/7."""
+    if weekly and not any(weekly.values()):
+        raise BadRequest.field("hours.weekly", "the schedule has no open time; give at least one day a window "
+                                               "like [\"09:00\", \"17:00\"], or no weekly schedule for 24/7")
+    spans = []  # minutes of the week; a window ending at or before its start runs past midnight
+    for day, windows in weekly.items():
+        for n, (start, end) in enumerate(windows):
+            lo = day * 1440 + start.hour * 60 + start.minute
+            hi = day * 1440 + end.hour * 60 + end.minute + (1440 if end <= start else 0)
+            window = (day, n, f"{WEEKDAYS[day]}'s {start:%H:%M}-{end:%H:%M}")
+            spans.append((lo, hi, window))
+            if hi > WEEK:  # Sunday night runs into Monday morning
+                spans.append((lo - WEEK, hi - WEEK, window))
+    spans.sort()
+    for (_, a_end, a), (b_start, _, b) in zip(spans, spans[1:]):
+        if b_start < a_end and a != b:
+            raise BadRequest.field("hours.weekly", f"{b[2]} overlaps {a[2]}; join them into one window")
 
 
 class SlaService(Service):
@@ -108,8 +134,14 @@ class SlaService(Service):
     @staticmethod
     def policy(row: SlaPolicy) -> Policy:
         targets = row.targets or {}
+        try:
+            hours = business_hours(row.hours or {})
+        except BadRequest as error:  # saved before Hearth checked schedules: never break the inbox over it
+            logger.warning("company %s: the SLA business hours are invalid (%s); counting around the clock "
+                           "until an admin saves the SLA policy again", row.company_id, error)
+            hours = BusinessHours()
         return Policy(targets.get("first_response", {}), targets.get("next_response", {}),
-                      targets.get("resolution", {}), business_hours(row.hours or {}), row.warn_share)
+                      targets.get("resolution", {}), hours, row.warn_share)
 
     # ---- a ticket's state -------------------------------------------------------------------
     @staticmethod
@@ -118,7 +150,7 @@ class SlaService(Service):
         if pauses is None:
             pauses = tuple((p.started_at, p.ended_at) for p in
                            TicketPause.select().where(TicketPause.ticket == ticket.id).order_by(TicketPause.id))
-        return TicketClock(ticket.priority, ticket.created_at, ticket.first_response_at, ticket.waiting_since,
+        return TicketClock(ticket.priority, ticket.queued_at, ticket.first_response_at, ticket.waiting_since,
                            ticket.resolved_at, pauses)
 
     def targets(self, ticket: Ticket, now: datetime | None = None) -> list[Target]:
@@ -147,7 +179,8 @@ class SlaService(Service):
         fired: list[SlaEvent] = []
         for row in SlaPolicy.select():
             policy = self.policy(row)
-            tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE))
+            tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE)
+                                            & Ticket.queued_at.is_null(False))  # the AI's alone have no clock
             for ticket in tickets:
                 for target in evaluate(self.clock_of(ticket), policy, now):
                     if target.state in (WARNING, BREACHED):
@@ -155,7 +188,7 @@ class SlaService(Service):
         return fired
 
     def _record(self, row: SlaPolicy, ticket: Ticket, target: Target, now: datetime) -> list[SlaEvent]:
-        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.created_at
+        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.queued_at
         kinds = ["warning", "breach"] if target.state == BREACHED else ["warning"]
         actions = row.actions or {}
         recorded = []
@@ -188,10 +221,11 @@ class SlaService(Service):
 
 
 def summary(targets: list[Target]) -> dict[str, Any] | None:
-    """A ticket's SLA at a glance: the next due time of its running targets and its worst state."""
+    """A ticket's SLA at a glance: the next due time of its running targets and its worst state
+    ("stopped" only when every target stopped unmet at the resolution)."""
     if not targets:
         return None
-    order = {"met": 0, "running": 1, "warning": 2, "breached": 3}
+    order = {"stopped": 0, "met": 1, "running": 2, "warning": 3, "breached": 4}
     running = [t for t in targets if t.state in ("running", "warning") and not t.paused]
     worst = max(targets, key=lambda t: order[t.state]).state
     nxt = min(running, key=lambda t: t.due_at) if running else None

@@ -9,7 +9,7 @@ from .. import events
 from ..db import PreparedSelect, PreparedWrites, database
 from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Message, Ticket, TicketMerge, TicketPause,
                              TicketTag, User)
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, Conflict, NotFound
 from . import search
 from .base import Service, clean_text, is_row_id
 from .routing import mark_manual
@@ -23,11 +23,20 @@ _TAKE_NUMBER = ('UPDATE "company" SET "next_ticket_number" = "next_ticket_number
 PREVIEW_LENGTH = 140
 
 
-def _track_pause(ticket: Ticket, old: str, new: str, now) -> None:
-    """Entering "pending" (waiting on the customer) stops the SLA clocks; leaving it restarts them.
-    Call inside the transaction that changes the status."""
+def _track_status(ticket: Ticket, old: str, new: str, now) -> None:
+    """Keep the SLA clocks' inputs in step with a status change. Call inside the transaction that
+    changes the status, before saving the ticket.
+
+    The clocks start when the ticket first reaches the desk's people (``queued_at``): created with
+    the AI off, or moved from the AI to "open" or "pending" (handed over, or taken over by a person).
+    Not at the customer's first message: until then the AI was answering them, and the people could
+    not have known of the ticket; what they are measured on is how long a customer waits for a
+    person once a person is needed. Entering "pending" (waiting on the customer) stops the clocks;
+    leaving it restarts them."""
     if new == old:
         return
+    if new in ("open", "pending") and ticket.queued_at is None:
+        ticket.queued_at = now
     if new == "pending":
         TicketPause.create(company=ticket.company_id, ticket=ticket.id, started_at=now)
     elif old == "pending":
@@ -40,16 +49,32 @@ def _preview(body: str) -> str:
     return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
 
 
+def ticket_label(ticket: Ticket) -> str:
+    """How messages name a ticket: its number, which people see, and its id, which the API takes."""
+    return f"#{ticket.number} (id {ticket.id})"
+
+
 def _open_ticket_query(customer_id: int):
     statuses = SQL("(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")")  # constants: in the text
+    merged_away = TicketMerge.select(TicketMerge.id).where(TicketMerge.source == Ticket.id)
     return (Ticket.select(Ticket, *ticket_extras())
-            .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses))
+            .where((Ticket.customer == customer_id) & Ticket.status.in_(statuses) & ~fn.EXISTS(merged_away))
             .order_by(Ticket.id.desc()).limit(SQL("1")))
 
 
 def _merged_away(company_id: int):
     """The ids of the company's tickets merged into another (their conversation lives on there)."""
     return TicketMerge.select(TicketMerge.source).where(TicketMerge.company == company_id)
+
+
+def _refuse_if_merged_away(ticket: Ticket, doing: str) -> None:
+    """A ticket merged into another is finished: its conversation continues in the other, which
+    is where the customer's chat and new messages are."""
+    merge = TicketMerge.select(TicketMerge, Ticket).join(Ticket, on=TicketMerge.target).where(
+        TicketMerge.source == ticket.id).first()
+    if merge is not None:
+        raise Conflict(f"ticket {ticket_label(ticket)} was merged into ticket {ticket_label(merge.target)}; "
+                       f"{doing} there instead")
 
 
 class TicketService(Service):
@@ -172,13 +197,14 @@ class TicketService(Service):
                     ticket = self._ticket_writes.create(
                         company=company, number=self._next_number(company), customer=customer,
                         subject=_preview(body)[:120], status=status, channel="widget", created_at=now, updated_at=now,
+                        queued_at=now if status == "open" else None,
                         last_message_at=now, waiting_since=now, last_message_preview=_preview(body))
                     ticket.tag_names = []  # what its push serializes: a new ticket has no tags (and no assignee)
                 else:
                     ticket.customer = customer  # the row we hold: the pushes that serialize the ticket need no query
                     ticket.waiting_since = ticket.waiting_since or now
                     if ticket.status == "pending":
-                        _track_pause(ticket, "pending", "open", now)
+                        _track_status(ticket, "pending", "open", now)
                         ticket.status = "open"
                         changes["status"] = ["pending", "open"]
                     ticket.last_message_at = ticket.updated_at = now
@@ -229,6 +255,8 @@ class TicketService(Service):
             raise BadRequest.field("private", "must be true or false")
         body = clean_text(body, "body", self.settings.max_message_length)
         ticket = self._company_ticket(company, ticket_id)
+        if not private:
+            _refuse_if_merged_away(ticket, "reply")
         now = self.clock()
         changes: dict[str, Any] = {}
         with database.atomic():
@@ -240,6 +268,7 @@ class TicketService(Service):
                 ticket.last_message_preview = _preview(body)
                 if ticket.status == "bot":  # a person answered: the AI steps back
                     changes["status"] = ["bot", "open"]
+                    _track_status(ticket, "bot", "open", now)
                     ticket.status = "open"
                 if ticket.assignee_id is None:
                     ticket.assignee = agent
@@ -262,6 +291,7 @@ class TicketService(Service):
             if status not in TICKET_STATUSES:
                 raise BadRequest.field("status", f"must be one of: {', '.join(TICKET_STATUSES)}")
             if status != ticket.status:
+                _refuse_if_merged_away(ticket, "change the status")
                 changes["status"] = [ticket.status, status]
                 ticket.status = status
                 if status in ("resolved", "closed"):
@@ -293,7 +323,7 @@ class TicketService(Service):
             return ticket
         with database.atomic():
             if "status" in changes:
-                _track_pause(ticket, *changes["status"], now)
+                _track_status(ticket, *changes["status"], now)
             if "assignee_id" in changes:
                 mark_manual(ticket, now)
             ticket.updated_at = now
@@ -346,6 +376,7 @@ class TicketService(Service):
                     note_body += f"\n\nAI draft:\n{draft}"
                 note = Message.create(company=company, ticket=ticket, author_role="ai", body=note_body, private=True,
                                       metadata={**(metadata or {}), "handoff_reason": reason}, created_at=now)
+                _track_status(ticket, "bot", "open", now)
                 ticket.status = "open"
                 ticket.waiting_since = ticket.waiting_since or now
                 ticket.last_message_at = ticket.updated_at = now

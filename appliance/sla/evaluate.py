@@ -1,8 +1,11 @@
 """A ticket's SLA state as a pure function of the ticket's clock, the policy and ``now``.
 
-Three targets, in business minutes: first response (from creation to the first agent reply),
-next response (from when the customer last wrote without an answer) and resolution (from creation
-to resolved). Time while the ticket waits on the customer (``paused``) does not count.
+Three targets, in business minutes: first response (from when the ticket reached the desk's people
+to the first agent reply), next response (from when the customer last wrote without an answer) and
+resolution (from reaching the people to resolved). Time while the ticket waits on the customer
+(``paused``) does not count. A conversation the AI handles alone never reached the people: it has
+no targets. Resolving or closing a ticket stops every clock: a target neither met nor breached by
+then is ``stopped`` for good (the ticket no longer needs it), one breached before stays breached.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from datetime import datetime
 
 from .hours import BusinessHours
 
-WARNING, BREACHED, MET, RUNNING = "warning", "breached", "met", "running"
+WARNING, BREACHED, MET, RUNNING, STOPPED = "warning", "breached", "met", "running", "stopped"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,8 @@ class Policy:
 @dataclass(frozen=True)
 class TicketClock:
     priority: str
-    created_at: datetime
+    # When the ticket reached the desk's people (``Ticket.queued_at``); None while the AI handles it alone.
+    queued_at: datetime | None
     first_response_at: datetime | None = None
     waiting_since: datetime | None = None
     resolved_at: datetime | None = None
@@ -42,7 +46,7 @@ class Target:
     due_at: datetime
     warn_at: datetime
     used_minutes: float
-    state: str                 # running, warning, breached, met
+    state: str                 # running, warning, breached, met, stopped
     paused: bool
 
     @property
@@ -75,8 +79,10 @@ def _due(hours: BusinessHours, start: datetime, minutes: float, paused, now: dat
     return hours.add_minutes(t, remaining)
 
 
-def _target(kind: str, minutes: float, start: datetime, stop: datetime | None, clock: TicketClock,
+def _target(kind: str, minutes: float, start: datetime, met_at: datetime | None, clock: TicketClock,
             policy: Policy, now: datetime) -> Target:
+    """The target from ``start`` until it is met (``met_at``) or the ticket is resolved, whichever is first."""
+    stop = min((t for t in (met_at, clock.resolved_at) if t is not None), default=None)
     end = stop or now
     is_paused = stop is None and any(p_start <= now and (p_end is None or p_end > now)
                                      for p_start, p_end in clock.paused)
@@ -85,8 +91,10 @@ def _target(kind: str, minutes: float, start: datetime, stop: datetime | None, c
     warn = _due(policy.hours, start, minutes * policy.warn_share, clock.paused, now)
     if used >= minutes:
         state = BREACHED
-    elif stop is not None:
+    elif met_at is not None and met_at == stop:
         state = MET
+    elif stop is not None:
+        state = STOPPED
     elif used >= minutes * policy.warn_share:
         state = WARNING
     else:
@@ -96,10 +104,12 @@ def _target(kind: str, minutes: float, start: datetime, stop: datetime | None, c
 
 def evaluate(clock: TicketClock, policy: Policy, now: datetime) -> list[Target]:
     """Every target that applies to this ticket now."""
-    targets = []
+    targets: list[Target] = []
+    if clock.queued_at is None:
+        return targets  # the AI has it alone: no person was needed yet
     first = policy.first_response.get(clock.priority)
     if first is not None:
-        targets.append(_target("first_response", first, clock.created_at, clock.first_response_at, clock,
+        targets.append(_target("first_response", first, clock.queued_at, clock.first_response_at, clock,
                                policy, now))
     nxt = policy.next_response.get(clock.priority)
     if nxt is not None and clock.first_response_at is not None and clock.waiting_since is not None \
@@ -107,5 +117,5 @@ def evaluate(clock: TicketClock, policy: Policy, now: datetime) -> list[Target]:
         targets.append(_target("next_response", nxt, clock.waiting_since, None, clock, policy, now))
     resolution = policy.resolution.get(clock.priority)
     if resolution is not None:
-        targets.append(_target("resolution", resolution, clock.created_at, clock.resolved_at, clock, policy, now))
+        targets.append(_target("resolution", resolution, clock.queued_at, clock.resolved_at, clock, policy, now))
     return targets

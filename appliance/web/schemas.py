@@ -206,7 +206,8 @@ class SlaTargetOut(Schema):
     due_at = fields.String()
     warn_at = fields.String()
     remaining_minutes = fields.Float()
-    state = fields.String(metadata={"description": "running, warning, breached or met"})
+    state = fields.String(metadata={"description": "running, warning, breached, met, or stopped (the ticket was "
+                                                   "resolved or closed before the target was met or breached)"})
     paused = fields.Boolean()
 
 
@@ -251,7 +252,8 @@ class SlaPolicyOut(Schema):
 
 
 class SlaSummaryOut(Schema):
-    state = fields.String(metadata={"description": "worst of running, warning, breached, met"})
+    state = fields.String(metadata={"description": "worst of running, warning, breached, met, stopped "
+                                                   "(stopped only when every target stopped)"})
     next_due_at = fields.String(allow_none=True)
     next_target = fields.String(allow_none=True)
     paused = fields.Boolean()

@@ -37,7 +37,7 @@ def ai_answer(services, tenant, ticket, *, provider, model, latency_ms, cached):
 def build_week(services, clock, slug="acme") -> dict:
     """Six tickets from Monday 2 to Wednesday 4 November 2026 (UTC); the figures each test expects
     are worked out by hand in the tests."""
-    t = Tenant(services, slug, ai=True)
+    t = Tenant(services, slug)  # the AI is off until Tuesday afternoon: people answer T1 to T3
     svc = services
     clock.at("2026-11-01T08:00")
     svc.sla.set_policy(t.company, t.admin, targets={"first_response": {"normal": 15}})
@@ -91,6 +91,9 @@ def build_week(services, clock, slug="acme") -> dict:
     t3 = asks("2026-11-03T14:00", "Do you sell helmets?")
     answers("2026-11-03T14:05", t3, "Yes, many.")
     asks("2026-11-03T14:10", "Which sizes?", customer=t3.customer)
+
+    clock.at("2026-11-03T14:30")
+    t.company = svc.companies.update(t.company, t.admin, settings={"ai_enabled": True})
 
     # T4: Tuesday 15:00, the AI answers (2 s, not cached); the customer closes it as solved at 15:01, rated 4
     t4 = asks("2026-11-03T15:00", "What are your opening hours?")

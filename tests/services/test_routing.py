@@ -300,3 +300,31 @@ def test_a_change_that_frees_nobody_starts_no_pass(hearth, shop, clock, online):
         hearth.tickets.update(shop.company, shop.admin, second.id, assignee_id=shop.agent2.id)
     assert passes(ran) >= 1
     assert assignee(third) == shop.agent.id  # the room the hand-over freed went to the waiting ticket
+
+
+def test_a_deactivated_agents_tickets_go_back_to_routing(hearth, shop, clock, online):
+    online.ids = {shop.agent.id}
+    routed = new_ticket(shop, clock)
+    by_hand = new_ticket(shop, clock)
+    hearth.tickets.update(shop.company, shop.admin, by_hand.id, assignee_id=shop.agent.id)
+    waiting_on_customer = new_ticket(shop, clock)
+    hearth.tickets.update(shop.company, shop.admin, waiting_on_customer.id, assignee_id=shop.agent.id,
+                          status="pending")
+    done = new_ticket(shop, clock)
+    hearth.tickets.update(shop.company, shop.admin, done.id, assignee_id=shop.agent.id, status="resolved")
+    assert {assignee(t) for t in (routed, by_hand, waiting_on_customer, done)} == {shop.agent.id}
+    seen = []
+    hearth.bus.subscribe(events.TICKET_UPDATED, lambda _n, e: seen.append((e["ticket"].id, e["changes"])))
+
+    online.ids = {shop.agent2.id}
+    hearth.users.update(shop.company, shop.admin, shop.agent.id, active=False)
+    assert (assignee(routed), assignee(by_hand)) == (shop.agent2.id, shop.agent2.id)  # routed again
+    assert assignee(waiting_on_customer) is None and assignee(done) == shop.agent.id  # finished: kept
+    assert {t for t, changes in seen if changes.get("assignee_id") == [shop.agent.id, None]} == {
+        routed.id, by_hand.id, waiting_on_customer.id}
+    audited = AuditEntry.select().where(AuditEntry.action == "ticket.unassigned")
+    assert {(e.target_id, e.details["reason"]) for e in audited} == {
+        (t.id, "assignee deactivated") for t in (routed, by_hand, waiting_on_customer)}
+    hearth.tickets.post_customer_message(shop.company, waiting_on_customer.customer, text="Here it is",
+                                         client_id="c-back")
+    assert assignee(waiting_on_customer) == shop.agent2.id  # back from pending: routed like any other

@@ -138,3 +138,34 @@ def test_a_merge_failing_halfway_leaves_nothing_written(acme, services, clock, m
     assert [t.name for t in TicketTag.select().where(TicketTag.ticket == target.id)] == []
     items, _ = services.tickets.list(acme.company, viewer=acme.agent, q="second")
     assert [t.id for t in items] == [source.id]  # the search index rolled back too
+
+
+def test_a_merged_away_ticket_takes_no_status_change_or_reply_and_never_gets_the_customers_messages(
+        acme, services, clock):
+    customer, _ = services.customers.start_visit(acme.company)
+    target, _ = acme.customer_message("first", customer=customer)
+    services.tickets.update(acme.company, acme.agent, target.id, status="resolved")
+    source, _ = acme.customer_message("second", customer=customer)
+    services.merges.merge(acme.company, acme.agent, source.id, target.id)
+    target = Ticket.get_by_id(target.id)
+    points_there = f"merged into ticket #{target.number} \\(id {target.id}\\)"
+    with pytest.raises(Conflict, match=points_there):
+        services.tickets.update(acme.company, acme.agent, source.id, status="open")
+    with pytest.raises(Conflict, match=points_there):
+        services.tickets.reply(acme.company, acme.agent, source.id, body="Hello?")
+    services.tickets.reply(acme.company, acme.agent, source.id, body="see the other one", private=True)
+    services.tickets.update(acme.company, acme.agent, source.id, priority="high")  # harmless: allowed
+    assert Ticket.get_by_id(source.id).status == "closed"
+
+    Ticket.update(status="open").where(Ticket.id == source.id).execute()  # reopened before Hearth refused it
+    ticket, _ = acme.customer_message("third", customer=customer)
+    assert ticket.id == target.id
+
+
+def test_merge_refusals_name_tickets_by_number_and_id(acme, services, clock):
+    target, source = two_tickets(acme, services, clock)
+    services.merges.merge(acme.company, acme.agent, source.id, target.id)
+    with pytest.raises(Conflict) as refused:
+        services.merges.merge(acme.company, acme.agent, source.id, target.id)
+    assert str(refused.value) == (f"#{source.number} (id {source.id}) was already merged into "
+                                  f"#{target.number} (id {target.id}); use #{target.number} (id {target.id}) instead")

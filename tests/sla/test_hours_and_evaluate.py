@@ -3,7 +3,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from appliance.sla.evaluate import BREACHED, MET, RUNNING, WARNING, Policy, TicketClock, evaluate
+from appliance.sla.evaluate import BREACHED, MET, RUNNING, STOPPED, WARNING, Policy, TicketClock, evaluate
 from appliance.sla.hours import BusinessHours
 
 NINE_TO_FIVE = {d: ((time(9), time(17)),) for d in range(5)}  # Monday to Friday
@@ -57,7 +57,7 @@ POLICY = Policy(first_response={"normal": 60, "urgent": 15}, next_response={"nor
 
 
 def test_first_response_runs_warns_and_breaches():
-    clock = TicketClock("normal", created_at=utc(2026, 11, 23, 9))
+    clock = TicketClock("normal", queued_at=utc(2026, 11, 23, 9))
     first = lambda now: evaluate(clock, POLICY, now)[0]  # noqa: E731
     assert first(utc(2026, 11, 23, 9, 30)).state == RUNNING
     assert first(utc(2026, 11, 23, 9, 30)).remaining_minutes == 30
@@ -68,23 +68,23 @@ def test_first_response_runs_warns_and_breaches():
 
 
 def test_answered_in_time_is_met_and_stays_met():
-    clock = TicketClock("normal", created_at=utc(2026, 11, 23, 9), first_response_at=utc(2026, 11, 23, 9, 20))
+    clock = TicketClock("normal", queued_at=utc(2026, 11, 23, 9), first_response_at=utc(2026, 11, 23, 9, 20))
     assert evaluate(clock, POLICY, utc(2026, 11, 30, 9))[0].state == MET
 
 
 def test_the_clock_pauses_while_waiting_on_the_customer():
-    clock = TicketClock("normal", created_at=utc(2026, 11, 23, 9),
+    clock = TicketClock("normal", queued_at=utc(2026, 11, 23, 9),
                         paused=((utc(2026, 11, 23, 9, 30), utc(2026, 11, 23, 11)),))
     first = evaluate(clock, POLICY, utc(2026, 11, 23, 11, 20))[0]
     assert first.used_minutes == 50 and first.state == WARNING
     assert first.due_at == utc(2026, 11, 23, 11, 30)
-    ongoing = TicketClock("normal", created_at=utc(2026, 11, 23, 9), paused=((utc(2026, 11, 23, 9, 30), None),))
+    ongoing = TicketClock("normal", queued_at=utc(2026, 11, 23, 9), paused=((utc(2026, 11, 23, 9, 30), None),))
     target = evaluate(ongoing, POLICY, utc(2026, 11, 23, 15))[0]
     assert target.paused and target.used_minutes == 30 and target.state == RUNNING
 
 
 def test_next_response_only_while_the_customer_waits_after_a_first_reply():
-    clock = TicketClock("normal", created_at=utc(2026, 11, 23, 9), first_response_at=utc(2026, 11, 23, 9, 5),
+    clock = TicketClock("normal", queued_at=utc(2026, 11, 23, 9), first_response_at=utc(2026, 11, 23, 9, 5),
                         waiting_since=utc(2026, 11, 23, 10))
     kinds = {t.kind: t for t in evaluate(clock, POLICY, utc(2026, 11, 23, 12, 1))}
     assert kinds["next_response"].state == BREACHED
@@ -96,3 +96,16 @@ def test_priorities_without_a_target_have_none():
     assert [t.kind for t in evaluate(TicketClock("low", utc(2026, 11, 23, 9)), POLICY, utc(2026, 11, 24))] == []
     urgent = evaluate(TicketClock("urgent", utc(2026, 11, 23, 16, 50)), POLICY, utc(2026, 11, 23, 16, 55))
     assert urgent[0].due_at == utc(2026, 11, 24, 9, 5)  # 10 minutes today, 5 tomorrow morning
+
+
+def test_resolving_stops_every_clock():
+    resolved = TicketClock("normal", queued_at=utc(2026, 11, 23, 9), resolved_at=utc(2026, 11, 23, 9, 30))
+    first, resolution = evaluate(resolved, POLICY, utc(2026, 11, 30, 9))
+    assert (first.kind, first.state, first.used_minutes) == ("first_response", STOPPED, 30)
+    assert resolution.state == MET
+    late = TicketClock("normal", queued_at=utc(2026, 11, 23, 9), resolved_at=utc(2026, 11, 23, 10, 30))
+    assert evaluate(late, POLICY, utc(2026, 11, 30, 9))[0].state == BREACHED  # missed before it was resolved
+
+
+def test_a_conversation_that_never_reached_the_people_has_no_targets():
+    assert evaluate(TicketClock("normal", queued_at=None), POLICY, utc(2026, 11, 30, 9)) == []

@@ -143,3 +143,115 @@ def test_the_targets_of_many_tickets_are_each_tickets_targets_read_at_once(heart
         assert hearth.sla.targets_of(tickets) == each
     assert len(many) == len(few)
     assert hearth.sla.targets_of([]) == {}
+
+
+@pytest.fixture
+def ai_shop(hearth):
+    """A company whose AI answers from its articles (any match is confident enough), with tight
+    targets: first response 2 minutes, next response 2, resolution 10, around the clock."""
+    tenant = Tenant(hearth, "cafe", ai=True).add_articles(
+        [("Opening hours", "The cafe is open from 9:00 to 17:00, Monday to Friday, and 10:00 to 14:00 on Saturdays.")])
+    tenant.company = hearth.companies.update(tenant.company, tenant.admin, settings={"ai_confidence_threshold": 0})
+    hearth.sla.set_policy(tenant.company, tenant.admin, targets={
+        "first_response": {"normal": 2}, "next_response": {"normal": 2}, "resolution": {"normal": 10}},
+        hours={"tz": "UTC", "weekly": {}, "holidays": []}, actions={"raise_priority": True, "notify_admins": True})
+    return tenant
+
+
+def test_a_conversation_the_ai_handles_alone_runs_no_clock(make_client, hearth, ai_shop, clock):
+    ticket, _ = ai_shop.customer_message("When are you open on Saturdays?")
+    assert Ticket.get_by_id(ticket.id).status == "bot"  # answered by the AI, the customer left
+    clock.advance(minutes=30)
+    assert hearth.sla.check_due() == []
+    assert Ticket.get_by_id(ticket.id).priority == "normal"
+    api = make_client(ai_shop.agent)
+    assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["targets"] == []
+    assert api.get("/api/v1/tickets").get_json()["items"][0]["sla"] is None
+
+    hearth.csat.resolve_by_ai(ai_shop.company, ticket.customer, ticket.id)  # "Yes, that answered it"
+    clock.advance(hours=2)
+    assert hearth.sla.check_due() == [] and SlaEvent.select().count() == 0
+    assert api.get("/api/v1/tickets").get_json()["items"][0]["sla"] is None
+
+
+def test_the_clocks_start_when_the_ai_hands_the_conversation_over(hearth, ai_shop, clock):
+    ticket, _ = ai_shop.customer_message("When are you open on Saturdays?")
+    clock.advance(minutes=30)
+    hearth.tickets.hand_over(ai_shop.company, Ticket.get_by_id(ticket.id), reason="the customer asked for a person",
+                             customer_notice="A person will answer.")
+    first = hearth.sla.targets(Ticket.get_by_id(ticket.id))[0]
+    assert (first.kind, first.state, first.used_minutes) == ("first_response", "running", 0)
+    assert first.due_at == clock.now.replace(minute=32)
+    clock.advance(minutes=1)
+    assert hearth.sla.check_due() == []
+    clock.advance(minutes=2)
+    assert [(e.target, e.kind) for e in hearth.sla.check_due()] == [("first_response", "warning"),
+                                                                     ("first_response", "breach")]
+
+
+def test_resolving_stops_the_clocks_and_an_unmet_target_is_stopped_not_breached(make_client, hearth, shop, clock):
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=30)
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="resolved")
+    clock.advance(days=2)
+    assert hearth.sla.check_due() == []
+    state = {t.kind: t.state for t in hearth.sla.targets(Ticket.get_by_id(ticket.id))}
+    assert state == {"first_response": "stopped", "resolution": "met"}
+    listed = make_client(shop.agent).get("/api/v1/tickets").get_json()["items"][0]["sla"]
+    assert listed["state"] == "met" and listed["next_due_at"] is None
+
+    late, _ = shop.customer_message()  # a target breached before the resolution stays breached
+    clock.advance(minutes=70)
+    hearth.tickets.update(shop.company, shop.agent, late.id, status="closed")
+    clock.advance(days=2)
+    state = {t.kind: t.state for t in hearth.sla.targets(Ticket.get_by_id(late.id))}
+    assert state == {"first_response": "breached", "resolution": "met"}
+
+
+def test_a_ticket_closed_by_a_merge_keeps_no_running_countdown(hearth, shop, clock):
+    earlier, _ = shop.customer_message("Where is my bike?")
+    hearth.tickets.update(shop.company, shop.agent, earlier.id, status="resolved")
+    clock.advance(minutes=5)
+    source, _ = shop.customer_message("And my helmet?", customer=earlier.customer)
+    clock.advance(minutes=10)
+    hearth.merges.merge(shop.company, shop.agent, source.id, earlier.id)
+    clock.advance(hours=3)
+    state = {t.kind: t.state for t in hearth.sla.targets(Ticket.get_by_id(source.id))}
+    assert state == {"first_response": "stopped", "resolution": "met"}
+    assert [e.ticket_id for e in hearth.sla.check_due()] == [earlier.id, earlier.id]  # the reopened one runs
+
+
+@pytest.mark.parametrize("weekly, message", [
+    ({"0": []}, "no open time"),
+    ({"0": [], "5": []}, "no open time"),
+    ({"0": [["09:00", "12:00"], ["11:00", "13:00"]]}, "Monday's 11:00-13:00 overlaps Monday's 09:00-12:00"),
+    ({"4": [["09:00", "12:00"], ["09:00", "12:00"]]}, "Friday's 09:00-12:00 overlaps Friday's 09:00-12:00"),
+    ({"2": [["22:00", "02:00"]], "3": [["01:00", "05:00"]]}, "Thursday's 01:00-05:00 overlaps Wednesday's 22:00-02:00"),
+    ({"6": [["20:00", "08:00"]], "0": [["07:00", "17:00"]]}, "overlaps Sunday's 20:00-08:00"),
+])
+def test_a_schedule_with_no_open_time_or_overlapping_windows_is_refused(make_client, shop, weekly, message):
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={
+        "targets": {"first_response": {"normal": 60}}, "hours": {"tz": "UTC", "weekly": weekly, "holidays": []}})
+    assert response.status_code == 422
+    assert message in response.get_json()["error"]["fields"]["hours.weekly"][0]
+    assert admin.get("/api/v1/tickets").status_code == 200
+
+
+def test_adjoining_windows_and_a_24_7_schedule_are_fine(hearth, shop):
+    for weekly in ({"0": [["09:00", "12:00"], ["12:00", "17:00"]]},
+                   {"6": [["20:00", "00:00"]], "0": [["00:00", "08:00"]]}, {}):
+        hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}},
+                              hours={"tz": "UTC", "weekly": weekly})
+
+
+def test_a_schedule_saved_before_it_was_checked_counts_around_the_clock(make_client, hearth, shop, clock):
+    from appliance.domain.models import SlaPolicy
+
+    SlaPolicy.update(hours={"tz": "UTC", "weekly": {"0": []}}).execute()  # no open time at all
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=61)
+    api = make_client(shop.agent)
+    assert api.get("/api/v1/tickets").status_code == 200
+    assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["targets"][0]["state"] == "breached"
+    assert [e.kind for e in hearth.sla.check_due()] == ["warning", "breach"]

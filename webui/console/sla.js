@@ -4,7 +4,7 @@ import { $$, h, fullTime } from './dom.js';
 
 export const TARGET_LABEL = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
 export const targetName = (kind) => TARGET_LABEL[kind] || String(kind || '').replace(/_/g, ' ');
-const STATE_ORDER = { met: 0, running: 1, warning: 2, breached: 3 };
+const STATE_ORDER = { stopped: 0, met: 1, running: 2, warning: 3, breached: 4 };
 
 const ms = (iso) => { const t = Date.parse(iso || ''); return Number.isNaN(t) ? null : t; };
 
@@ -35,11 +35,11 @@ export function dueLabel(iso) {
   return `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
 }
 
-// Whether a target's clock has stopped (the reply or resolution happened, possibly late).
+// Whether a target's clock has stopped (the reply or resolution happened, possibly late; resolving
+// or closing the ticket stops every clock).
 export function stopped(target, ticket) {
   if (!ticket) return false;
-  return (target.target === 'first_response' && !!ticket.first_response_at)
-    || (target.target === 'resolution' && !!ticket.resolved_at);
+  return !!ticket.resolved_at || (target.target === 'first_response' && !!ticket.first_response_at);
 }
 
 // A list item's summary from the detail's targets (the same rule as the server's summary()), plus
@@ -49,7 +49,8 @@ export function summarize(targets, ticket) {
   const overdue = targets.filter((t) => t.state === 'breached' && !t.paused && !stopped(t, ticket) && ms(t.due_at) !== null)
     .map((t) => ms(t.due_at)).sort((a, b) => a - b)[0];
   const running = targets.filter((t) => (t.state === 'running' || t.state === 'warning') && !t.paused && ms(t.due_at) !== null);
-  const worst = targets.reduce((a, t) => ((STATE_ORDER[t.state] ?? 0) > (STATE_ORDER[a] ?? 0) ? t.state : a), 'met');
+  const worst = targets.reduce((a, t) => ((STATE_ORDER[t.state] ?? 0) > (STATE_ORDER[a] ?? 0) ? t.state : a),
+    targets[0].state);
   const next = running.sort((a, b) => ms(a.due_at) - ms(b.due_at))[0] || null;
   return { state: worst, next_due_at: next ? next.due_at : null, next_target: next ? next.target : null,
     paused: targets.some((t) => t.paused), overdue_since: overdue !== undefined ? new Date(overdue).toISOString() : null };
@@ -120,6 +121,7 @@ export function compareUrgency(a, b, activity, now = Date.now()) {
 
 function targetView(t, now, ticket) {
   if (t.state === 'met') return { state: 'met', text: 'met' };
+  if (t.state === 'stopped') return { state: 'stopped', text: 'stopped (resolved before it was due)' };
   if (t.state === 'breached' && stopped(t, ticket)) {
     const late = typeof t.remaining_minutes === 'number' ? -t.remaining_minutes * 60000 : 0;
     return { state: 'breached', text: late >= 60000 ? `missed by ${span(late)}` : 'missed' };
