@@ -63,12 +63,14 @@ class KBImportError(ValueError):
 
 @dataclass(frozen=True)
 class ImportedArticle:
-    """One article parsed from a file; ``source`` is the file path (plus ``#id`` for JSONL rows)."""
+    """One article parsed from a file; ``source`` is the file path (plus ``#id`` for JSONL rows) and
+    ``where`` the place to name in a message about it: the file, or for JSONL ``file, line N``."""
 
     title: str
     body: str
     tags: list[str]
     source: str
+    where: str = ""
 
 
 # ---------------------------------------------------------------- discovery
@@ -193,7 +195,7 @@ def _article(path: Path, title: str, body: str, tags: list[str] | None = None,
     if not body:
         return None
     return ImportedArticle(title=_clean_title(title) or _readable_stem(path), body=body,
-                           tags=_clean_tags(tags or []), source=source or str(path))
+                           tags=_clean_tags(tags or []), source=source or str(path), where=str(path))
 
 
 def _no_text_error(path: Path) -> KBImportError:
@@ -204,18 +206,18 @@ def _no_text_error(path: Path) -> KBImportError:
 
 # ---------------------------------------------------------------- reading and decoding
 
-def _read_bytes(path: Path, max_bytes: int | None) -> bytes:
-    """The file's bytes, refusing files over ``max_bytes``."""
+def _read_bytes(path: Path, max_bytes: int | None, shown: Path) -> bytes:
+    """The file's bytes, refusing files over ``max_bytes``; messages call it ``shown``."""
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
             raise KBImportError(
-                f"{path}: is {_human_size(size)}, over the {_human_size(max_bytes)} import limit. "
-                "Split it into smaller files and import those.", path)
+                f"{shown}: is {_human_size(size)}, over the {_human_size(max_bytes)} import limit. "
+                "Split it into smaller files and import those.", shown)
         return path.read_bytes()
     except OSError as exc:
-        raise KBImportError(f"{path}: could not be read ({exc.strerror or exc}). Check the file "
-                            "exists and that you have permission to read it.", path) from exc
+        raise KBImportError(f"{shown}: could not be read ({exc.strerror or exc}). Check the file "
+                            "exists and that you have permission to read it.", shown) from exc
 
 
 def _not_text_error(path: Path) -> KBImportError:
@@ -613,7 +615,7 @@ def _jsonl_row(path: Path, number: int, line: str) -> tuple[str, ImportedArticle
     body = _jsonl_text_field(path, row, "body", where)
     tags = _jsonl_tags(path, row, where)
     return row_id, ImportedArticle(title=_clean_title(title), body=_clean_body(body),
-                                   tags=_clean_tags(tags), source=f"{path}#{row_id}")
+                                   tags=_clean_tags(tags), source=f"{path}#{row_id}", where=where)
 
 
 def _parse_jsonl(path: Path, data: bytes) -> list[ImportedArticle]:
@@ -674,25 +676,30 @@ def check_upload(name: str, data: bytes) -> None:
 # ---------------------------------------------------------------- entry points
 
 def parse_file(path: str | Path, *, max_pages: int | None = DEFAULT_MAX_PAGES,
-               max_bytes: int | None = DEFAULT_MAX_BYTES, max_chars: int | None = None) -> list[ImportedArticle]:
-    """The articles in one file, parsed according to its extension (``max_chars``: PDF text limit)."""
+               max_bytes: int | None = DEFAULT_MAX_BYTES, max_chars: int | None = None,
+               name: str | None = None) -> list[ImportedArticle]:
+    """The articles in one file, parsed according to its extension (``max_chars``: PDF text limit).
+
+    ``name`` is what the owner calls the file (an upload's own name; default the path): titles
+    taken from the file name, sources and every message use it, never the path it was read from."""
     path = Path(path)
-    suffix = path.suffix.lower()
+    shown = Path(name) if name is not None else path
+    suffix = shown.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
-        _check_explicit_file(path)
-    data = _read_bytes(path, max_bytes)
+        _check_explicit_file(shown)
+    data = _read_bytes(path, max_bytes, shown)
     if suffix in PDF_EXTENSIONS:
-        articles = _parse_pdf(path, data, max_pages, max_chars)
+        articles = _parse_pdf(shown, data, max_pages, max_chars)
     elif suffix in JSONL_EXTENSIONS:
-        articles = _parse_jsonl(path, data)
+        articles = _parse_jsonl(shown, data)
     elif suffix in HTML_EXTENSIONS:
-        articles = _parse_html(path, _decode_text(path, data))
+        articles = _parse_html(shown, _decode_text(shown, data))
     elif suffix in MARKDOWN_EXTENSIONS:
-        articles = _parse_markdown(path, _decode_text(path, data))
+        articles = _parse_markdown(shown, _decode_text(shown, data))
     else:
-        articles = _parse_text(path, _decode_text(path, data))
+        articles = _parse_text(shown, _decode_text(shown, data))
     if not articles:
-        raise _no_text_error(path)
+        raise _no_text_error(shown)
     return articles
 
 

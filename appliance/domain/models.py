@@ -182,6 +182,7 @@ class Article(BaseModel):
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)  # up by one with every edit; chunks record the version they were cut from
 
     class Meta:
         indexes = ((("company", "updated_at"), False),)
@@ -195,6 +196,7 @@ class ArticleChunk(BaseModel):
     position = IntegerField()
     heading = CharField(max_length=200, default="")
     text = TextField()
+    article_version = IntegerField(default=1)  # the article's version this chunk was cut from
 
     class Meta:
         indexes = ((("article", "position"), True), (("company",), False))

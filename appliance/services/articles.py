@@ -64,10 +64,13 @@ class ArticleService(Service):
         article = self.get(company, article_id)
         values = self.clean(title, body, tags, published)
         with database.atomic():
-            for key, value in values.items():
-                setattr(article, key, value)
-            article.updated_at = self.clock()
-            article.save()
+            # The version goes up in the same statement that writes the text, so concurrent edits never
+            # share one: the indexer relies on it to tell which text is the latest.
+            changed = (Article.update(**values, updated_at=self.clock(), version=Article.version + 1)
+                       .where(Article.id == article.id).execute())
+            if not changed:
+                raise NotFound(f"no article {article_id} in your company")
+            article = Article.get_by_id(article.id)
             self.audit(company, actor, "article.updated", "article", article.id, title=values["title"])
         self.bus.publish(events.ARTICLE_CHANGED, company_id=company.id, article_id=article.id, deleted=False)
         return article

@@ -132,7 +132,7 @@ def test_a_bad_article_late_in_a_big_import_stores_nothing(uploader):
     rows[230] = '{"id": "r230", "title": "Too long", "body": "' + "x" * 600 + '"}'
     _, progress = uploader(("kb.jsonl", "\n".join(rows).encode()))
     assert progress[-1]["state"] == "failed"
-    assert "kb.jsonl#r230" in progress[-1]["message"] and "nothing was imported" in progress[-1]["message"]
+    assert "kb.jsonl, line 231: body:" in progress[-1]["message"] and "nothing was imported" in progress[-1]["message"]
     assert Article.select().count() == 0  # not the first batch of 200 either
 
 
@@ -153,3 +153,30 @@ def test_names_without_a_file_are_refused(services, acme, settings, name):
     with pytest.raises(BadRequest, match="unsupported file type"):
         services.importer.save_upload(acme.company, [(name, b"# A\n\nB")], settings.path / "imports")
     assert imports_left(settings) == []
+
+
+@pytest.mark.parametrize("name, data, problem", [
+    ("empty.md", b"", "empty.md: has no text to import"),
+    ("blob.md", b"# Blob\n\n" + bytes(range(1, 32)) * 8, "blob.md: this file is not text"),
+    ("faq.jsonl", b'{"id": "f1", "title": "Gift cards"}\n', 'faq.jsonl, line 1: "body" is missing'),
+])
+def test_a_failed_upload_names_the_file_as_uploaded(uploader, settings, name, data, problem):
+    _, progress = uploader(("fine.md", b"# Fine\n\nA good article."), (name, data))
+    message = progress[-1]["message"]
+    assert progress[-1]["state"] == "failed" and message.startswith(problem), message
+    assert str(settings.path) not in message and "imports" not in message
+    assert Article.select().count() == 0
+
+
+def test_an_article_titled_by_its_file_name_gets_the_uploaded_name(uploader):
+    _, progress = uploader(("shipping-policy.md", b"We ship within two days."))
+    assert progress[-1]["state"] == "done", progress
+    assert Article.get().title == "Shipping policy"
+
+
+def test_upload_progress_moves_while_it_imports(uploader):
+    rows = [f'{{"id": "r{n}", "title": "Row {n}", "body": "Answer {n}.\\n\\nMore about {n}."}}' for n in range(106)]
+    _, progress = uploader(("kb.jsonl", "\n".join(rows).encode()))
+    running = [p["done"] for p in progress if p["state"] == "running"]
+    assert progress[-1]["state"] == "done" and progress[-1]["done"] == 106
+    assert running == sorted(running) and len([d for d in running if 0 < d < 106]) >= 2, running

@@ -1,12 +1,13 @@
 """Offline-only mode, the cloud fallback's conditions, and the knowledge-base commands."""
 import json
 import os
+import sqlite3
 
 import pytest
 
 from appliance.domain.models import Message
 from tests.conftest import Tenant
-from tests.live import cli, company_data_dir
+from tests.live import NO_MODELS, cli, company_data_dir
 from tests.llm.fake_ollama import Mode
 from tests.llm.fake_openai import FakeOpenAI
 
@@ -89,6 +90,24 @@ def test_import_kb_and_reindex_commands(tmp_path, models_dir):
     assert "rebuilt the indexes" in again.stdout
     missing = cli(data, "import-kb", "--company", "bikes", str(tmp_path / "nope"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("bad_row, problem", [
+    ({"tags": ["t" * 60]}, "tags: is 60 characters long; the limit is 40"),
+    ({"body": "x" * 200_001}, "body: is 200001 characters long; the limit is 200000"),
+])
+def test_import_kb_checks_every_article_before_storing_any(tmp_path, bad_row, problem):
+    data = company_data_dir(tmp_path / "data", name="Bikes", slug="bikes", settings=NO_MODELS)
+    rows = [{"id": f"r{n}", "title": f"Row {n}", "body": f"Answer {n}"} for n in range(250)]
+    rows[230].update(bad_row)
+    kb = tmp_path / "partial.jsonl"
+    kb.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    result = cli(data, "import-kb", "--company", "bikes", str(kb))
+    assert result.returncode == 1
+    assert f"error: {kb}, line 231: {problem}; nothing was imported" in result.stderr
+    db = sqlite3.connect(data / "hearth.db")
+    assert db.execute("SELECT COUNT(*) FROM article").fetchone()[0] == 0  # not the first batch of 200 either
+    db.close()
 
 
 def test_eval_command_writes_the_figures(tmp_path):

@@ -94,6 +94,15 @@ def _counts(data_dir, company_id: int) -> tuple[int, int, int]:
     return chunks, keywords, VectorStore(data_dir / "chroma").count(company_id)
 
 
+def _articles_without_passages(data_dir) -> int:
+    db = sqlite3.connect(data_dir / "hearth.db")
+    try:
+        return db.execute("SELECT COUNT(*) FROM article a WHERE a.published AND NOT EXISTS "
+                          "(SELECT 1 FROM article_chunk c WHERE c.article_id = a.id)").fetchone()[0]
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def crash_data(tmp_path):
     return company_data_dir(tmp_path / "data", name="Crash Cafe", slug="crash")
@@ -163,6 +172,7 @@ def test_import_killed_midway_finishes_on_rerun_without_duplicates(crash_data, t
     partial = db.execute("SELECT COUNT(*) FROM article").fetchone()[0]
     db.close()
     assert 0 < partial < 600  # whole batches only: 200 or 400
+    assert _articles_without_passages(crash_data) == 0  # each batch's articles are stored with their passages
 
     second = cli(crash_data, "import-kb", "--company", "crash", str(kb))
     assert second.returncode == 0, second.stderr
@@ -172,7 +182,8 @@ def test_import_killed_midway_finishes_on_rerun_without_duplicates(crash_data, t
     company_id = db.execute("SELECT id FROM company WHERE slug = 'crash'").fetchone()[0]
     db.close()
     assert len(titles) == len(set(titles)) == 600
-    # The killed run may have stored a batch without indexing it; the next start repairs that.
+    assert _articles_without_passages(crash_data) == 0  # the articles the re-run skipped are searchable too
+    # The killed run may have committed a batch but not its vectors; the next start repairs that.
     server = LiveServer(crash_data).start(timeout=180)
     server.stop()
     chunks, keywords, vectors = _counts(crash_data, company_id)
