@@ -257,11 +257,13 @@ def restore_backup(backup: Path, data_dir: Path, passphrase: str, *, force: bool
             if (scratch / name).exists():
                 os.chmod(scratch / name, 0o600)
         data_dir.mkdir(parents=True, exist_ok=True)
-        # The indexes belong to the database they were built from: an installation's old ones go even
-        # when the backup holds none (Hearth then rebuilds them from the restored database).
+        # Everything a backup may hold is replaced, also where this backup lacks it: the old
+        # installation's cloud key or settings must not outlive a restore of one without them, and
+        # its indexes belong to its own database (Hearth rebuilds them from the restored one).
+        replaced = {p.name for p in scratch.iterdir()} | set(KEY_FILES) | set(PLAIN_FILES) | {
+            "hearth.db", "hearth.db-wal", "hearth.db-shm", INDEX_DIR}
         for child in list(data_dir.iterdir()):
-            if child.name in {p.name for p in scratch.iterdir()} or child.name in ("hearth.db-wal", "hearth.db-shm",
-                                                                                    INDEX_DIR):
+            if child.name in replaced:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         for item in scratch.iterdir():
             os.replace(item, data_dir / item.name)

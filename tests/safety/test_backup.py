@@ -171,3 +171,27 @@ def test_console_backup_download_and_daily_backups_with_retention(app, services,
     jobs.daily_backup(services)  # the scheduler's job is one call into the service
     dailies = [b for b in admin.get("/api/v1/backups").get_json()["items"] if b["kind"] == "daily"]
     assert len(dailies) == 3 and dailies[0]["name"] not in written
+
+
+def test_a_forced_restore_leaves_nothing_of_the_old_installation_the_backup_lacks(tmp_path):
+    """A restore over an installation used to keep what the backup did not hold: its cloud key (so a
+    cloud fallback switched off in the backup could come back with the old key), its settings, and
+    its indexes, built from another database."""
+    source = tmp_path / "source"
+    source.mkdir()
+    sqlite3.connect(source / "hearth.db").execute("CREATE TABLE t (x)").connection.close()
+    (source / "secret.key").write_text("source-secret")
+    backup = write_backup(source, tmp_path / "b.hearthbak", PASSPHRASE, with_indexes=False)
+
+    target = tmp_path / "target"
+    (target / "chroma" / "segment").mkdir(parents=True)
+    for name, text in (("hearth.db", "old"), ("secret.key", "old-secret"), ("cloud-api.key", "sk-old-key"),
+                       ("settings.json", '{"offline_only": false}'), ("hearth.lock", "")):
+        (target / name).write_text(text)
+    (target / "backups").mkdir()
+    (target / "backups" / "daily.hearthbak").write_text("kept")
+    restore_backup(backup, target, PASSPHRASE, force=True)
+    assert (target / "secret.key").read_text() == "source-secret"
+    assert not (target / "cloud-api.key").exists() and not (target / "settings.json").exists()
+    assert not (target / "chroma").exists()  # rebuilt from the restored database at the first start
+    assert (target / "backups" / "daily.hearthbak").read_text() == "kept"  # not part of an installation's state
