@@ -57,6 +57,11 @@ class HearthApi(Api):
             else:
                 name, problems = next(iter(fields.items()))
                 message = f"{name}: {problems[0]}"
+        elif error.code == 413:
+            limit = request.max_content_length
+            setting = "max_upload_bytes" if request.endpoint == "articles.import_articles" else "max_request_bytes"
+            message = (f"the request is larger than the {limit / 1024 / 1024:g} MB Hearth accepts here; send less, "
+                       f"or raise the {setting} setting" if limit else "the request is too large")
         else:
             message = data.get("message") or error.description or error.name
         status = error.code or 500

@@ -72,7 +72,8 @@ def test_oversized_request_is_refused(agent_client, acme, settings):
     response = agent_client.post(f"/api/v1/tickets/{ticket.id}/messages",
                                  json={"body": "x" * (settings.max_request_bytes + 10)})
     assert response.status_code == 413
-    assert response.get_json()["error"]["code"] == "too_large"
+    error = response.get_json()["error"]
+    assert error["code"] == "too_large" and "2 MB" in error["message"] and "max_request_bytes" in error["message"]
 
 
 def test_articles_crud(agent_client):
