@@ -18,7 +18,8 @@ class ArticleService(Service):
         query = Article.select().where(Article.company == company)
         if q:
             q = clean_text(q, "q", 200, multiline=False)
-            query = query.where((Article.title ** f"%{q}%") | (Article.body ** f"%{q}%"))
+            # contains() escapes LIKE's wildcards: "%" or "_" is text to find, not "anything"
+            query = query.where(Article.title.contains(q) | Article.body.contains(q))
         return list(query.order_by(Article.updated_at.desc(), Article.id.desc()).limit(limit).offset(offset)), query.count()
 
     def get(self, company: Company, article_id: Any) -> Article:

@@ -78,8 +78,7 @@ class CannedReplyService(Service):
         query = CannedReply.select().where(
             (CannedReply.company == company) & (CannedReply.owner.is_null() | (CannedReply.owner == user)))
         if q:
-            like = f"%{q.lower()}%"
-            query = query.where((CannedReply.shortcut ** like) | (CannedReply.title ** like))
+            query = query.where(CannedReply.shortcut.contains(q) | CannedReply.title.contains(q))  # wildcards escaped
         return list(query.order_by(CannedReply.shortcut, CannedReply.id))
 
     def get(self, company: Company, user: User, reply_id: Any) -> CannedReply:

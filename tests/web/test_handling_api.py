@@ -53,6 +53,8 @@ def test_shared_replies_are_managed_by_admins_and_used_by_everyone(agent_client,
     assert rendered.get_json()["body"] == "Thanks, Grace!"
     assert agent_client.get("/api/v1/canned-replies?q=than").get_json()["items"][0]["id"] == reply["id"]
     assert agent_client.get("/api/v1/canned-replies?q=nothing").get_json()["items"] == []
+    assert agent_client.get("/api/v1/canned-replies?q=%25").get_json()["items"] == []  # "%" is text, not "anything"
+    assert agent_client.get("/api/v1/canned-replies?q=THAN").get_json()["items"][0]["id"] == reply["id"]
 
 
 @pytest.mark.parametrize("body, field, words", [

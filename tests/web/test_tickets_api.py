@@ -84,6 +84,9 @@ def test_articles_crud(agent_client):
     updated = agent_client.put(f"/api/v1/articles/{article['id']}", json={"title": "Returns", "body": "60 days."})
     assert updated.get_json()["body"] == "60 days."
     assert agent_client.get("/api/v1/articles?q=60").get_json()["total"] == 1
+    for wildcard in ("%", "_", "6_"):  # LIKE's wildcards are text to find (they matched every article)
+        assert agent_client.get(f"/api/v1/articles?q={wildcard.replace('%', '%25')}").get_json()["total"] == 0
+    assert agent_client.get("/api/v1/articles?q=RETURNS").get_json()["total"] == 1  # case does not matter
     assert agent_client.delete(f"/api/v1/articles/{article['id']}").status_code == 204
     assert agent_client.get(f"/api/v1/articles/{article['id']}").status_code == 404
 
