@@ -36,6 +36,10 @@ class ImportOut(Schema):
 
 
 @blp.route("/import", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                             "description": "md, html, txt, pdf or jsonl files"}}}}}})
 @blp.response(202, ImportOut)
 @login_required
 def import_articles():

@@ -88,6 +88,7 @@ def set_backup_schedule(payload):
 
 
 @blp.route("/backups/<name>", methods=["GET"])
+@blp.doc(responses={"200": {"description": "the encrypted backup file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 @admin_required
 def download_backup(name):
     """Download one backup file."""

@@ -38,6 +38,7 @@ def update_lan(payload):
 
 
 @blp.route("/qr.svg", methods=["GET"])
+@blp.doc(responses={"200": {"description": "a QR code of the customers' chat address", "content": {"image/svg+xml": {"schema": {"type": "string", "format": "binary"}}}}})
 @installation_admin_required
 def lan_qr():
     """A QR code (SVG) of the widget URL, for a phone on the same Wi-Fi."""

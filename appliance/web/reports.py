@@ -41,6 +41,8 @@ def _cell(value):
 
 @blp.route("/<string:table>.csv", methods=["GET"])
 @blp.arguments(ReportQuery(), location="query")
+@blp.doc(responses={"200": {"description": "the table, with a header row", "content": {"text/csv": {"schema": {
+    "type": "string"}}}}})
 @admin_required
 def get_report_csv(args, table):
     """One table of the report as CSV (``summary``, ``tickets_per_day``, ``response_times``, ``csat``,
