@@ -157,6 +157,18 @@ def test_search_finds_private_notes_for_agents(agent_client, named_ticket):
     assert agent_client.get("/api/v1/tickets?q=grace").get_json()["total"] == 1
 
 
+def test_search_finds_a_customer_without_a_name_by_the_name_the_console_shows(agent_client, acme, globex):
+    ticket, _ = acme.customer_message("Where is my order?")
+    shown = agent_client.get(f"/api/v1/tickets/{ticket.id}").get_json()["customer"]["name"]
+    assert shown == f"Visitor {ticket.customer_id}"
+    for q in (shown, shown.lower(), f"visitor #{ticket.customer_id}"):
+        assert [t["id"] for t in agent_client.get("/api/v1/tickets", query_string={"q": q}).get_json()["items"]] \
+            == [ticket.id]
+    other, _ = globex.customer_message("Not yours")
+    assert agent_client.get("/api/v1/tickets", query_string={"q": f"Visitor {other.customer_id}"}).get_json()[
+        "items"] == []
+
+
 # ---- tenancy -----------------------------------------------------------------------------------
 
 @pytest.fixture
