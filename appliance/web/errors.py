@@ -54,9 +54,8 @@ class HearthApi(Api):
             if fields.keys() == {"request"}:
                 message = fields.pop("request")[0]
                 fields = None
-            else:
-                name, problems = next(iter(fields.items()))
-                message = f"{name}: {problems[0]}"
+            else:  # every field that needs fixing, not only the first
+                message = "; ".join(f"{name}: {problems[0]}" for name, problems in fields.items())
         elif error.code == 413:
             limit = request.max_content_length
             setting = "max_upload_bytes" if request.endpoint == "articles.import_articles" else "max_request_bytes"

@@ -125,3 +125,5 @@ def test_length_errors_say_what_to_fix(admin_client):
     assert long.get_json()["error"]["fields"]["title"] == ["must have at most 200 characters (this has 201)"]
     many = admin_client.post("/api/v1/articles", json={"title": "t", "body": "b", "tags": [f"t{n}" for n in range(21)]})
     assert many.get_json()["error"]["fields"]["tags"] == ["must have at most 20 items (this has 21)"]
+    both = admin_client.post("/api/v1/articles", json={"title": "", "body": ""}).get_json()["error"]
+    assert both["message"] == "title: must not be empty; body: must not be empty"  # every field, not the first

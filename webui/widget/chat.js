@@ -28,14 +28,10 @@
   var segments = location.pathname.split('/').filter(Boolean);
   var slug = segments.length ? safeDecode(segments[segments.length - 1]) : '';
   var tokenKey = 'hearth:visitor:' + slug;
-  // Embedded, the shop's page (embed.js) keeps the token too, in its own storage: this frame's may be
-  // blocked as third-party. It hands it in with its origin in the fragment and hears of a new token.
-  var hostKeeps = embedded ? new URLSearchParams(location.hash.slice(1)) : null;
-  var host = hostKeeps && hostKeeps.get('host');
-  var hostToken = hostKeeps && hostKeeps.get('token');
-  if (hostKeeps && location.hash) history.replaceState(null, '', location.pathname + location.search);
-  var ownToken = storeGet(tokenKey);
-  var token = hostToken || ownToken;
+  // The visitor token never leaves this frame: any site may frame the chat, and a page holding the token
+  // could read the conversation. Where the browser blocks this frame's storage (third-party), an
+  // embedded chat starts afresh on each page load.
+  var token = storeGet(tokenKey);
   var reduceMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   var socket = null, greetingEl = null, customerId = null;
@@ -47,16 +43,6 @@
   function safeDecode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
   function storeGet(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
   function storeSet(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* storage blocked */ } }
-
-  // A token handed in by the page around this frame is never stored here (a page could otherwise plant its
-  // own visitor in the storage the chat uses everywhere), and one from this storage is never told to it.
-  function keepToken(t) {
-    token = t;
-    if (!hostToken) storeSet(tokenKey, t);
-    if (embedded && host && t !== ownToken && window.parent !== window) {
-      try { window.parent.postMessage({ type: 'hearth:token', token: t }, host); } catch (e) { /* not an origin */ }
-    }
-  }
 
   function uuid() {
     var c = window.crypto;
@@ -374,7 +360,7 @@
 
   function onSession(s) {
     s = s || {};
-    if (s.visitor_token) keepToken(s.visitor_token);
+    if (s.visitor_token) { token = s.visitor_token; storeSet(tokenKey, token); }
     var company = s.company || {};
     if (company.name) { title.textContent = company.name; document.title = company.name + ' – Chat'; }
     applyColor(company.widget_color);

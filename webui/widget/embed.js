@@ -1,10 +1,7 @@
 /* Hearth embed loader: <script src="https://HOST/widget.js" data-company="SLUG" async></script>
    Adds a chat bubble and, on first open, an iframe panel to HOST/chat/SLUG?embed=1.
    Everything lives in a shadow root of a <hearth-widget> element: no globals, no page styles touched.
-   The visitor token is kept in this page's own storage too: the browser may block the iframe's storage
-   (third-party), and the conversation must survive browsing the shop's pages. The iframe gets it in its
-   URL's fragment (never sent to a server) and reports a new one back by postMessage, to this page's
-   origin only; only messages from the widget's own iframe and origin are accepted. */
+   Only messages from the widget's own iframe and origin are accepted. */
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -22,10 +19,6 @@
   if (!slug || !origin || origin === 'null') return;
   var color = (script.getAttribute('data-color') || '').trim();
   if (!color || !(window.CSS && CSS.supports && CSS.supports('color', color))) color = '#2563eb';
-  var tokenKey = 'hearth:visitor:' + origin + ':' + slug;
-
-  function storedToken() { try { return localStorage.getItem(tokenKey); } catch (e) { return null; } }
-  function storeToken(t) { try { localStorage.setItem(tokenKey, t); } catch (e) { /* storage blocked */ } }
 
   var CSS_TEXT = [
     ':host{all:initial}',
@@ -98,10 +91,7 @@
         frame = document.createElement('iframe');
         frame.setAttribute('data-testid', 'hearth-frame');
         frame.title = 'Chat with us';
-        var hash = 'host=' + encodeURIComponent(location.origin);
-        var token = storedToken();
-        if (token) hash += '&token=' + encodeURIComponent(token);
-        frame.src = origin + '/chat/' + encodeURIComponent(slug) + '?embed=1#' + hash;
+        frame.src = origin + '/chat/' + encodeURIComponent(slug) + '?embed=1';
         frame.addEventListener('load', function () { frameLoaded = true; if (isOpen()) focusChat(); });
         panel.appendChild(frame);
       }
@@ -122,8 +112,6 @@
     window.addEventListener('message', function (e) {
       if (e.origin !== origin || !frame || e.source !== frame.contentWindow) return;
       if (e.data && e.data.type === 'hearth:close') { setOpen(false); bubble.focus(); }
-      else if (e.data && e.data.type === 'hearth:token' && typeof e.data.token === 'string'
-               && /^[A-Za-z0-9_-]{20,200}$/.test(e.data.token)) storeToken(e.data.token);
     });
 
     path.setAttribute('d', ICON_CHAT);
