@@ -188,7 +188,10 @@ class SlaService(Service):
         return fired
 
     def _record(self, row: SlaPolicy, ticket: Ticket, target: Target, now: datetime) -> list[SlaEvent]:
-        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.queued_at
+        # Which clock an event belongs to, for firing each once: a next response's wait, else the ticket
+        # itself (created_at never moves; queued_at does when a merge brings an earlier ticket in, and
+        # events recorded before version 12 are keyed by created_at).
+        cycle = ticket.waiting_since if target.kind == "next_response" else ticket.created_at
         kinds = ["warning", "breach"] if target.state == BREACHED else ["warning"]
         actions = row.actions or {}
         recorded = []

@@ -221,6 +221,25 @@ def test_a_ticket_closed_by_a_merge_keeps_no_running_countdown(hearth, shop, clo
     assert [e.ticket_id for e in hearth.sla.check_due()] == [earlier.id, earlier.id]  # the reopened one runs
 
 
+def test_a_breach_fires_once_also_when_a_merge_moves_the_clocks_start(hearth, shop, clock):
+    """A merge gives the target the earlier ticket's start; the breach it had already recorded used to
+    fire again (a second warning and breach, the priority raised twice)."""
+    hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60, "high": 60}},
+                          actions={"raise_priority": True})
+    earlier, _ = shop.customer_message("Where is my bike?")
+    hearth.tickets.update(shop.company, shop.agent, earlier.id, status="resolved")
+    clock.advance(minutes=5)
+    late, _ = shop.customer_message("And my helmet?", customer=earlier.customer)
+    clock.advance(hours=3)
+    assert {(e.ticket_id, e.kind) for e in hearth.sla.check_due()} >= {(late.id, "breach")}
+    before = SlaEvent.select().where(SlaEvent.ticket == late.id).count()
+    hearth.merges.merge(shop.company, shop.agent, earlier.id, late.id)
+    clock.advance(minutes=1)
+    hearth.sla.check_due()
+    assert SlaEvent.select().where(SlaEvent.ticket == late.id).count() == before
+    assert Ticket.get_by_id(late.id).priority == "high"  # raised once
+
+
 @pytest.mark.parametrize("weekly, message", [
     ({"0": []}, "no open time"),
     ({"0": [], "5": []}, "no open time"),
