@@ -57,7 +57,8 @@ def test_version_12_dates_when_each_earlier_ticket_reached_the_people(services, 
     shop.company = services.companies.update(shop.company, shop.admin, settings={"ai_enabled": True})
     tickets = {name: shop.customer_message(name)[0] for name in ("alone", "solved", "handed", "taken")}
     for name, ticket in tickets.items():
-        services.tickets.post_ai_message(shop.company, ticket, body="An answer.", metadata={})
+        services.tickets.post_ai_message(shop.company, ticket, body="An answer.",
+                                         metadata={"provider": "extractive", "sources": [{"article_id": 1}]})
     clock.advance(minutes=5)
     services.csat.resolve_by_ai(shop.company, tickets["solved"].customer, tickets["solved"].id)
     services.tickets.hand_over(shop.company, Ticket.get_by_id(tickets["handed"].id), reason="unsure",
@@ -70,6 +71,8 @@ def test_version_12_dates_when_each_earlier_ticket_reached_the_people(services, 
     assert {t.id: t.queued_at for t in Ticket.select()} == expected  # as Hearth keeps it from now on
 
     database.execute_sql('ALTER TABLE "ticket" DROP COLUMN "queued_at"')  # back to version 11
-    database.execute_sql("DELETE FROM schema_version WHERE version = 12")
+    database.execute_sql('ALTER TABLE "article_chunk" DROP COLUMN "article_version"')
+    database.execute_sql('ALTER TABLE "article" DROP COLUMN "version"')
+    database.execute_sql("DELETE FROM schema_version WHERE version >= 12")
     migrations.migrate(database)
     assert {t.id: t.queued_at for t in Ticket.select()} == expected
