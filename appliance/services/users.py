@@ -145,12 +145,17 @@ class UserService(Service):
         return take_joined(user, "company", Company, "company__")
 
     def end_sessions(self, user: User) -> int:
-        """End every session of this account, on every device (logout, a new password): sessions
-        carry the epoch they began in, and this raises it. Returns the new epoch."""
-        User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
-        user.session_epoch = User.get_by_id(user.id).session_epoch
+        """End every session of this account, on every device (logout, a new password, deactivation):
+        sessions carry the epoch they began in, and this raises it. Returns the new epoch."""
+        with database.atomic():
+            self._raise_epoch(user)
         self.bus.publish(events.SESSIONS_ENDED, company_id=user.company_id, user_id=user.id)
         return user.session_epoch
+
+    @staticmethod
+    def _raise_epoch(user: User) -> None:
+        User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()  # in SQL: a
+        user.session_epoch = User.select(User.session_epoch).where(User.id == user.id).scalar()  # concurrent raise counts
 
     def update(self, company: Company, actor: User, user_id: int, *, name: Any = None, role: Any = None,
                active: Any = None, password: Any = None) -> User:
@@ -169,14 +174,19 @@ class UserService(Service):
             changes["password"] = "changed"
         if user.id == actor.id and (user.role != "admin" or not user.active):
             raise BadRequest("you cannot remove your own admin role or deactivate yourself; ask another admin")
+        # Whoever knew the old password, and a deactivated account (reactivated later), are logged out
+        # everywhere; in the same transaction as the change.
+        ends_sessions = "password" in changes or changes.get("active") is False
         with database.atomic():
-            user.save()
+            user.save(only=user.dirty_fields)  # not a session epoch read before a concurrent logout raised it
+            if ends_sessions:
+                self._raise_epoch(user)
             self._ensure_an_admin_remains(company)
             self.audit(company, actor, "user.updated", "user", user.id, changes=changes)
         if changes.get("active") is False:
             self.bus.publish(events.USER_DEACTIVATED, company_id=company.id, user_id=user.id)
-        if "password" in changes:  # whoever knew the old one is logged out everywhere
-            self.end_sessions(user)
+        if ends_sessions:
+            self.bus.publish(events.SESSIONS_ENDED, company_id=company.id, user_id=user.id)
         return user
 
     @staticmethod

@@ -123,6 +123,10 @@ def test_a_deactivated_agent_loses_access_at_once(make_client, admin_client, acm
     agent = make_client(acme.agent)
     assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False}).status_code == 200
     assert agent.get("/api/v1/tickets").status_code == 401
+    # reactivated later (a returning seasonal worker), the account's old sessions stay ended
+    assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": True}).status_code == 200
+    assert agent.get("/api/v1/tickets").status_code == 401
+    assert make_client(acme.agent).get("/api/v1/tickets").status_code == 200
 
 
 def test_a_session_naming_another_companys_id_is_not_logged_in(agent_client, acme, globex):
