@@ -90,7 +90,6 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
         api.register_blueprint(blueprint)
     csrf.exempt(auth.login)  # login is how a client gets its CSRF token
     errors.init_app(app)
-    bodies.init_app(app)
     pages.init_app(app)
     # Flask-SocketIO runs each socket event in a request context for the connection's first request,
     # /socket.io/, which no Flask route matched: every event raised and stored a NotFound whose
@@ -117,6 +116,7 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     app.config["SESSION_COOKIE_SECURE"] = settings.secure_cookies
     app.session_interface = SecureWhenTlsSessionInterface()
     limits.init_app(app, settings)
+    bodies.init_app(app)  # after the LAN rules, the rate limits and the request log: its refusals go through them
     rate_limiter = app.extensions["hearth_limits"] = RateLimiter(settings)
     realtime.init_app(socketio, services, presence, rate_limiter, ConnectionGate(settings.max_socket_connections))
     services.routing.listen()  # after realtime: a ticket's arrival is pushed before its assignment

@@ -74,6 +74,8 @@ def _merged_away(company_id: int):
 def _refuse_if_merged_away(ticket: Ticket, doing: str) -> None:
     """A ticket merged into another is finished: its conversation continues in the other, which
     is where the customer's chat and new messages are."""
+    if ticket.status != "closed":  # a merge closes its source: every other reply skips the lookup
+        return
     merge = TicketMerge.select(TicketMerge, Ticket).join(Ticket, on=TicketMerge.target).where(
         TicketMerge.source == ticket.id).first()
     if merge is not None:
