@@ -94,6 +94,7 @@ class SlaService(Service):
         super().__init__(settings, bus, clock)
         self.routing = routing
         self.notifications = notifications
+        self._warned_invalid_hours: set[tuple] = set()  # (company id, policy saved at) already logged
 
     # ---- the policy -------------------------------------------------------------------------
     def policy_row(self, company: Company) -> SlaPolicy | None:
@@ -131,14 +132,15 @@ class SlaService(Service):
             self.audit(company, actor, "sla.policy_updated", "company", company.id, targets=clean)
         return row
 
-    @staticmethod
-    def policy(row: SlaPolicy) -> Policy:
+    def policy(self, row: SlaPolicy) -> Policy:
         targets = row.targets or {}
         try:
             hours = business_hours(row.hours or {})
         except BadRequest as error:  # saved before Hearth checked schedules: never break the inbox over it
-            logger.warning("company %s: the SLA business hours are invalid (%s); counting around the clock "
-                           "until an admin saves the SLA policy again", row.company_id, error)
+            if (row.company_id, row.updated_at) not in self._warned_invalid_hours:  # once, not on every read
+                self._warned_invalid_hours.add((row.company_id, row.updated_at))
+                logger.warning("company %s: the SLA business hours are invalid (%s); counting around the clock "
+                               "until an admin saves the SLA policy again", row.company_id, error)
             hours = BusinessHours()
         return Policy(targets.get("first_response", {}), targets.get("next_response", {}),
                       targets.get("resolution", {}), hours, row.warn_share)
