@@ -65,6 +65,11 @@ class MergeService(Service):
                 target_changes["status"] = [target.status, "open"]
                 _track_status(target, target.status, "open", now)
                 target.status, target.resolved_at = "open", None
+            elif target.status == "bot" and source.queued_at is not None:
+                # the people had the merged-in conversation: the AI does not take it back from them
+                target_changes["status"] = ["bot", "open"]
+                _track_status(target, "bot", "open", now)
+                target.status = "open"
             if target.status in OPEN_STATUSES:
                 waits = [w for w in (source.waiting_since, target.waiting_since) if w is not None]
                 target.waiting_since = min(waits) if waits else None

@@ -169,3 +169,16 @@ def test_merge_refusals_name_tickets_by_number_and_id(acme, services, clock):
         services.merges.merge(acme.company, acme.agent, source.id, target.id)
     assert str(refused.value) == (f"#{source.number} (id {source.id}) was already merged into "
                                   f"#{target.number} (id {target.id}); use #{target.number} (id {target.id}) instead")
+
+
+def test_a_conversation_the_people_had_merged_into_one_the_ai_handles_stays_with_the_people(acme, services, clock):
+    customer, _ = services.customers.start_visit(acme.company)
+    source, _ = acme.customer_message("first", customer=customer)  # with the people (the AI is off here)
+    Ticket.update(status="resolved").where(Ticket.id == source.id).execute()
+    target, _ = acme.customer_message("second", customer=customer)
+    Ticket.update(status="bot", queued_at=None).where(Ticket.id == target.id).execute()  # the AI answers it
+    Ticket.update(status="open").where(Ticket.id == source.id).execute()
+    assert Ticket.get_by_id(source.id).queued_at is not None
+    services.merges.merge(acme.company, acme.agent, source.id, target.id)
+    merged = Ticket.get_by_id(target.id)
+    assert merged.status == "open" and merged.queued_at == Ticket.get_by_id(source.id).queued_at
