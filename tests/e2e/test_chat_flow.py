@@ -51,6 +51,17 @@ def test_customer_and_agent_talk_live(server, context_factory):
     customer_page.get_by_test_id("widget-send").click()
     expect(inbox_row(agent_page, "see you on Tuesday")).to_have_count(1, timeout=10_000)
 
+    # Arabic reads right to left on both sides
+    customer_page.get_by_test_id("widget-input").fill("مرحبا، متى يصل طلبي؟")
+    customer_page.get_by_test_id("widget-send").click()
+    arabic = agent_page.get_by_test_id("message").filter(has_text="مرحبا")
+    expect(arabic).to_have_count(1, timeout=10_000)
+    assert arabic.locator(".msg-body").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    sent = customer_page.get_by_test_id("widget-message").filter(has_text="مرحبا").locator(".hw-body")
+    assert sent.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert customer_page.get_by_test_id("widget-message").filter(has_text="adjust them for free").locator(
+        ".hw-body").evaluate("e => getComputedStyle(e).direction") == "ltr"
+
     # a private note stays with the agents
     agent_page.get_by_test_id("reply-private").check()
     reply_box.fill("Customer seems in a hurry")

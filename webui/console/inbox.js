@@ -206,7 +206,7 @@ function rowEl(t) {
       h('span.row-num', {}, `#${t.number}`),
       h('span.row-subject', {}, t.subject || '(no subject)'),
       timeEl(t.last_message_at || t.updated_at || t.created_at)),
-    h('div.row-preview', {}, t.last_message_preview || ''),
+    h('div.row-preview', { dir: 'auto' }, t.last_message_preview || ''),
     h('div.row-meta', {},
       h('span.row-customer', {}, customerName(t)),
       badge(`status-${t.status}`, STATUS[t.status] || t.status),
@@ -652,7 +652,7 @@ function messageEl(m) {
       role === 'ai' ? h('span.badge.badge-ai', {}, 'AI') : null,
       priv ? h('span.badge.badge-private', {}, 'Internal note') : null,
       timeEl(m.created_at)),
-    h('div.msg-body', {}, m.body),
+    h('div.msg-body', { dir: 'auto' }, m.body),  // Arabic or Hebrew text reads right to left
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
     role === 'ai' ? sourcesEl(meta.sources, 'message-sources') : null,
     role === 'ai' ? cloudSentEl(meta.cloud_sent) : null);

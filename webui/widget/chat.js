@@ -113,6 +113,7 @@
     var author = el('span', 'hw-author' + (hidden ? ' hw-sr' : ''), authorLabel(role, m.author_name));
     if (role === 'ai') author.appendChild(el('span', 'hw-tag', 'AI'));
     var body = el('p', 'hw-body', m.body == null ? '' : m.body);
+    body.setAttribute('dir', 'auto'); // Arabic or Hebrew text reads right to left
     var meta = el('p', 'hw-meta');
     var time = el('time', null, formatTime(m.created_at));
     if (m.created_at) time.setAttribute('datetime', m.created_at);
