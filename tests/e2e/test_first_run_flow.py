@@ -64,6 +64,8 @@ def test_wizard_then_model_manager_and_lan_card(fresh_server, model_server, cont
     expect(page.get_by_test_id("setup-cloud-explained")).to_contain_text("Offline-only mode is on")
     page.get_by_test_id("setup-finish").click()
     expect(page.get_by_test_id("ticket-list")).to_be_visible()
+    expect(page.get_by_test_id("ticket-list")).to_have_text(  # not "No tickets match these filters."
+        "No conversations yet. When a customer writes in the chat, it appears here at once.")
     expect(page.get_by_test_id("setup-wizard")).to_be_hidden()
     expect(page.locator("#company-name")).to_have_text("Corner Bikes")
 

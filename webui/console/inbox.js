@@ -153,7 +153,13 @@ function renderList() {
   });
   const listed = new Set(wanted);
   for (const [id, li] of rows) if (!listed.has(li)) rows.delete(id);
-  if (!wanted.length && list.loaded) wanted.push(emptyRow ||= h('li.empty-row', {}, 'No tickets match these filters.'));
+  if (!wanted.length && list.loaded) {
+    emptyRow ||= h('li.empty-row');
+    // a new desk's empty inbox is not a search that found nothing
+    emptyRow.textContent = Object.values(filters()).some(Boolean) ? 'No tickets match these filters.'
+      : 'No conversations yet. When a customer writes in the chat, it appears here at once.';
+    wanted.push(emptyRow);
+  }
   if (press.active) press.pending = true;
   else placeRows(ul, wanted);
   const shown = list.items.length;
