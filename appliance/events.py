@@ -25,6 +25,7 @@ COMPANY_UPDATED = "company.updated"    # (name or settings changed)
 AI_TOKEN = "ai.token"                  # ticket, stream_id, delta
 AI_RESET = "ai.reset"                  # ticket, stream_id (discard the streamed text so far)
 IMPORT_PROGRESS = "import.progress"    # job_id, done, total, state ("running"|"done"|"failed"), message
+SLA_POLICY_UPDATED = "sla.policy_updated"  # company_id: every ticket's due times may have moved
 SLA_EVENT = "sla.event"                # ticket, event (SlaEvent: warning or breach), notify_admins
 KNOWLEDGE_CHANGED = "knowledge.changed"  # (the company's indexes changed: caches must forget)
 HEALTH_ALERT = "health.alert"          # alert (services.health.Alert: raised or cleared)

@@ -114,6 +114,9 @@ def init_app(socketio: SocketIO, services: Services, presence: Presence, limiter
     services.bus.subscribe(events.AI_TOKEN, ai_token)
     services.bus.subscribe(events.IMPORT_PROGRESS, import_progress)
     services.bus.subscribe(events.SLA_EVENT, sla_event)
+    # open consoles read the tickets' due times again (the countdowns and badges come with them)
+    services.bus.subscribe(events.SLA_POLICY_UPDATED, lambda _name, event: socketio.emit(
+        "sla_policy_updated", {}, to=agents_room(event["company_id"]), namespace="/agent"))
     services.bus.subscribe(events.AI_RESET, ai_reset)
     services.bus.subscribe(events.TICKET_UPDATED, ticket_updated)
     services.bus.subscribe(events.MESSAGE_CREATED, message_created)

@@ -130,6 +130,7 @@ class SlaService(Service):
             row.updated_at = self.clock()
             row.save()
             self.audit(company, actor, "sla.policy_updated", "company", company.id, targets=clean)
+        self.bus.publish(events.SLA_POLICY_UPDATED, company_id=company.id)
         return row
 
     def policy(self, row: SlaPolicy) -> Policy:

@@ -27,3 +27,30 @@ def test_countdown_and_live_sla_alert(server, context_factory):
     expect(agent.get_by_test_id("sla-strip")).to_contain_text("First response")
     # 80 % of one minute, found by the server's 30-second check: the warning arrives by itself
     expect(agent.get_by_test_id("sla-toast").first).to_contain_text("SLA", timeout=100_000)
+
+
+def test_a_new_sla_policy_reaches_open_consoles(server, context_factory):
+    """An admin saves the policy: the countdowns appear in consoles already open, without a reload."""
+    agent_context = context_factory()
+    headers = api_login(agent_context.request, server.url, "owner@corner.test")
+    turn_ai_off(agent_context.request, server.url)
+    agent = agent_context.new_page()
+    agent.goto(f"{server.url}/console")
+    agent.get_by_test_id("ticket-list").wait_for()
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer_says(customer, "Where is my saddle?")
+    row = inbox_row(agent, "my saddle")
+    expect(row).to_have_count(1, timeout=10_000)
+    expect(row.get_by_test_id("sla-badge")).to_have_count(0)  # no policy yet
+    ticket = agent_context.request.get(f"{server.url}/api/v1/tickets?q=saddle", headers=headers).json()["items"][0]
+    assert ticket["assignee"] is not None  # routed: its last push (the assignment) came before the policy
+    agent.wait_for_timeout(1000)
+    expect(row.get_by_test_id("sla-badge")).to_have_count(0)
+
+    admin = context_factory().request
+    admin_headers = api_login(admin, server.url, "owner@corner.test")
+    policy = admin.put(f"{server.url}/api/v1/sla-policy", headers=admin_headers,
+                       data={"targets": {"first_response": {"normal": 60}}})
+    assert policy.ok, policy.text()
+    expect(row.get_by_test_id("sla-badge")).to_contain_text("left", timeout=10_000)

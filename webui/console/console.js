@@ -207,6 +207,7 @@ function connectSocket() {
   socket.on('typing', inbox.onTyping);
   socket.on('viewers', inbox.onViewers);
   socket.on('sla_alert', inbox.onSlaAlert);
+  socket.on('sla_policy_updated', inbox.resync); // every due time may have moved
   socket.on('presence', renderPresence);
   socket.on('import_progress', onImportProgress);
   socket.on('health_alert', onHealthAlert);
