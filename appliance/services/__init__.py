@@ -98,7 +98,7 @@ class Services:
             companies=CompanyService(settings, bus, clock),
             users=UserService(settings, bus, clock),
             customers=CustomerService(settings, bus, clock),
-            tickets=TicketService(settings, bus, clock),
+            tickets=TicketService(settings, bus, clock, notifications=notifications),
             articles=ArticleService(settings, bus, clock),
             csat=CsatService(settings, bus, clock),
             reports=ReportService(settings, bus, clock),

@@ -1,5 +1,6 @@
-"""Notifications: something one person must know (an SLA breach for a company's admins), recorded
-once per person and reference, pushed live, and listed for whoever was away."""
+"""Notifications: something one person must know (an SLA breach for a company's admins, a ticket
+someone else gave them), recorded once per person and reference, pushed live, and listed for whoever
+was away."""
 from __future__ import annotations
 
 from peewee import IntegrityError
@@ -26,6 +27,18 @@ class NotificationService(Service):
             except IntegrityError:
                 continue  # this person has it already: never twice
         return created
+
+    def record_for(self, user_id: int, company_id: int, *, kind: str, ref: str, title: str, body: str,
+                   ticket: Ticket | None = None) -> list[Notification]:
+        """Record one notification for one person, unless recorded for ``(kind, ref)`` before. Call
+        inside a transaction; publish the result after commit."""
+        try:
+            with database.atomic():
+                return [Notification.create(company=company_id, user=user_id, kind=kind, ref=ref,
+                                            ticket=ticket.id if ticket else None, title=title, body=body,
+                                            created_at=self.clock())]
+        except IntegrityError:
+            return []
 
     def publish(self, notifications: list[Notification]) -> None:
         for note in notifications:

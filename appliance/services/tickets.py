@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
@@ -16,6 +16,9 @@ from .base import Service, clean_text, is_row_id
 from .routing import mark_manual
 from .tags import normalize_tag
 from .ticket_reads import CompanyTicketRead, take_extras, ticket_extras
+
+if TYPE_CHECKING:
+    from .notifications import NotificationService
 
 OPEN_STATUSES = ("bot", "open", "pending")
 # one statement for every new ticket, written once
@@ -84,8 +87,9 @@ def _refuse_if_merged_away(ticket: Ticket, doing: str) -> None:
 
 
 class TicketService(Service):
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, notifications: "NotificationService | None" = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.notifications = notifications  # tells a person someone else gave them a ticket
         # every customer message reads its open ticket, every agent reply its ticket: the queries'
         # SQL is written once
         self._open_ticket_query = PreparedSelect(Ticket, _open_ticket_query)
@@ -330,6 +334,7 @@ class TicketService(Service):
                 ticket.assignee = assignee_id
         if not changes:
             return ticket
+        notes = []
         with database.atomic():
             if "status" in changes:
                 _track_status(ticket, *changes["status"], now)
@@ -338,8 +343,15 @@ class TicketService(Service):
             ticket.updated_at = now
             ticket.save(only=ticket.dirty_fields)
             self.audit(company, actor, "ticket.updated", "ticket", ticket.id, changes=changes)
+            given_to = changes.get("assignee_id", [None, None])[1]
+            if given_to is not None and given_to != actor.id and self.notifications is not None:
+                notes = self.notifications.record_for(
+                    given_to, company.id, kind="assigned", ref=f"ticket:{ticket.id}:{now.isoformat()}", ticket=ticket,
+                    title=f"{actor.name} gave you ticket #{ticket.number}", body=ticket.subject or "")
         ticket = self.get(company, ticket.id)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket, changes=changes)
+        if notes:
+            self.notifications.publish(notes)
         return ticket
 
     # ---- the AI answers or hands over -------------------------------------------------------

@@ -57,3 +57,18 @@ def test_breach_notification_reaches_admins_only(app, hearth, shop, clock):
     assert listed["unread"] == 1 and listed["items"][0]["id"] == notes[0]["id"]
     assert api.post("/api/v1/notifications/read").status_code == 204
     assert api.get("/api/v1/notifications").get_json()["unread"] == 0
+
+
+def test_a_person_given_a_ticket_by_someone_else_is_told(app, hearth, shop):
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.admin.id, 0)
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.agent.id, 0)  # nobody takes it automatically
+    admin, agent = console(app, shop.admin), console(app, shop.agent)
+    ticket, _ = shop.customer_message("My pedal fell off")
+    hearth.tickets.update(shop.company, shop.admin, ticket.id, assignee_id=shop.agent.id)
+    notes = received(agent, "notification")
+    assert len(notes) == 1 and notes[0]["kind"] == "assigned" and notes[0]["ticket_id"] == ticket.id
+    assert notes[0]["title"] == f"{shop.admin.name} gave you ticket #{ticket.number}"
+    assert received(admin, "notification") == []
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, assignee_id=None)
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, assignee_id=shop.agent.id)  # took it themselves
+    assert received(agent, "notification") == []

@@ -253,7 +253,7 @@ export function onNotification(n) {
   if (n.ticket_id !== null && n.ticket_id !== undefined) {
     parts.push(' · ', h('a.toast-link', { href: `#/tickets/${encodeURIComponent(n.ticket_id)}` }, 'Open'));
   }
-  toast(parts, 'warning', { testid: 'notification-toast', ms: 20000 });
+  toast(parts, n.kind === 'sla_breach' ? 'warning' : 'info', { testid: 'notification-toast', ms: 20000 });
 }
 
 // Notifications that arrived while this person was away: shown once, then marked read.
