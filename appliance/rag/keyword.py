@@ -51,6 +51,11 @@ class KeywordIndex:
     def count(self, company_id: int) -> int:
         return database.execute_sql("SELECT COUNT(*) FROM chunk_fts WHERE company_id = ?", (company_id,)).fetchone()[0]
 
+    def ids(self, company_id: int) -> set[int]:
+        """Every chunk id the company's keyword index holds."""
+        rows = database.execute_sql("SELECT chunk_id FROM chunk_fts WHERE company_id = ?", (company_id,))
+        return {int(chunk_id) for (chunk_id,) in rows.fetchall()}
+
     def search(self, company_id: int, text: str, k: int = 50) -> list[tuple[int, float]]:
         """``(chunk_id, score)`` best first; the score is -bm25, so higher is better."""
         terms = query_terms(text)

@@ -62,6 +62,10 @@ class VectorStore:
     def count(self, company_id: int) -> int:
         return self._collection(company_id).count()
 
+    def ids(self, company_id: int) -> set[int]:
+        """Every chunk id the company's collection holds."""
+        return {int(i) for i in self._collection(company_id).get(include=[])["ids"]}
+
     def search(self, company_id: int, embedding: np.ndarray, k: int = 50) -> list[tuple[int, float]]:
         """``(chunk_id, cosine similarity)`` best first."""
         collection = self._collection(company_id)

@@ -214,11 +214,12 @@ class KnowledgeService(Service):
         return [article_id for (article_id,) in rows.fetchall()]
 
     def in_step(self, company: Company) -> bool:
-        """Does every article have the chunks of its current text, and do both indexes hold exactly them?"""
+        """Does every article have the chunks of its current text, and do both indexes hold exactly them
+        (the same chunk ids, not only as many: an edit cut off between SQLite and Chroma swaps ids)?"""
         if self.drifted(company):
             return False
-        expected = ArticleChunk.select().where(ArticleChunk.company == company).count()
-        return self.keywords.count(company.id) == expected and self.vectors.count(company.id) == expected
+        expected = {c.id for c in ArticleChunk.select(ArticleChunk.id).where(ArticleChunk.company == company)}
+        return self.keywords.ids(company.id) == expected and self.vectors.ids(company.id) == expected
 
     def repair(self) -> list[str]:
         """Bring every company's indexes back in step with SQLite (e.g. after a crash); their slugs.

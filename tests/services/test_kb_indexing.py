@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from appliance.db import database
@@ -125,3 +126,20 @@ def test_start_up_repair_finds_articles_whose_passages_a_crash_cut_off(services,
         assert "Open 10 to 6." in texts and "Open 9 to 5." not in texts
     else:
         assert texts == []
+
+
+def test_start_up_repair_finds_vectors_of_other_chunks_in_equal_number(services, acme):
+    """An edit cut off between SQLite and Chroma: the new chunks have no vectors, the old ones' are still
+    there, as many as before; comparing counts saw nothing."""
+    article = services.articles.create(acme.company, acme.admin, title="Hours", body="Open 9 to 5.")
+    chunk_ids = [c.id for c in ArticleChunk.select().where(ArticleChunk.article == article.id)]
+    vectors = services.knowledge.vectors
+    stale = {cid + 10_000: vec for cid, vec in vectors.vectors_of(acme.company.id, chunk_ids).items()}
+    vectors.remove_ids(acme.company.id, chunk_ids)
+    vectors.upsert(acme.company.id, list(stale), [article.id] * len(stale), np.stack(list(stale.values())))
+    assert vectors.count(acme.company.id) == len(chunk_ids)
+    assert not services.knowledge.in_step(acme.company)
+
+    assert services.knowledge.repair() == ["acme"]
+    assert services.knowledge.in_step(acme.company)
+    assert_indexes_hold_sqlite(services, acme.company)
