@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from ..db import database
 from ..domain.models import AgentRouting, Company, RoutingRule, Team, TeamMember, User
@@ -45,8 +45,18 @@ class TeamService(Service):
             raise BadRequest.field("member_ids", f"no user {missing[0]} in your company")
         return ids
 
+    @staticmethod
+    def _refuse_taken(company: Company, name: str, team_id: int | None = None) -> None:
+        """Names differ by more than their case: "Billing" and "billing" would be one team to people."""
+        same = Team.select().where((Team.company == company) & (fn.lower(Team.name) == name.lower()))
+        if team_id is not None:
+            same = same.where(Team.id != team_id)
+        if same.exists():
+            raise Conflict(f"a team called {name!r} already exists; pick another name")
+
     def create(self, company: Company, actor: User, *, name: Any, member_ids: Any = ()) -> Team:
         name = clean_text(name, "name", 80, multiline=False)
+        self._refuse_taken(company, name)
         ids = self._users(company, list(member_ids))
         try:
             with database.atomic():
@@ -63,6 +73,7 @@ class TeamService(Service):
         team = self.get(company, team_id)
         if name is not None:
             name = clean_text(name, "name", 80, multiline=False)
+            self._refuse_taken(company, name, team.id)
         ids = self._users(company, member_ids) if member_ids is not None else None
         try:
             with database.atomic():

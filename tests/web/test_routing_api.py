@@ -14,6 +14,13 @@ def test_an_admin_builds_teams_rules_and_capacity(admin_client, agent_client, ac
     team = admin_client.post("/api/v1/teams", json={"name": "Billing", "member_ids": [acme.agent.id]})
     assert team.status_code == 201 and team.get_json()["member_ids"] == [acme.agent.id]
     team_id = team.get_json()["id"]
+    twin = admin_client.post("/api/v1/teams", json={"name": "billing"})  # one team to people
+    assert twin.status_code == 409 and "already exists" in twin.get_json()["error"]["message"]
+    other = admin_client.post("/api/v1/teams", json={"name": "Sales"}).get_json()["id"]
+    assert admin_client.patch(f"/api/v1/teams/{other}", json={"name": "BILLING"}).status_code == 409
+    assert admin_client.patch(f"/api/v1/teams/{team_id}", json={"name": "billing"}).status_code == 200  # its own
+    assert admin_client.patch(f"/api/v1/teams/{team_id}", json={"name": "Billing"}).status_code == 200
+    admin_client.delete(f"/api/v1/teams/{other}")
     first = admin_client.post("/api/v1/routing/rules", json={"kind": "keyword", "value": "invoice", "team_id": team_id})
     second = admin_client.post("/api/v1/routing/rules", json={"kind": "channel", "value": "widget", "team_id": team_id,
                                                               "priority": "high"})
