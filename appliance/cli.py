@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", required=True, type=_existing_file, help="questions (questions.jsonl)")
     evaluate.add_argument("--json", help="also write the figures to this JSON file")
     evaluate.add_argument("--retriever", choices=("hybrid", "semantic", "bm25"), default="hybrid")
-    evaluate.add_argument("--threshold", type=float, help="confidence threshold (default: the company default)")
+    evaluate.add_argument("--threshold", type=_share, help="confidence threshold, 0 to 1 (default: the company default)")
     evaluate.add_argument("--generate", action="store_true", help="also generate the answers (slow)")
     evaluate.add_argument("--embedder", default="minilm", help=argparse.SUPPRESS)
     return parser
@@ -116,6 +116,16 @@ INDEX_WRITERS = {
     "reindex": "stop Hearth and run this again (at start Hearth also rebuilds any index that is out of step "
                "with the database)",
 }
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value}") from None
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {value}")
+    return share
 
 
 def _existing_file(value: str) -> Path:

@@ -214,7 +214,8 @@ class Settings:
         try:
             data_path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SettingsError(f"cannot create the data folder {data_path}: {exc.strerror}") from exc
+            what = "it is a file, not a folder" if data_path.is_file() else exc.strerror
+            raise SettingsError(f"cannot use {data_path} as the data folder: {what}") from exc
 
         file = data_path / "settings.json"
         if file.exists():

@@ -27,6 +27,7 @@ def test_create_company_and_user(tmp_path):
     (["create-user", "--company", "missing", "--email", "a@b.test", "--name", "A", "--password", PASSWORD],
      "no company"),
     (["frobnicate"], "invalid choice"),
+    (["eval", "--threshold", "5", "--kb", "k", "--questions", "q"], "must be between 0 and 1"),
     (["serve", "--port", "eighty"], "invalid int"),
 ])
 def test_bad_arguments_get_one_clear_line(tmp_path, args, message):
@@ -242,7 +243,11 @@ def test_unusable_paths_are_one_line_errors(tmp_path):
     a_file.write_text("not a folder")
     unwritable = cli(data, "backup", "--out", str(a_file / "b.hearthbak"), "--passphrase-file", str(pass_file))
     restore_into_file = cli(a_file, "restore", "--in", str(pass_file), "--passphrase-file", str(pass_file))
-    for result in (into_folder, unwritable, restore_into_file):
+    a_file_as_data = cli(a_file, "reindex", "--company", "shop")
+    assert "no Hearth installation" in a_file_as_data.stderr
+    served_on_a_file = cli(a_file, "serve", "--port", "9")
+    assert f"cannot use {a_file} as the data folder: it is a file, not a folder" in served_on_a_file.stderr
+    for result in (into_folder, unwritable, restore_into_file, a_file_as_data, served_on_a_file):
         assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 

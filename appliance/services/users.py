@@ -174,6 +174,8 @@ class UserService(Service):
             changes["password"] = "changed"
         if user.id == actor.id and (user.role != "admin" or not user.active):
             raise BadRequest("you cannot remove your own admin role or deactivate yourself; ask another admin")
+        if not changes:  # nothing asked: nothing written, nothing audited
+            return user
         # Whoever knew the old password, and a deactivated account (reactivated later), are logged out
         # everywhere; in the same transaction as the change.
         ends_sessions = "password" in changes or changes.get("active") is False

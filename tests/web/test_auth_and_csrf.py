@@ -119,6 +119,12 @@ def test_admins_can(admin_client, acme):
     assert {"company.updated", "user.created"} <= {e["action"] for e in audit}
 
 
+def test_an_empty_user_change_writes_and_audits_nothing(admin_client, acme):
+    before = len(admin_client.get("/api/v1/audit").get_json()["items"])
+    assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={}).status_code == 200
+    assert len(admin_client.get("/api/v1/audit").get_json()["items"]) == before
+
+
 def test_a_deactivated_agent_loses_access_at_once(make_client, admin_client, acme):
     agent = make_client(acme.agent)
     assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"active": False}).status_code == 200
