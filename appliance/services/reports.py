@@ -114,7 +114,10 @@ class ReportService(Service):
                                                  & (Message.private == False))  # noqa: E712
         breach = SlaEvent.select(SlaEvent.id).where((SlaEvent.ticket == Ticket.id) & (SlaEvent.kind == "breach"))
         rows = (Ticket.select(Ticket.priority, Ticket.status, Ticket.resolved_by, Ticket.csat_score, Ticket.queued_at,
-                              _minutes_between(Ticket.first_response_at, Ticket.created_at).alias("fr"),
+                              # a person's first answer, from when the people had the ticket (the AI's time
+                              # before a hand-over is not theirs; the SLA's first-response clock starts there too)
+                              _minutes_between(Ticket.first_response_at, fn.COALESCE(Ticket.queued_at, Ticket.created_at))
+                              .alias("fr"),
                               _minutes_between(Ticket.resolved_at, Ticket.created_at).alias("res"),
                               fn.EXISTS(human).alias("human"), fn.EXISTS(breach).alias("breach"),
                               Ticket.id.in_(merged_away).alias("merged"))

@@ -124,3 +124,24 @@ def test_a_ticket_merged_into_another_is_counted_once_in_it(services, clock):
     assert s["csat"]["count"] == 3
     rows = services.reports.build(t.company, "2026-11-02", "2026-11-02").tables["tickets_per_day"].rows
     assert rows == [["2026-11-02", 3, 3, 0]]
+
+
+def test_a_persons_first_response_counts_from_the_hand_over(services, clock):
+    """The AI answered for half an hour before handing over; the person answered five minutes later:
+    their first response took 5 minutes, not 35."""
+    from tests.reports.conftest import ai_answer
+
+    shop = Tenant(services, "handover")
+    shop.company = services.companies.update(shop.company, shop.admin, settings={"ai_enabled": True})
+    clock.at("2026-11-02T10:00")
+    ticket, _ = shop.customer_message("Can I pay in instalments?")
+    ai_answer(services, shop, ticket, provider="extractive", model="extractive", latency_ms=300, cached=False)
+    clock.at("2026-11-02T10:30")
+    services.tickets.hand_over(shop.company, ticket, reason="not sure", customer_notice="A person will answer.")
+    clock.at("2026-11-02T10:35")
+    services.tickets.reply(shop.company, shop.agent, ticket.id, body="Yes, over 12 months.")
+    clock.at("2026-11-02T11:00")
+    services.tickets.update(shop.company, shop.agent, ticket.id, status="resolved")
+    s = services.reports.build(shop.company, "2026-11-02", "2026-11-02").summary
+    assert s["first_response"]["median_minutes"] == 5.0
+    assert s["resolution"]["median_minutes"] == 60.0  # the customer's whole wait, from their first message
