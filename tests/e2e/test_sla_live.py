@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_login, customer_says, inbox_row, open_ticket, turn_ai_off
+from tests.e2e.conftest import api_login, customer_says, desk_and_chat, inbox_row, open_ticket, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -31,26 +31,19 @@ def test_countdown_and_live_sla_alert(server, context_factory):
 
 def test_a_new_sla_policy_reaches_open_consoles(server, context_factory):
     """An admin saves the policy: the countdowns appear in consoles already open, without a reload."""
-    agent_context = context_factory()
-    headers = api_login(agent_context.request, server.url, "owner@corner.test")
-    turn_ai_off(agent_context.request, server.url)
-    agent = agent_context.new_page()
-    agent.goto(f"{server.url}/console")
-    agent.get_by_test_id("ticket-list").wait_for()
-    customer = context_factory().new_page()
-    customer.goto(f"{server.url}/chat/corner")
+    admin = context_factory().request
+    headers = api_login(admin, server.url, "owner@corner.test")
+    turn_ai_off(admin, server.url)
+    agent, customer = desk_and_chat(server, context_factory)
     customer_says(customer, "Where is my saddle?")
     row = inbox_row(agent, "my saddle")
     expect(row).to_have_count(1, timeout=10_000)
-    expect(row.get_by_test_id("sla-badge")).to_have_count(0)  # no policy yet
-    ticket = agent_context.request.get(f"{server.url}/api/v1/tickets?q=saddle", headers=headers).json()["items"][0]
+    ticket = admin.get(f"{server.url}/api/v1/tickets?q=saddle").json()["items"][0]
     assert ticket["assignee"] is not None  # routed: its last push (the assignment) came before the policy
     agent.wait_for_timeout(1000)
-    expect(row.get_by_test_id("sla-badge")).to_have_count(0)
+    expect(row.get_by_test_id("sla-badge")).to_have_count(0)  # no policy yet
 
-    admin = context_factory().request
-    admin_headers = api_login(admin, server.url, "owner@corner.test")
-    policy = admin.put(f"{server.url}/api/v1/sla-policy", headers=admin_headers,
+    policy = admin.put(f"{server.url}/api/v1/sla-policy", headers=headers,
                        data={"targets": {"first_response": {"normal": 60}}})
     assert policy.ok, policy.text()
     expect(row.get_by_test_id("sla-badge")).to_contain_text("left", timeout=10_000)
