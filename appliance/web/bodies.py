@@ -1,13 +1,13 @@
-"""Request bodies under /api/: JSON, parsed once, refused with a message that says what to send.
+"""Request bodies under /api/: JSON, or refused with a message that says what to send.
 
 Every write route takes a JSON body except the file upload (multipart). A body sent as a form or as
-plain text used to reach the routes as "no fields", so a PATCH answered 200 and changed nothing; a
-JSON document nested thousands of levels deep made the parser recurse until Python gave up (500)."""
+plain text used to reach the routes as "no fields", so a PATCH answered 200 and changed nothing.
+(The routes parse the JSON; a document nested too deeply is answered in errors.py.)"""
 from __future__ import annotations
 
 from flask import Flask, request
 
-from ..errors import HearthError, UnsupportedMediaType
+from ..errors import UnsupportedMediaType
 
 WRITES = ("POST", "PUT", "PATCH")
 FILE_UPLOADS = {"articles.import_articles"}  # multipart: field "files"
@@ -22,11 +22,6 @@ def init_app(app: Flask) -> None:
         if not request.is_json:
             raise UnsupportedMediaType("send the request body as JSON, with the header Content-Type: application/json "
                                        f"(this request's is {request.mimetype or 'missing'})")
-        try:
-            request.get_json(silent=True)  # parsed once, cached for the routes; malformed JSON is theirs to report
-        except RecursionError:
-            raise HearthError("the JSON body is nested too deeply; send at most a few levels of objects "
-                              "and lists") from None
 
 
 def _has_body() -> bool:

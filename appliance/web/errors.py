@@ -84,6 +84,9 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return error
+        if isinstance(error, RecursionError) and "decoding a JSON" in str(error):  # a body nested thousands deep
+            return jsonify(_body(400, "the JSON body is nested too deeply; send at most a few levels of objects "
+                                      "and lists")), 400
         if isinstance(error, OverflowError):  # a number too large for SQLite that no check caught
             logger.warning("%s %s: %s", request.method, request.path, error)
             return jsonify(_body(422, "a number in the request is too large")), 422
