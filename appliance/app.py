@@ -81,7 +81,8 @@ def create_app(settings: Settings, *, async_mode: str = "gevent", clock: Callabl
     with database.connection_context():
         services.knowledge.repair()
 
-    articles.init_upload_limit(app)  # before CSRF protection reads the body
+    articles.init_upload_limit(app)  # these two before CSRF protection reads the body
+    bodies.init_parts_check(app)
     csrf = CSRFProtect(app)
     api = errors.HearthApi(app)
     for blueprint in (auth.blp, tickets.blp, articles.blp, admin.blp, ai.blp, handling.blp, routing.blp,

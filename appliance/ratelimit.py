@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 TIERS = {
     "socket_ip": "rate_limit_socket_ip",
     "visitor": "rate_limit_visitor",
+    "visitor_typing": "rate_limit_visitor_typing",
     "company": "rate_limit_company",
     "connect_ip": "rate_limit_connect_ip",
     "login_ip": "rate_limit_login_ip",

@@ -68,7 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit_ip", str, "600/minute", "HTTP requests per client address (all routes together)."),
     Setting("rate_limit_company", str, "6000/minute", "HTTP API requests and Socket.IO events per company (all its agents and visitors)."),
     Setting("rate_limit_socket_ip", str, "600/minute", "Socket.IO events per client address (/agent and /widget)."),
-    Setting("rate_limit_visitor", str, "5/second;30/minute", "Socket.IO events per widget visitor (their conversation, across reconnects)."),
+    Setting("rate_limit_visitor", str, "5/second;30/minute", "Socket.IO events per widget visitor (their conversation, across reconnects), typing indicators apart."),
+    Setting("rate_limit_visitor_typing", str, "4/second;120/minute", "Typing indicators per widget visitor (a budget of their own, so typing never uses up the one for messages)."),
     Setting("rate_limit_connect_ip", str, "120/minute", "New Socket.IO connections per client address."),
     Setting("max_socket_connections", int, 3000, "Most Socket.IO connections open at once (both namespaces); more are refused. 0: no cap."),
     Setting("rate_limit_login_ip", str, "20/minute", "Login attempts per client address."),
@@ -156,6 +157,7 @@ class Settings:
     rate_limit_company: str
     rate_limit_socket_ip: str
     rate_limit_visitor: str
+    rate_limit_visitor_typing: str
     rate_limit_connect_ip: str
     max_socket_connections: int
     rate_limit_login_ip: str

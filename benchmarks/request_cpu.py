@@ -37,7 +37,7 @@ from appliance.settings import Settings  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 NO_LIMITS = {name: "" for name in ("rate_limit_ip", "rate_limit_company", "rate_limit_socket_ip",
-                                   "rate_limit_visitor", "rate_limit_connect_ip")}
+                                   "rate_limit_visitor", "rate_limit_visitor_typing", "rate_limit_connect_ip")}
 
 
 def main() -> None:

@@ -29,8 +29,8 @@ class AgentNamespace(Namespace):
         self.limiter = limiter
         self.gate = gate
 
-    def rate_keys(self) -> list[tuple[str, object]]:
-        """The tiers an event of this connection counts against."""
+    def rate_keys(self, event: str) -> list[tuple[str, object]]:
+        """The tiers an event of this connection counts against (the same for every event)."""
         keys: list[tuple[str, object]] = [("socket_ip", client_address())]
         conn = self.presence.get(request.sid)
         if conn is not None:

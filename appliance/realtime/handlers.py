@@ -25,7 +25,7 @@ def event_handler(handler: Callable) -> Callable:
         event = handler.__name__.removeprefix("on_")
         logger.debug("socket event %s", event, extra={"socket_event": event})
         try:
-            for tier, key in self.rate_keys():
+            for tier, key in self.rate_keys(event):
                 self.limiter.check(tier, key)
             if len(args) > 1:  # a client sent several arguments: every event takes one object
                 raise BadRequest("send the event's data as one JSON object")

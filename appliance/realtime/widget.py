@@ -43,12 +43,14 @@ class WidgetNamespace(Namespace):
     def forget_company(self, company_id: int) -> None:
         self._companies.pop(company_id, None)
 
-    def rate_keys(self) -> list[tuple[str, object]]:
-        """The tiers an event of this connection counts against."""
+    def rate_keys(self, event: str) -> list[tuple[str, object]]:
+        """The tiers an event of this connection counts against. Typing indicators have a visitor
+        budget of their own: a quick typist's indicators never refuse their message or rating."""
         keys: list[tuple[str, object]] = [("socket_ip", client_address())]
         visit = self.visits.get(request.sid)
         if visit is not None:
-            keys += [("visitor", visit.customer_id), ("company", f"company-{visit.company_id}")]
+            keys += [("visitor_typing" if event == "typing" else "visitor", visit.customer_id),
+                     ("company", f"company-{visit.company_id}")]
         return keys
 
     @correlated

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from ..errors import UnsupportedMediaType
+from ..errors import HearthError, UnsupportedMediaType
 
 WRITES = ("POST", "PUT", "PATCH")
 FILE_UPLOADS = {"articles.import_articles"}  # multipart: field "files"
@@ -26,3 +26,14 @@ def init_app(app: Flask) -> None:
 
 def _has_body() -> bool:
     return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def init_parts_check(app: Flask) -> None:
+    """Refuse a multipart body with a part that has no name. Registered before CSRF protection, which
+    reads the form's field names (and failed on a nameless part with a logged 500)."""
+    @app.before_request
+    def _named_parts():
+        if request.method in WRITES and request.mimetype == "multipart/form-data" and (
+                None in request.form or None in request.files):
+            raise HearthError('every part of a multipart body needs a name (Content-Disposition: form-data; '
+                             'name="files"; filename="…")')

@@ -60,3 +60,17 @@ def test_a_json_body_nested_too_deeply_is_a_clear_error(app, caplog):
     error = response.get_json()["error"]
     assert response.status_code == 400 and "nested too deeply" in error["message"]
     assert "unhandled error" not in caplog.text
+
+
+NAMELESS_PART = (b'--b\r\nContent-Disposition: form-data\r\n\r\nhello\r\n'
+                 b'--b\r\nContent-Disposition: form-data; filename="a.md"\r\n\r\n# A\r\n--b--\r\n')
+
+
+@pytest.mark.parametrize("url", ["/api/v1/articles/import", "/api/v1/articles"])
+def test_a_multipart_part_without_a_name_is_a_clear_error(admin_client, url, caplog):
+    """A part whose Content-Disposition has no name= made the CSRF check fail with a logged 500."""
+    response = admin_client.client.post(url, data=NAMELESS_PART, content_type="multipart/form-data; boundary=b",
+                                        headers=admin_client._headers())
+    error = response.get_json()["error"]
+    assert response.status_code == 400 and "name" in error["message"], error
+    assert "unhandled error" not in caplog.text

@@ -93,6 +93,20 @@ def test_socket_visitor_limit_survives_a_reconnect(visitor, acme):
     assert send(back, "c", "3")["error"]["status"] == 429
 
 
+@limits(rate_limit_visitor="2/minute", rate_limit_visitor_typing="3/minute")
+def test_socket_typing_has_a_visitor_budget_of_its_own(visitor, acme, caplog):
+    """A quick typist's indicators never refuse their message: typing counts against its own tier."""
+    one = visitor()
+    typing = [one.emit("typing", {"typing": on}, namespace="/widget", callback=True) for on in (True, False, True)]
+    assert all(ack["ok"] for ack in typing)
+    assert send(one, "first", "1")["ok"] and send(one, "second", "2")["ok"]
+    with caplog.at_level(logging.WARNING):
+        ack = one.emit("typing", {"typing": False}, namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 429 and "visitor typing" in ack["error"]["message"]
+    assert any("rate limit hit: visitor_typing" in r.getMessage() for r in caplog.records)
+    assert send(one, "third", "3")["error"]["status"] == 429  # the message budget is still its own
+
+
 @limits(rate_limit_company="3/minute", rate_limit_visitor="")
 def test_socket_per_company_and_widget_and_agent_share_it(visitor, acme, globex, make_client):
     one, two = visitor(), visitor()

@@ -21,6 +21,6 @@ from appliance.settings import Settings  # noqa: E402
 def settings(tmp_path):
     """Fuzzing wants every input to reach the handlers: rate limits off."""
     off = {name: "" for name in ("rate_limit_ip", "rate_limit_company", "rate_limit_socket_ip", "rate_limit_visitor",
-                                 "rate_limit_connect_ip", "rate_limit_login_ip", "rate_limit_login_account")}
+                                 "rate_limit_visitor_typing", "rate_limit_connect_ip", "rate_limit_login_ip", "rate_limit_login_account")}
     return Settings.load({"data_dir": str(tmp_path / "data"), "embedder": "hashing", "ollama_host": "http://127.0.0.1:9",
                           "llm_timeout": 2.0, **off}, environ={})
