@@ -25,6 +25,7 @@ OPEN_STATUSES = ("bot", "open", "pending")
 _TAKE_NUMBER = ('UPDATE "company" SET "next_ticket_number" = "next_ticket_number" + 1 WHERE "id" = ? '
                 'RETURNING "next_ticket_number" - 1')
 PREVIEW_LENGTH = 140
+PAUSED_STATUSES = ("pending", "bot")  # SLA clocks of a ticket that reached the people stand still in these
 
 
 def _track_status(ticket: Ticket, old: str, new: str, now) -> None:
@@ -35,15 +36,17 @@ def _track_status(ticket: Ticket, old: str, new: str, now) -> None:
     the AI off, or moved from the AI to "open" or "pending" (handed over, or taken over by a person).
     Not at the customer's first message: until then the AI was answering them, and the people could
     not have known of the ticket; what they are measured on is how long a customer waits for a
-    person once a person is needed. Entering "pending" (waiting on the customer) stops the clocks;
-    leaving it restarts them."""
+    person once a person is needed. Entering "pending" (waiting on the customer) or handing the
+    ticket back to the AI ("bot") stops the clocks; coming back to "open" restarts them."""
     if new == old:
         return
-    if new in ("open", "pending") and ticket.queued_at is None:
+    reaches_people = new in ("open", "pending") and ticket.queued_at is None
+    if reaches_people:
         ticket.queued_at = now
-    if new == "pending":
+    paused_before, paused_now = old in PAUSED_STATUSES, new in PAUSED_STATUSES
+    if paused_now and ticket.queued_at is not None and (reaches_people or not paused_before):
         TicketPause.create(company=ticket.company_id, ticket=ticket.id, started_at=now)
-    elif old == "pending":
+    elif paused_before and not paused_now:
         TicketPause.update(ended_at=now).where((TicketPause.ticket == ticket.id) & TicketPause.ended_at.is_null()) \
             .execute()
 

@@ -189,6 +189,30 @@ def test_the_clocks_start_when_the_ai_hands_the_conversation_over(hearth, ai_sho
                                                                      ("first_response", "breach")]
 
 
+def test_handing_the_ticket_back_to_the_ai_stops_the_clocks_until_people_have_it_again(hearth, shop, clock):
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=40)
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="bot")
+    clock.advance(hours=5)
+    assert hearth.sla.check_due() == []
+    state = {t.kind: t for t in hearth.sla.targets(Ticket.get_by_id(ticket.id))}
+    assert state["first_response"].paused and state["first_response"].used_minutes == 40
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="pending")  # still no person's clock
+    clock.advance(hours=1)
+    assert hearth.sla.targets(Ticket.get_by_id(ticket.id))[0].used_minutes == 40
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="open")
+    clock.advance(minutes=9)
+    assert [e.kind for e in hearth.sla.check_due()] == ["warning"]
+
+
+def test_a_ticket_the_ai_had_alone_set_to_pending_starts_its_clocks_paused(hearth, ai_shop, clock):
+    ticket, _ = ai_shop.customer_message("When are you open on Saturdays?")
+    hearth.tickets.update(ai_shop.company, ai_shop.agent, ticket.id, status="pending")
+    clock.advance(minutes=30)
+    first = hearth.sla.targets(Ticket.get_by_id(ticket.id))[0]
+    assert first.paused and first.used_minutes == 0 and hearth.sla.check_due() == []
+
+
 def test_resolving_stops_the_clocks_and_an_unmet_target_is_stopped_not_breached(make_client, hearth, shop, clock):
     ticket, _ = shop.customer_message()
     clock.advance(minutes=30)
