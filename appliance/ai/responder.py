@@ -64,14 +64,24 @@ def retrieval_query(question: str, earlier_customer_turns: list[str]) -> str:
 
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+_CITATION_GAP = re.compile(r"(\s?)\[(\d{1,2})\]")  # with the space before it, dropped with a marker
 
 
-def cited_sources(answer: str, sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The sources the answer cites as [1], [2]…; the best one when it cites none (an extractive
-    answer quotes the first passage)."""
+def cite(answer: str, sources: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The answer with its citations numbered as the sources it cites, and those sources.
+
+    The model cites the passages of its prompt as [1], [2]…; the message keeps only the cited ones,
+    in the order first cited, so "[3] … [1]" becomes "[1] … [2]" beside "Sources: C · A", and a
+    number past the passages is dropped. An answer that cites none (an extractive answer quotes the
+    first passage) keeps its text and the best source."""
     cited = [int(n) for n in _CITATION.findall(answer)]
-    chosen = [sources[n - 1] for n in dict.fromkeys(cited) if 1 <= n <= len(sources)]
-    return chosen or sources[:1]
+    order = [n for n in dict.fromkeys(cited) if 1 <= n <= len(sources)]
+    if not order:
+        return _CITATION_GAP.sub("", answer) if cited else answer, sources[:1]
+    position = {n: i + 1 for i, n in enumerate(order)}
+    text = _CITATION_GAP.sub(lambda m: f"{m.group(1)}[{position[int(m.group(2))]}]" if int(m.group(2)) in position
+                             else "", answer)
+    return text, [sources[n - 1] for n in order]
 
 
 @dataclass
@@ -244,18 +254,18 @@ class AIResponder:
             flags.remove(flag)
             if not flags:
                 self._streaming.pop(ticket.id, None)
-        base_meta["sources"] = cited_sources(result.text, decision.sources)
+        text, base_meta["sources"] = cite(result.text, decision.sources)
         metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
                     "cached": False, "latency_ms": _ms(started),
                     "first_token_ms": round((first_token[0] - started) * 1000) if first_token else None,
                     "fallbacks": result.failures}
         if result.cloud_sent:
             metadata["cloud_sent"] = result.cloud_sent  # shown to the agents: exactly what left the machine
-        self.tickets.post_ai_message(company, ticket, body=result.text, metadata=metadata)
+        self.tickets.post_ai_message(company, ticket, body=text, metadata=metadata)
         self.timings.append(time.perf_counter() - started)
         carries_personal_data = bool((result.cloud_sent or {}).get("restored"))  # this customer's, nobody else's
         if shareable and result.provider != "extractive" and not carries_personal_data:
-            self.cache.put(company.id, question, CachedAnswer(result.text, {k: v for k, v in metadata.items()
+            self.cache.put(company.id, question, CachedAnswer(text, {k: v for k, v in metadata.items()
                                                                             if k not in ("stream_id", "cloud_sent")}))
 
     @staticmethod

@@ -1,4 +1,5 @@
 """The AI answering customers in the widget: streamed, cited, cached, handed over when unsure."""
+import re
 import threading
 
 import pytest
@@ -200,3 +201,15 @@ def test_once_a_person_answers_the_rest_of_the_ai_answer_never_streams_to_the_cu
     assert len(streamed) == 1 and fake_ollama.answer.startswith(streamed[0])  # nothing after the person's reply
     late = Message.get((Message.ticket == ticket.id) & (Message.author_role == "ai"))
     assert late.private and late.metadata["not_sent"] and late.body == fake_ollama.answer
+
+
+def test_citations_are_numbered_as_the_sources_the_message_lists(visitor, fake_ollama, shop):
+    """The model cites its prompt's passages; the message lists only the cited ones, so the numbers
+    follow that list (a [2] beside a single listed source meant nothing to the customer)."""
+    fake_ollama.answer = "Refunds take 5 business days [2]. See also [1] and [9]."
+    _, received = ask(visitor, "How long until I get my refund?", "cite-1")
+    system = fake_ollama.chat_requests()[-1]["messages"][0]["content"]
+    prompt_titles = re.findall(r'<passage number="\d+" title="([^"]*)">', system)
+    answer = last_from(received, "ai")
+    assert answer["body"] == "Refunds take 5 business days [1]. See also [2] and."
+    assert [s["title"] for s in answer["sources"]] == [prompt_titles[1], prompt_titles[0]]

@@ -1,6 +1,8 @@
 """In a real browser: an admin imports the knowledge base from the console; a customer's covered
 question gets a streamed, cited answer; an uncovered one goes to a person, who sees the AI's draft.
 The local model is Hearth's Ollama test double (an Ollama-protocol server on loopback)."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -43,7 +45,7 @@ def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
     answer = customer.get_by_test_id("widget-message").filter(has_text="5 business days")
     expect(answer).to_have_count(1, timeout=20_000)
     expect(answer).to_have_attribute("data-author-role", "ai")
-    expect(answer).to_contain_text("Refunds and returns")  # the cited source
+    expect(answer.get_by_test_id("widget-sources")).to_have_text("Sources: [1] Refunds and returns")  # the cited source
 
     customer_says(customer, "Which pizza place near you would you recommend tonight?")
     expect(customer.get_by_test_id("widget-messages")).to_contain_text("a person will answer", timeout=20_000)
@@ -55,4 +57,8 @@ def test_import_answer_and_hand_over(ai_server, context_factory, tmp_path):
     expect(draft.get_by_test_id("ai-unsent")).to_have_text("AI draft — not sent to the customer.")
     expect(draft.get_by_test_id("ai-unsent")).to_have_attribute("data-unsent", "draft")
     expect(agent.get_by_test_id("ai-unsent")).to_have_count(1)  # the sent answer carries no such label
+    agent.get_by_test_id("suggest-reply").click()  # the model's text cites [1]; a person's reply lists no sources
+    expect(agent.get_by_test_id("suggest-sources")).to_have_text(re.compile(r"^Sources: \[1\] .+ · \[2\] .+$"))
+    expect(agent.get_by_test_id("reply-box")).to_have_value("You can return any bike within 30 days, and the refund "
+                                                           "reaches you within 5 business days.")
     assert not customer.context.errors and not agent.context.errors

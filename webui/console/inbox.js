@@ -616,20 +616,29 @@ function aiFacts(meta) {
   return parts.join(' · ');
 }
 
-// "Sources: Title A · Title B" (each title once; the retrieval score as a tooltip), or null.
-function sourcesEl(sources, testid) {
+const CITATION = /\[\d{1,2}\]/;  // an AI text's reference to its sources, as [1]
+
+// "Sources: Title A · Title B" (each title once; the retrieval score as a tooltip), or null. When the
+// text cites its sources as [1], [2]…, they are numbered in that order: "Sources: [1] A · [2] B".
+function sourcesEl(sources, testid, text) {
   if (!Array.isArray(sources)) return null;
+  const numbered = CITATION.test(text || '');
   const shown = new Set();
   const items = [];
-  for (const src of sources) {
+  sources.forEach((src, i) => {
     const title = src && typeof src.title === 'string' ? src.title.trim() : '';
-    if (!title || shown.has(title)) continue;
+    if (!title || (!numbered && shown.has(title))) return;
     shown.add(title);
     const score = typeof src.score === 'number' ? `relevance ${src.score.toFixed(2)}` : null;
     if (items.length) items.push(' · ');
-    items.push(h('span.source', { title: score }, title));
-  }
+    items.push(h('span.source', { title: score }, numbered ? `[${i + 1}] ${title}` : title));
+  });
   return items.length ? h('div.msg-sources', { dataset: { testid } }, 'Sources: ', ...items) : null;
+}
+
+// An AI text for the reply box: a person's reply carries no sources, so its [n] markers go.
+function withoutCitations(text) {
+  return text.replace(/[ \t]?\[\d{1,2}\]/g, '');
 }
 
 // A hand-over note: the reason, then (when the AI had one) its draft after "AI draft:\n".
@@ -660,7 +669,7 @@ function messageEl(m) {
       timeEl(m.created_at)),
     h('div.msg-body', { dir: 'auto' }, m.body),  // Arabic or Hebrew text reads right to left
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
-    role === 'ai' ? sourcesEl(meta.sources, 'message-sources') : null,
+    role === 'ai' ? sourcesEl(meta.sources, 'message-sources', m.body) : null,
     role === 'ai' ? cloudSentEl(meta.cloud_sent) : null);
 }
 
@@ -698,7 +707,7 @@ function aiNoteEl(m, props) {
   const unsent = late ? 'late' : (draft ? 'draft' : null);
   const facts = aiFacts(meta);
   const use = draft ? h('button.btn.small.primary', { type: 'button', dataset: { testid: 'use-draft' } }, 'Use draft') : null;
-  if (use) use.addEventListener('click', () => useText(draft, late ? 'the unsent AI answer' : 'the AI draft'));
+  if (use) use.addEventListener('click', () => useText(withoutCitations(draft), late ? 'the unsent AI answer' : 'the AI draft'));
   return h('div.msg.msg-ai.msg-private.msg-ai-note', { ...props, class: [draft && 'has-draft', late && 'is-late'].filter(Boolean).join(' ') || null },
     h('div.msg-meta', {},
       h('span.badge.badge-draft', { class: late ? 'badge-late' : null }, late ? 'Late AI answer' : 'AI hand-over'),
@@ -709,7 +718,7 @@ function aiNoteEl(m, props) {
     intro ? h('div.msg-body.msg-note-intro', {}, intro) : null,
     draft ? h('blockquote.msg-draft', { dataset: { testid: 'ai-draft' } }, draft) : null,
     facts ? h('div.msg-ai-facts', { dataset: { testid: 'ai-facts' } }, facts) : null,
-    sourcesEl(meta.sources, 'message-sources'),
+    sourcesEl(meta.sources, 'message-sources', draft),
     use ? h('div.msg-actions', {}, use) : null);
 }
 
@@ -854,7 +863,7 @@ function renderSuggestion(sug) {
       sug.would_answer === false ? h('span.suggest-warn', {}, 'below the threshold: check it carefully') : null,
       facts ? h('span.muted', {}, facts) : null,
       close),
-    sourcesEl(sug.sources, 'suggest-sources') || h('div.msg-sources', { dataset: { testid: 'suggest-sources' } }, 'No matching articles.'));
+    sourcesEl(sug.sources, 'suggest-sources', sug.body) || h('div.msg-sources', { dataset: { testid: 'suggest-sources' } }, 'No matching articles.'));
   info.hidden = false;
 }
 
@@ -869,7 +878,7 @@ export async function suggestReply() {
     if (req !== suggestion.req || !sameId(open.id, id)) return;
     setSuggestBusy(false);
     if (!sug || !String(sug.body || '').trim()) { toast('The AI has no suggestion for this ticket.', 'info'); return; }
-    if (await useText(String(sug.body), 'the suggested reply')) renderSuggestion(sug);
+    if (await useText(withoutCitations(String(sug.body)), 'the suggested reply')) renderSuggestion(sug);
   } catch (err) {
     if (req === suggestion.req) showError(err, $('#composer'));
   } finally {

@@ -5,6 +5,7 @@
 
   var MAX_LEN = 5000;
   var COUNTER_FROM = 4500;       // show the character counter from this length on
+  var CITATION = /\[\d{1,2}\]/;     // an answer's reference to its sources, as [1]
   var TYPING_IDLE_MS = 3000;     // send typing:false after this long without input
   var AGENT_TYPING_MS = 15000;   // hide a stale agent "typing…" if no update arrives
   var ACK_TIMEOUT_MS = 20000;
@@ -120,7 +121,7 @@
     meta.appendChild(time);
     meta.appendChild(el('span', 'hw-state'));
     li.appendChild(author); li.appendChild(body);
-    var sources = role === 'ai' ? sourcesText(m.sources) : '';
+    var sources = role === 'ai' ? sourcesText(m.sources, m.body) : '';
     if (sources) {
       var src = el('p', 'hw-sources', sources);
       src.setAttribute('data-testid', 'widget-sources');
@@ -130,13 +131,15 @@
     return li;
   }
 
-  // "Sources: Title A · Title B" (titles only, each once), or '' when there are none.
-  function sourcesText(sources) {
+  // "Sources: Title A · Title B" (titles only, each once), or '' when there are none. An answer that
+  // cites its sources as [1], [2]… gets them numbered in that order: "Sources: [1] Title A · [2] Title B".
+  function sourcesText(sources, body) {
     if (!Array.isArray(sources)) return '';
-    var seen = {}, titles = [];
-    sources.forEach(function (s) {
+    var numbered = CITATION.test(body || ''), seen = {}, titles = [];
+    sources.forEach(function (s, i) {
       var t = s && typeof s.title === 'string' ? s.title.trim() : '';
-      if (t && !seen[t]) { seen[t] = true; titles.push(t); }
+      if (numbered && t) titles.push('[' + (i + 1) + '] ' + t);
+      else if (t && !seen[t]) { seen[t] = true; titles.push(t); }
     });
     return titles.length ? 'Sources: ' + titles.join(' · ') : '';
   }
