@@ -6,6 +6,7 @@ import re
 from typing import Iterator
 
 from appliance.llm.base import GenerationRequest, Passage, ProviderStatus
+from appliance.llm.plaintext import text_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,10 @@ class ExtractiveProvider:
 
 
 def pick_sentences(passage: Passage, question: set[str]) -> list[str]:
-    """The passage's most relevant sentences (by words shared with the question), in their original order."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(passage.text) if s and s.strip()]
+    """The passage's most relevant sentences (by words shared with the question), in their original
+    order, as plain text: Markdown marks are dropped and headings are never quoted."""
+    sentences = [" ".join(s.split()) for block in text_blocks(passage.text) if not block.heading
+                 for s in _SENTENCE_END.split(block.text) if s and s.strip()]
     if not sentences:
         return []
     scored = [(_overlap(question, _terms(s)), i) for i, s in enumerate(sentences)]

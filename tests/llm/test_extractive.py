@@ -43,3 +43,24 @@ def test_without_passages_says_it_has_no_answer():
 def test_always_available():
     status = ExtractiveProvider().status()
     assert status.available and status.name == "extractive"
+
+
+def test_a_markdown_article_is_quoted_as_plain_text_and_never_by_its_headings():
+    """The widget shows text as text: "## Shipping" and "**€25**" used to reach the customer as typed."""
+    body = ("## Shipping\n\nDelivery takes 3 to 5 working days. Shipping a bike costs **€25**.\n\n"
+            "## Warranty\n\n- New bikes come with a *two-year warranty* on the frame.\n"
+            "- Claims go through [our warranty page](https://shop.test/warranty).")
+    request = make_request("How much does shipping a bike cost?", passages=[Passage(1, "Shipping and warranty", body, 0.9)])
+    text = answer(request)
+    assert text.startswith("Shipping a bike costs €25.") and "#" not in text and "*" not in text
+    warranty = answer(make_request("Is there a warranty claim page?", passages=[Passage(1, "Warranty", body, 0.9)]))
+    assert "Claims go through our warranty page (https://shop.test/warranty)." in warranty
+    frame = answer(make_request("How long is the warranty on the frame?", passages=[Passage(1, "Warranty", body, 0.9)]))
+    assert frame.startswith("New bikes come with a two-year warranty on the frame.")
+
+
+def test_plain_text_keeps_its_lines():
+    request = make_request("When are you open on Saturday?", passages=[
+        Passage(1, "Opening hours", "Opening hours\nMon-Fri 9-18\nSaturday 10-16", 0.9)])
+    text = answer(request)
+    assert "Saturday 10-16" in text and "Mon-Fri" not in text  # each line a sentence of its own
