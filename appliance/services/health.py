@@ -70,9 +70,14 @@ class HealthService(Service):
         if message.author_role != "ai" or not provider or provider == "rules":
             return
         latency = meta.get("latency_ms")
+        with self._lock:
+            # While the local model is known to be down, its alert says so: the answers given meanwhile
+            # (quoted from the articles) are that outage, not failures of their own. Without this a desk
+            # that runs without Ollama showed a failure rate of 100% beside "local model unreachable".
+            outage = self._local_ok is False
         self.record(event["company_id"], Sample(message.created_at or self.clock(),
                                                 None if latency is None or meta.get("cached") else latency / 1000,
-                                                bool(meta.get("fallbacks")), bool(meta.get("cached"))))
+                                                bool(meta.get("fallbacks")) and not outage, bool(meta.get("cached"))))
 
     def record(self, company_id: int, sample: Sample) -> None:
         """Add one AI answer to the company's window and raise or clear alerts it causes."""

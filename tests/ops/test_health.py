@@ -94,6 +94,18 @@ def test_failure_rate_latency_and_cache_alerts_cross_and_clear(services, admin_c
     admin_socket.disconnect(namespace="/agent")
 
 
+def test_answers_during_a_known_outage_are_not_failures_of_their_own(services, admin_client, acme):
+    """A desk without Ollama answers from its articles: one alert (the local model), not a second
+    one saying 100% of answers failed."""
+    services.health.check()  # the local model (127.0.0.1:9) is found unreachable
+    ticket, _ = acme.customer_message("Where is my order?")
+    for _ in range(6):
+        answer(services, acme, ticket, seconds=0.2, failed=True, cached=False)
+    report = admin_client.get("/api/v1/health").get_json()
+    assert report["window"]["answers"] == 6 and report["window"]["failures"] == 0
+    assert "failure_rate" not in [a["kind"] for a in report["alerts"]]
+
+
 def test_the_local_model_alert_clears_when_ollama_answers(tmp_path):
     with FakeOllama(mode=Mode.HTTP_500) as fake:
         settings = Settings.load({"data_dir": str(tmp_path / "d"), "embedder": "hashing", "ollama_host": fake.url,
