@@ -30,6 +30,8 @@ DEFAULT_MAX_PAGES = 500
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_TITLE_CHARS = 200
 MAX_TITLE_LINE_CHARS = 120
+MAX_TITLE_LINE_WORDS = 12
+_SENTENCE_LIKE = re.compile(r"[.!?;,]$|\w[:,;] \w")  # ends like a sentence, or runs on past a colon or comma
 
 _HEADING_H1_RE = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(```|~~~)")
@@ -538,9 +540,13 @@ def _pdf_metadata_title(reader: PdfReader) -> str:
 
 
 def _first_short_line(text: str) -> str:
-    """The first non-empty line if it is short enough to be a title, else ''."""
+    """The first non-empty line if it reads as a title, else '': short, and not a sentence (one that
+    ends like a sentence, or runs on with a colon or a comma, is the text's start, and as a title it
+    made citations read "from “Returns: unused items can be returned within 30 days…”")."""
     line = next((line.strip() for line in text.split("\n") if line.strip()), "")
-    return line if len(line) <= MAX_TITLE_LINE_CHARS else ""
+    if len(line) > MAX_TITLE_LINE_CHARS or len(line.split()) > MAX_TITLE_LINE_WORDS or _SENTENCE_LIKE.search(line):
+        return ""
+    return line
 
 
 def _parse_pdf(path: Path, data: bytes, max_pages: int | None, max_chars: int | None = None) -> list[ImportedArticle]:

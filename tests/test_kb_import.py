@@ -255,6 +255,14 @@ def test_pdf_title_from_first_short_line(tmp_path):
     assert article.title == "Size guide"
 
 
+@pytest.mark.parametrize("first_line", ["Returns: unused items can be returned within 30 days.",
+                                        "Returns: unused items can be returned within 30 days",
+                                        "We ship to every country in the EU, Norway and Switzerland"])
+def test_a_pdf_whose_first_line_is_a_sentence_is_titled_by_its_file_name(tmp_path, first_line):
+    article = parse_one(tmp_path / "returns-policy.pdf", pdf_bytes([[first_line, "Refunds take a week."]]))
+    assert article.title == "Returns policy"
+
+
 def test_encrypted_pdf_is_refused_clearly(tmp_path):
     path = write(tmp_path / "secret.pdf", pdf_bytes([["Top secret"]], password="hunter2"))
     with pytest.raises(KBImportError, match="remove the password") as caught:
