@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import IntegrityError
 
@@ -17,7 +16,7 @@ from ..domain.models import PRIORITIES, Company, SlaEvent, SlaPolicy, Ticket, Ti
 from ..errors import BadRequest
 from ..sla.evaluate import BREACHED, WARNING, Policy, Target, TicketClock, evaluate
 from ..sla.hours import BusinessHours
-from .base import Service
+from .base import Service, time_zone
 
 if TYPE_CHECKING:
     from .notifications import NotificationService
@@ -42,10 +41,7 @@ def _parse_time(value: Any, field: str) -> time:
 def business_hours(data: dict) -> BusinessHours:
     """BusinessHours from a policy's JSON form, checked (BadRequest names the field)."""
     tz = data.get("tz") or "UTC"
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadRequest.field("hours.tz", f"unknown time zone {tz!r}; use a name like Europe/Oslo") from None
+    time_zone(tz, "hours.tz")
     weekly: dict[int, tuple[tuple[time, time], ...]] = {}
     for day, spans in (data.get("weekly") or {}).items():
         if str(day) not in {str(d) for d in range(7)} or not isinstance(spans, list):

@@ -114,6 +114,28 @@ def test_policy_api_is_admin_only_and_validated(make_client, shop):
         assert field in response.get_json()["error"]["fields"], response.get_json()
 
 
+@pytest.mark.parametrize("tz", ["America", "Etc", "A" * 1000, "Europe/Oslo\x00", 5, ["Europe/Oslo"]])
+def test_a_time_zone_name_that_names_no_zone_is_refused(make_client, shop, tz):
+    """A folder of the zone database ("America") or a name too long for a file name was a 500."""
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={"targets": {}, "hours": {"tz": tz}})
+    assert response.status_code == 422
+    assert "unknown time zone" in response.get_json()["error"]["fields"]["hours.tz"][0]
+    assert admin.get("/api/v1/sla-policy").get_json()["hours"] == {}
+
+
+def test_a_time_zone_saved_before_it_was_checked_counts_in_utc(make_client, hearth, shop, clock):
+    from appliance.domain.models import SlaPolicy
+
+    SlaPolicy.update(hours={"tz": "America", "weekly": {"0": [["09:00", "17:00"]]}}).execute()
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=61)
+    api = make_client(shop.agent)
+    assert api.get("/api/v1/tickets").status_code == 200
+    assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["targets"][0]["state"] == "breached"
+    assert [e.kind for e in hearth.sla.check_due()] == ["warning", "breach"]
+
+
 def test_service_rejects_unknown_priority(hearth, shop):
     with pytest.raises(BadRequest, match="unknown priority"):
         hearth.sla.set_policy(shop.company, shop.admin, targets={"resolution": {"whenever": 5}})
