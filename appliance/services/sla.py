@@ -170,7 +170,10 @@ class SlaService(Service):
         unknown = [k for k in (actions or {}) if k not in ACTIONS]
         if unknown:
             raise BadRequest.field("actions", f"unknown action {unknown[0]!r}; use {', '.join(ACTIONS)}")
-        actions = {k: bool(v) for k, v in (actions or {}).items()}
+        for name, on in (actions or {}).items():
+            if not isinstance(on, bool):  # bool("false") is True: never guess
+                raise BadRequest.field(f"actions.{name}", "must be true or false")
+        actions = dict(actions or {})
         with database.atomic():
             row = self.policy_row(company) or SlaPolicy(company=company)
             row.targets, row.hours, row.warn_share, row.actions = clean, hours or {}, float(warn_share), actions

@@ -136,6 +136,22 @@ def test_a_time_zone_saved_before_it_was_checked_counts_in_utc(make_client, hear
     assert [e.kind for e in hearth.sla.check_due()] == ["warning", "breach"]
 
 
+@pytest.mark.parametrize("actions, field", [({"raise_priority": "false"}, "actions.raise_priority"),
+                                            ({"notify_admins": "no"}, "actions.notify_admins"),
+                                            ({"reassign": 1}, "actions.reassign"),
+                                            ({"raise_priority": None}, "actions.raise_priority"),
+                                            ({"raise_priority": True, "escalate": True}, "actions")])
+def test_breach_actions_are_true_or_false_and_known(make_client, hearth, shop, actions, field):
+    """"false" was stored as true (bool("false")): a breach raised the priority it was told not to."""
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={"targets": {}, "actions": actions})
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"], response.get_json()
+    assert admin.get("/api/v1/sla-policy").get_json()["actions"] == {"raise_priority": True}  # unchanged
+    saved = admin.put("/api/v1/sla-policy", json={"targets": {}, "actions": {"raise_priority": False}})
+    assert saved.get_json()["actions"] == {"raise_priority": False}
+
+
 def test_service_rejects_unknown_priority(hearth, shop):
     with pytest.raises(BadRequest, match="unknown priority"):
         hearth.sla.set_policy(shop.company, shop.admin, targets={"resolution": {"whenever": 5}})
