@@ -4,6 +4,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import Model
 
@@ -76,3 +77,14 @@ def clean_text(value: Any, field: str, max_length: int, *, required: bool = True
     if len(value) > max_length:
         raise BadRequest.field(field, f"is {len(value)} characters long; the limit is {max_length}")
     return value
+
+
+def time_zone(name: Any, field: str) -> ZoneInfo:
+    """The IANA time zone called ``name`` (e.g. Europe/Oslo); anything else is a BadRequest naming ``field``."""
+    try:
+        return ZoneInfo(name)
+    # not found, not a name (empty, a path), not a string, or a name the system cannot open as a zone
+    # file: a folder of the zone database such as "America", or a name too long for a file name
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        shown = name[:60] + "…" if isinstance(name, str) and len(name) > 60 else name
+        raise BadRequest.field(field, f"unknown time zone {shown!r}; use a name like Europe/Oslo") from None

@@ -11,13 +11,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from peewee import Case, fn
 
 from ..domain.models import Company, Message, SlaEvent, SlaPolicy, Ticket, TicketMerge
 from ..errors import BadRequest
-from .base import Service
+from .base import Service, time_zone
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TABLES = ("summary", "tickets_per_day", "response_times", "csat", "busiest_hours", "busiest_weekdays", "ai_answers")
@@ -91,8 +91,8 @@ class ReportService(Service):
         row = SlaPolicy.get_or_none(SlaPolicy.company == company)
         name = ((row.hours or {}).get("tz") if row else None) or "UTC"
         try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+            time_zone(name, "hours.tz")
+        except BadRequest:  # saved before Hearth checked zone names as it does now
             return "UTC"
         return name
 

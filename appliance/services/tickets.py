@@ -13,7 +13,7 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
 from ..errors import BadRequest, Conflict, NotFound
 from . import search
 from .base import Service, clean_text, is_row_id
-from .routing import mark_manual
+from .routing import mark_manual, unmark_manual
 from .tags import normalize_tag
 from .ticket_reads import CompanyTicketRead, take_extras, ticket_extras
 
@@ -298,7 +298,11 @@ class TicketService(Service):
         return message
 
     def update(self, company: Company, actor: User, ticket_id: Any, **fields: Any) -> Ticket:
-        """Change a ticket's status, priority or assignee; each change is audited."""
+        """Change a ticket's status, priority or assignee; each change is audited.
+
+        Handing a ticket back to the AI (status "bot") unassigns it: it leaves its person's queue and
+        capacity, and if the AI hands it over again routing gives it to whoever is free (a hand
+        assignment no longer holds). Its SLA clocks stand still meanwhile (``_track_status``)."""
         ticket = self.get(company, ticket_id)
         changes: dict[str, Any] = {}
         now = self.clock()
@@ -335,13 +339,22 @@ class TicketService(Service):
             if assignee_id != ticket.assignee_id:
                 changes["assignee_id"] = [ticket.assignee_id, assignee_id]
                 ticket.assignee = assignee_id
+        handed_back = changes.get("status", [None, None])[1] == "bot"
+        if handed_back and ticket.assignee_id is not None:
+            if fields.get("assignee_id") is not None:
+                raise BadRequest.field("assignee_id", "a ticket handed back to the AI (status bot) has no assignee; "
+                                                      "leave it open to keep it with a person")
+            changes["assignee_id"] = [ticket.assignee_id, None]
+            ticket.assignee = None
         if not changes:
             return ticket
         notes = []
         with database.atomic():
             if "status" in changes:
                 _track_status(ticket, *changes["status"], now)
-            if "assignee_id" in changes:
+            if handed_back:
+                unmark_manual(ticket)
+            elif "assignee_id" in changes:
                 mark_manual(ticket, now)
             ticket.updated_at = now
             ticket.save(only=ticket.dirty_fields)

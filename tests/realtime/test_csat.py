@@ -2,7 +2,7 @@
 visitor, after resolution; and an AI-answered conversation closed as solved by the AI."""
 import pytest
 
-from appliance.domain.models import Ticket
+from appliance.domain.models import Message, Ticket
 from appliance.services.csat import answered_from_kb
 from tests.conftest import Tenant
 from tests.realtime.test_sockets import events_named, visitor  # noqa: F401  (the widget client fixture)
@@ -121,6 +121,35 @@ def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, sock
     assert rate(customer, ticket_id=ticket_id, score=4)["ok"] is True
     twice = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
     assert twice["ok"] is False and twice["error"]["status"] == 409
+
+
+def test_a_conversation_handed_back_to_the_ai_is_solved_by_it_only_once_it_answers_again(
+        services, socketio, app, make_client):
+    """A person put a handed-over ticket back to the AI: the customer could close it as solved by the
+    AI with the AI's answer from before the hand-over (a question it had not solved), and reports
+    counted it as an AI deflection. Only the AI's answer to the latest question counts."""
+    shop = Tenant(services, "shop", ai=True).add_articles(
+        [("Opening hours", "The shop is open from 9:00 to 17:00, Monday to Friday, and 10:00 to 14:00 on Saturdays.")])
+    services.companies.update(shop.company, shop.admin, settings={"ai_confidence_threshold": 0})
+    customer = socketio.test_client(app, namespace="/widget", auth={"company": "shop"})
+    ticket_id = ask(customer, "When are you open on Saturdays?")
+    assert answered_from_kb(Message.select().where(Message.ticket == ticket_id).order_by(Message.id.desc())
+                            .first().metadata)  # the AI answered from the articles
+    ask(customer, "Can I talk to a person please?", client_id="m2")
+    assert Ticket.get_by_id(ticket_id).status == "open"  # handed over
+    agent = make_client(shop.agent)
+    agent.patch(f"/api/v1/tickets/{ticket_id}", json={"assignee_id": shop.agent.id})
+    back = agent.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "bot"}).get_json()
+    assert (back["status"], back["assignee"]) == ("bot", None)  # it left the person's queue
+
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 409 and "latest question" in ack["error"]["message"]
+    assert Ticket.get_by_id(ticket_id).status == "bot"
+
+    ask(customer, "And when are you open on Saturdays in December?", client_id="m3")  # the AI answers again
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack == {"ok": True, "ticket_id": ticket_id, "status": "resolved"}
+    assert Ticket.get_by_id(ticket_id).resolved_by == "ai"
 
 
 def test_only_an_ai_handled_conversation_can_be_closed_as_solved_by_the_ai(visitor, acme):  # noqa: F811
