@@ -29,6 +29,11 @@ def public_company(c: Company) -> dict[str, Any]:
     return {"name": c.name, "widget_color": c.setting("widget_color"), "widget_greeting": c.setting("widget_greeting")}
 
 
+def widget_look(c: Company) -> dict[str, Any]:
+    """How the embed script draws the company's chat bubble on the shop's pages (public: any site may ask)."""
+    return {"name": c.name, "widget_color": c.setting("widget_color")}
+
+
 def customer(c: Customer) -> dict[str, Any]:
     return {"id": c.id, "name": c.display_name, "email": c.email}
 

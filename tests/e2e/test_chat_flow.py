@@ -8,7 +8,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_says, desk_and_chat, inbox_row, login, open_ticket
+from tests.e2e.conftest import api_login, customer_says, desk_and_chat, inbox_row, login, open_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -206,3 +206,41 @@ def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context
     expect(agent.get_by_test_id("message").filter(has_text="going flat")).to_have_count(1, timeout=10_000)
     expect(inbox_row(agent, "again this morning")).to_have_count(1)
     assert agent.context.errors == [] and customer.context.errors == [] and other.context.errors == []
+
+
+def test_the_embed_bubble_wears_the_companys_widget_colour(server, shop_site, tmp_path, context_factory):
+    """A colour saved in the console reaches the bubble on the shop's page, whose snippet stays as it was;
+    data-color on the tag still overrides it; a company that does not exist gets no bubble and leaves the
+    page working. (Other Shop's colour changes here: Corner Bikes' stays as the other tests expect.)"""
+    for name, attributes in (("shop.html", 'data-company="other"'),
+                             ("green.html", 'data-company="other" data-color="#16a34a"'),
+                             ("unknown.html", 'data-company="no-such-shop"')):
+        (tmp_path / name).write_text(
+            '<!doctype html><title>Shop</title><link rel="icon" href="data:,"><h1>Bike shop</h1>'
+            f'<script src="{server.url}/widget.js" {attributes} async></script>')
+    page = context_factory().new_page()
+    logged = console_problems(page)
+    page.goto(shop_site + "shop.html")
+    bubble = page.get_by_test_id("hearth-bubble")
+    expect(bubble).to_have_css("background-color", "rgb(37, 99, 235)", timeout=10_000)  # the default, #2563eb
+
+    owner = context_factory().request
+    csrf = api_login(owner, server.url, "owner@other.test")
+    assert owner.patch(f"{server.url}/api/v1/company", headers=csrf,
+                       data={"settings": {"widget_color": "#dc2626"}}).ok
+    page.reload()
+    expect(bubble).to_have_css("background-color", "rgb(220, 38, 38)", timeout=10_000)
+    expect(bubble).to_have_attribute("aria-label", "Chat with Other Shop")
+    bubble.click()
+    chat = page.frame_locator("[data-testid=hearth-frame]")
+    expect(chat.get_by_test_id("widget-send")).to_have_css("background-color", "rgb(220, 38, 38)")
+
+    page.goto(shop_site + "green.html")
+    expect(bubble).to_have_css("background-color", "rgb(22, 163, 74)", timeout=10_000)
+    assert logged == [] and page.context.errors == []
+
+    with page.expect_console_message(lambda m: "no chat for the company" in m.text):
+        page.goto(shop_site + "unknown.html")
+    expect(page.get_by_role("heading", name="Bike shop")).to_be_visible()
+    expect(page.locator("hearth-widget")).to_have_count(0)
+    assert page.context.errors == []
