@@ -107,6 +107,18 @@ def public_message(m: Message) -> dict[str, Any]:
     return public
 
 
+def public_conversation(t: Ticket | None, messages: list[Message]) -> dict[str, Any]:
+    """A visitor's current conversation as their widget shows it: their own ticket's public messages,
+    where it stands (status, when it was finished) and whether they rated it."""
+    return {
+        "ticket_id": t.id if t else None,
+        "ticket_status": t.status if t else None,
+        "ticket_resolved_at": iso(t.resolved_at) if t else None,
+        "ticket_rated": t.csat_score is not None if t else False,
+        "messages": [public_message(m) for m in messages],
+    }
+
+
 def article(a: Article) -> dict[str, Any]:
     return {"id": a.id, "title": a.title, "body": a.body, "tags": a.tags or [], "published": a.published,
             "created_at": iso(a.created_at), "updated_at": iso(a.updated_at)}

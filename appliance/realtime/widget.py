@@ -75,17 +75,18 @@ class WidgetNamespace(Namespace):
         customer, token = self.services.customers.start_visit(company, token)
         self.visits[request.sid] = _Visit(company.id, customer.id)
         join_room(visitor_room(customer.id))
-        ticket = self.services.tickets.current_for(customer)
-        messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
         emit("session", {
             "visitor_token": token,
             "customer": {"id": customer.id, "name": customer.name},
-            "ticket_id": ticket.id if ticket else None,
-            "ticket_status": ticket.status if ticket else None,
-            "ticket_rated": ticket.csat_score is not None if ticket else False,
-            "messages": [serializers.public_message(m) for m in messages],
+            **self._conversation(customer),
             "company": serializers.public_company(company),
         })
+
+    def _conversation(self, customer: Customer) -> dict:
+        """The customer's current conversation (only ever their own ticket), as `session` carries it."""
+        ticket = self.services.tickets.current_for(customer)
+        messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
+        return serializers.public_conversation(ticket, messages)
 
     def on_disconnect(self, reason=None):
         self.gate.release(self.namespace, request.sid)

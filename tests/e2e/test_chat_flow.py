@@ -8,7 +8,8 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_login, customer_says, desk_and_chat, inbox_row, login, open_ticket
+from tests.e2e.conftest import (api_login, customer_says, desk_and_chat, inbox_row, login, open_ticket,
+                                 turn_ai_off)
 
 pytestmark = pytest.mark.browser
 
@@ -244,3 +245,44 @@ def test_the_embed_bubble_wears_the_companys_widget_colour(server, shop_site, tm
     expect(page.get_by_role("heading", name="Bike shop")).to_be_visible()
     expect(page.locator("hearth-widget")).to_have_count(0)
     assert page.context.errors == []
+
+
+def ticket_of(customer, agent, base_url: str, text: str) -> int:
+    """The id of the ticket holding the customer's message ``text``, once their chat shows it stored."""
+    expect(customer.get_by_test_id("widget-message").filter(has_text=text)).to_have_attribute("data-state", "sent")
+    return agent.request.get(f"{base_url}/api/v1/tickets", params={"q": text}).json()["items"][0]["id"]
+
+
+# What the customer reads, top to bottom: each message's text, and the notices between them
+CONVERSATION = """list => Array.from(list.children).map(li =>
+  li.classList.contains('hw-notice') ? 'notice: ' + li.textContent : li.querySelector('.hw-body').textContent)"""
+RESOLVED = "This conversation was marked resolved. Send a message if you need more help."
+
+
+def test_a_reload_shows_a_finished_conversation_as_the_customer_left_it(server, context_factory):
+    """Resolved, rated, then one more word from the agent: after a reload the chat reads as before, the
+    resolution's notice where it was, the thanks instead of the rating form. (Other Shop, people only.)"""
+    agent, customer = desk_and_chat(server, context_factory, slug="other")
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    customer_says(customer, "My bell is loose")
+    ticket = f"{server.url}/api/v1/tickets/{ticket_of(customer, agent, server.url, 'My bell is loose')}"
+    assert agent.request.post(f"{ticket}/messages", headers=csrf, data={"body": "Tightened it for you"}).ok
+    assert agent.request.patch(ticket, headers=csrf, data={"status": "resolved"}).ok
+    expect(customer.get_by_test_id("widget-notice")).to_contain_text("marked resolved")
+    customer.locator('label[for="hw-score-5"]').click()
+    customer.get_by_test_id("widget-rating-submit").click()
+    thanks = customer.get_by_test_id("widget-rating-thanks")
+    expect(thanks).to_be_visible()
+    assert agent.request.post(f"{ticket}/messages", headers=csrf, data={"body": "Ride safe!"}).ok
+    expect(customer.get_by_test_id("widget-message").filter(has_text="Ride safe!")).to_have_count(1)
+    conversation = customer.get_by_test_id("widget-messages")
+    before = conversation.evaluate(CONVERSATION)
+    assert before[-3:] == ["Tightened it for you", "notice: " + RESOLVED, "Ride safe!"], before
+
+    customer.reload()
+    expect(customer.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected")
+    assert conversation.evaluate(CONVERSATION) == before
+    expect(thanks).to_be_visible()
+    expect(customer.get_by_test_id("widget-rating")).to_be_hidden()
+    assert agent.context.errors == [] and customer.context.errors == []
