@@ -83,7 +83,7 @@ class WidgetNamespace(Namespace):
         })
 
     def _conversation(self, customer: Customer) -> dict:
-        """The customer's current conversation (only ever their own ticket), as `session` carries it."""
+        """The customer's current conversation (only ever their own ticket), as `session` and `history` carry it."""
         ticket = self.services.tickets.current_for(customer)
         messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
         return serializers.public_conversation(ticket, messages)
@@ -111,6 +111,14 @@ class WidgetNamespace(Namespace):
         ticket, message, _ = self.services.tickets.post_customer_message(
             company, customer, text=data["text"], client_id=data["client_id"])
         return {"ticket_id": ticket.id, "message_id": message.id}
+
+    @event_handler
+    def on_history(self, data=None):
+        """The current conversation again, as `session` brings it: after a merge of the ticket it shows, the
+        widget asks for the conversation that goes on, merged-in messages included, without a reload."""
+        payload(data)
+        _, customer = self._visitor()
+        return self._conversation(customer)
 
     @event_handler
     def on_typing(self, data=None):

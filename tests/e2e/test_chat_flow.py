@@ -286,3 +286,35 @@ def test_a_reload_shows_a_finished_conversation_as_the_customer_left_it(server, 
     expect(thanks).to_be_visible()
     expect(customer.get_by_test_id("widget-rating")).to_be_hidden()
     assert agent.context.errors == [] and customer.context.errors == []
+
+
+
+def test_a_merge_shows_the_conversation_it_went_into_at_once(server, context_factory):
+    """The chat shows the customer's newer ticket only (after a reload); an agent merges it into their older
+    one: the older one's messages appear at once, in time order, and a reload shows the same."""
+    agent, customer = desk_and_chat(server, context_factory, slug="other")
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    customer_says(customer, "My pump is broken")
+    older = ticket_of(customer, agent, server.url, "My pump is broken")
+    assert agent.request.patch(f"{server.url}/api/v1/tickets/{older}", headers=csrf, data={"status": "resolved"}).ok
+    expect(customer.get_by_test_id("widget-notice")).to_contain_text("marked resolved")
+    customer_says(customer, "And my light flickers")
+    newer = ticket_of(customer, agent, server.url, "And my light flickers")
+    customer.reload()
+    bodies = customer.get_by_test_id("widget-message").locator(".hw-body")
+    expect(bodies).to_have_text(["And my light flickers"])
+
+    merged = agent.request.post(f"{server.url}/api/v1/tickets/{newer}/merge", headers=csrf,
+                                data={"target_id": older})
+    assert merged.ok, merged.text()
+    expect(bodies).to_have_text(["My pump is broken", "And my light flickers"])
+    assert agent.request.post(f"{server.url}/api/v1/tickets/{older}/messages", headers=csrf,
+                              data={"body": "We will fix both on Friday"}).ok
+    expect(bodies).to_have_text(["My pump is broken", "And my light flickers", "We will fix both on Friday"])
+    conversation = customer.get_by_test_id("widget-messages")
+    before = conversation.evaluate(CONVERSATION)
+    customer.reload()
+    expect(customer.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected")
+    assert conversation.evaluate(CONVERSATION) == before
+    assert agent.context.errors == [] and customer.context.errors == []

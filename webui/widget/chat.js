@@ -384,9 +384,9 @@
     flushQueue();
   }
 
-  // Show the customer's current conversation (from `session`) as they last saw it: its messages merged into
-  // what is shown (nothing shown twice), where it stands (the status notice, placed where the conversation
-  // was finished) and its rating, asked for or thanked for.
+  // Show the customer's current conversation (`session`, or the `history` answer after a merge) as they
+  // last saw it: its messages merged into what is shown (nothing shown twice), where it stands (the status
+  // notice, placed where the conversation was finished) and its rating, asked for or thanked for.
   function restore(c) {
     var ticketId = c.ticket_id == null ? null : c.ticket_id;
     var known = ticketId != null && String(ticketId) === String(current.ticketId);
@@ -444,14 +444,27 @@
     statusNotice(t.status, prev);
   }
 
-  // An agent merged a ticket into another: when it was ours, the conversation (its messages are already
-  // shown) carries on in the other. Nothing to announce: for the customer it never stopped.
+  // An agent merged a ticket into another: when it was ours, the conversation carries on in the other, whose
+  // whole history (its own messages and the ones merged in) is shown at once, as a reload would show it.
+  // Nothing to announce: for the customer it never stopped.
   function followMerge(t) {
     var ours = [t.merged_from, t.ticket_id].some(function (id) { return String(id) === String(current.ticketId); });
     if (!ours) return; // two older tickets merged: not the conversation shown
     current = { ticketId: t.ticket_id, status: t.status };
     if (t.status !== 'bot') offerSolved(false);
     showRating();
+    loadHistory();
+  }
+
+  // Ask for the current conversation again (while disconnected, the next `session` brings it).
+  function loadHistory() {
+    if (!socket || !socket.connected) return;
+    socket.timeout(ACK_TIMEOUT_MS).emit('history', {}, function (err, res) {
+      if (!err && res && res.ok) { restore(res); return; }
+      if (res && res.error && res.error.status === 429) { // over the server's limits: ask again when it says
+        setTimeout(loadHistory, Math.max(1, res.error.retry_after || 1) * 1000);
+      }
+    });
   }
 
   // ---- "did that answer it?" and the rating --------------------------------------------------------
