@@ -172,3 +172,18 @@ def test_a_returning_visitor_learns_the_ticket_was_rated(visitor, make_client, a
     assert rate(customer, ticket_id=ticket_id, score=3)["ok"]
     session = events_named(visitor(token=token), "session", "/widget")[0]
     assert (session["ticket_id"], session["ticket_status"], session["ticket_rated"]) == (ticket_id, "resolved", True)
+
+
+def test_a_returning_visitor_learns_their_conversation_was_finished_and_rated(visitor, make_client, acme):  # noqa: F811
+    """What the widget needs to show a finished conversation as the customer left it: its status, when it
+    was finished (the notice's place among the messages) and that it was rated (the thanks, no form)."""
+    customer = visitor()
+    token = events_named(customer, "session", "/widget")[0]["visitor_token"]
+    ticket_id = ask(customer)
+    agent_api = make_client(acme.agent)
+    agent_api.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "resolved"})
+    assert rate(customer, ticket_id=ticket_id, score=4)["ok"]
+    session = events_named(visitor(token=token), "session", "/widget")[0]
+    resolved_at = agent_api.get(f"/api/v1/tickets/{ticket_id}").get_json()["resolved_at"]
+    assert (session["ticket_id"], session["ticket_status"], session["ticket_rated"]) == (ticket_id, "resolved", True)
+    assert session["ticket_resolved_at"] == resolved_at and resolved_at
