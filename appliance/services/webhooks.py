@@ -201,7 +201,14 @@ class WebhookService(Service):
         due = [d.id for d in WebhookDelivery.select(WebhookDelivery.id)
                .where((WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now))
                .order_by(WebhookDelivery.next_attempt_at).limit(100)]
-        return sum(1 for delivery_id in due if self.attempt(delivery_id, now) is not None)
+        attempted = 0
+        for delivery_id in due:
+            try:
+                if self.attempt(delivery_id, now) is not None:
+                    attempted += 1
+            except Exception:  # one delivery must not hold up the rest of the round (other companies' too)
+                logger.exception("webhook delivery %s failed unexpectedly; it is tried again later", delivery_id)
+        return attempted
 
     def attempt_safely(self, delivery_id: int) -> None:
         with database.connection_context():
@@ -220,7 +227,10 @@ class WebhookService(Service):
                           & (WebhookDelivery.next_attempt_at <= now)).execute())
         if not claimed:
             return None
-        delivery = WebhookDelivery.get_by_id(delivery_id)
+        delivery = (WebhookDelivery.select(WebhookDelivery, WebhookEndpoint, Company).join(WebhookEndpoint)
+                    .join(Company).where(WebhookDelivery.id == delivery_id).first())
+        if delivery is None:  # its webhook (or company) was deleted since the claim
+            return self._gone(delivery_id)
         endpoint = delivery.endpoint
         body = json.dumps({"id": delivery.id, "event": delivery.event, "company": endpoint.company.slug,
                            "created_at": serializers.iso(delivery.created_at), "data": delivery.payload},
@@ -245,13 +255,21 @@ class WebhookService(Service):
         else:
             status, next_at = "pending", now + self.backoff(attempts)
         with database.atomic():
-            WebhookDelivery.update(status=status, attempts=attempts, last_status_code=status_code, last_error=error,
-                                   next_attempt_at=next_at, updated_at=now).where(
+            recorded = WebhookDelivery.update(status=status, attempts=attempts, last_status_code=status_code,
+                                              last_error=error, next_attempt_at=next_at, updated_at=now).where(
                 WebhookDelivery.id == delivery.id).execute()
+        if not recorded:  # the webhook was deleted while this was on the wire
+            return self._gone(delivery.id)
         log = logger.info if error is None else logger.warning
         log("webhook delivery %s (%s) to endpoint %s: %s after %d attempt(s)", delivery.id, delivery.event,
             endpoint.id, status if error is None else f"{status}, {error}", attempts)
-        return WebhookDelivery.get_by_id(delivery.id)
+        return WebhookDelivery.get_or_none(WebhookDelivery.id == delivery.id)
+
+    @staticmethod
+    def _gone(delivery_id: int) -> None:
+        """A delivery whose webhook was deleted meanwhile (its deliveries go with it): nothing to record."""
+        logger.info("webhook delivery %s dropped: its webhook was deleted", delivery_id)
+        return None
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait after the n-th failed attempt: retry_seconds × 2^(n-1), at most 6 hours."""
