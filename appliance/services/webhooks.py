@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import secrets
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -48,12 +49,16 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def check_url(value: Any) -> str:
-    """An absolute http(s) URL with a host, or a BadRequest naming the problem."""
+    """An absolute http(s) URL with a host that deliveries can be sent to, or a BadRequest naming
+    the problem."""
     if not isinstance(value, str) or not value.strip():
         raise BadRequest.field("url", "is required, e.g. https://example.com/hooks/hearth")
     url = value.strip()
     if len(url) > 2000:
         raise BadRequest.field("url", "is longer than 2000 characters")
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in url):
+        raise BadRequest.field("url", "must not contain spaces, control or invisible characters "
+                                      "(percent-encode them, e.g. %20 for a space)")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError on a bad port
@@ -63,12 +68,16 @@ def check_url(value: Any) -> str:
         raise BadRequest.field("url", "must start with http:// or https://")
     if not parts.hostname:
         raise BadRequest.field("url", "must name a host, e.g. https://example.com/hooks")
-    if parts.username or parts.password:
+    if "@" in parts.netloc:  # an empty one too: "http://@host/", "http://:@host/"
         raise BadRequest.field("url", "must not carry a user name or password")
     if port == 0:
         raise BadRequest.field("url", "has port 0")
-    if any(ch.isspace() for ch in url):
-        raise BadRequest.field("url", "must not contain spaces")
+    import httpx
+
+    try:  # the request every attempt would send: one httpx cannot build would fail every time
+        httpx.Request("POST", url)
+    except (httpx.InvalidURL, ValueError) as exc:  # an IDNA error is a ValueError
+        raise BadRequest.field("url", f"is not a URL deliveries can be sent to ({exc})") from None
     return url
 
 

@@ -169,6 +169,16 @@ def test_one_delivery_failing_unexpectedly_does_not_stop_the_round(admin_client,
     ("http:///nohost", "must name a host"),
     ("https://user:pw@example.com/", "user name or password"),
     ("", "is required"),
+    # accepted once, though every attempt then failed (InvalidURL) or sent an empty user name
+    ("http://h\u0000/", "control or invisible characters"),
+    ("https://example.com/hooks\u0007", "control or invisible characters"),
+    ("https://example.com/ho\u200boks", "control or invisible characters"),
+    ("https://exam\u202eple.com/", "control or invisible characters"),
+    ("https://example.com/a b", "must not contain spaces"),
+    ("http://@example.com/", "user name or password"),
+    ("http://:@example.com/", "user name or password"),
+    ("http://999.1.1.1/hooks", "not a URL deliveries can be sent to (Invalid IPv4 address"),
+    ("http://xn--/hooks", "not a URL deliveries can be sent to"),
 ])
 def test_bad_urls_are_refused_clearly(admin_client, url, problem):
     response = admin_client.post("/api/v1/webhooks", json={"url": url, "events": ["ticket.created"]})
