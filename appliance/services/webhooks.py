@@ -31,7 +31,7 @@ from ..domain.models import Company, User, WebhookDelivery, WebhookEndpoint
 from ..errors import BadRequest, NotFound
 from ..events import EventBus
 from ..settings import Settings
-from .base import Service
+from .base import Service, is_row_id
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,11 @@ class WebhookService(Service):
     def endpoints(self, company: Company) -> list[WebhookEndpoint]:
         return list(WebhookEndpoint.select().where(WebhookEndpoint.company == company).order_by(WebhookEndpoint.id))
 
-    def endpoint(self, company: Company, endpoint_id: int) -> WebhookEndpoint:
-        endpoint = WebhookEndpoint.get_or_none((WebhookEndpoint.id == endpoint_id) & (WebhookEndpoint.company == company))
+    def endpoint(self, company: Company, endpoint_id: Any) -> WebhookEndpoint:
+        endpoint = None
+        if is_row_id(endpoint_id):
+            endpoint = WebhookEndpoint.get_or_none((WebhookEndpoint.id == endpoint_id)
+                                                   & (WebhookEndpoint.company == company))
         if endpoint is None:
             raise NotFound(f"webhook {endpoint_id} does not exist")
         return endpoint
@@ -178,8 +181,11 @@ class WebhookService(Service):
             query = query.where(WebhookDelivery.endpoint == self.endpoint(company, endpoint_id))
         return list(query.order_by(WebhookDelivery.id.desc()).limit(limit).offset(offset)), query.count()
 
-    def delivery(self, company: Company, delivery_id: int) -> WebhookDelivery:
-        found = WebhookDelivery.get_or_none((WebhookDelivery.id == delivery_id) & (WebhookDelivery.company == company))
+    def delivery(self, company: Company, delivery_id: Any) -> WebhookDelivery:
+        found = None
+        if is_row_id(delivery_id):
+            found = WebhookDelivery.get_or_none((WebhookDelivery.id == delivery_id)
+                                                & (WebhookDelivery.company == company))
         if found is None:
             raise NotFound(f"webhook delivery {delivery_id} does not exist")
         return found

@@ -74,3 +74,42 @@ def test_a_multipart_part_without_a_name_is_a_clear_error(admin_client, url, cap
     error = response.get_json()["error"]
     assert response.status_code == 400 and "name" in error["message"], error
     assert "unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize("url, field", [
+    ("/api/v1/reports?from=9999-12-30&to=9999-12-31", "from"),  # the day after the last overflowed
+    ("/api/v1/reports/summary.csv?from=9999-12-30&to=9999-12-31", "from"),
+    ("/api/v1/reports?from=9998-12-31&to=9999-12-31", "to"),
+    ("/api/v1/reports?from=0001-01-01&to=0001-01-02", "from"),  # its midnight in Berlin is before year 1 in UTC
+])
+def test_report_dates_out_of_range_name_the_field(admin_client, url, field):
+    """Used to answer the catch-all "a number in the request is too large", naming no field."""
+    hours = {"tz": "Europe/Berlin", "weekly": {"0": [["09:00", "17:00"]]}}
+    assert admin_client.put("/api/v1/sla-policy", json={"targets": {}, "hours": hours}).status_code == 200
+    response = admin_client.get(url)
+    error = response.get_json()["error"]
+    assert response.status_code == 422 and list(error["fields"]) == [field], error
+    assert "out of range" in error["fields"][field][0]
+
+
+BIG = 99999999999999999999  # 20 digits: as long as an assignee may be, past SQLite's INTEGER
+
+
+@pytest.mark.parametrize("query", [f"q=%23{BIG}", f"q={HUGE}", "q=%23%C2%B2", f"assignee={BIG}",
+                                   f"customer={BIG}", f"customer=-{BIG}"])
+def test_ticket_filters_that_name_no_row_match_nothing(admin_client, acme, query):
+    """A number past SQLite's INTEGER used to get the catch-all 422 naming no field ("#²", a digit
+    int() cannot read, a 500); like an id nobody has, it simply matches no ticket."""
+    acme.customer_message()
+    response = admin_client.get(f"/api/v1/tickets?{query}")
+    assert response.status_code == 200 and response.get_json() == {"items": [], "total": 0}
+
+
+def test_a_webhook_id_too_big_for_sqlite_is_not_found(admin_client):
+    for method, url in (("get", f"/api/v1/webhooks/deliveries?endpoint_id={HUGE}"),
+                        ("patch", f"/api/v1/webhooks/{HUGE}"), ("delete", f"/api/v1/webhooks/{HUGE}"),
+                        ("post", f"/api/v1/webhooks/{HUGE}/test"),
+                        ("post", f"/api/v1/webhooks/deliveries/{HUGE}/retry")):
+        call = getattr(admin_client, method)
+        response = call(url, json={"active": False}) if method == "patch" else call(url)
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found", (url, response.json)
