@@ -113,3 +113,19 @@ def test_a_webhook_id_too_big_for_sqlite_is_not_found(admin_client):
         call = getattr(admin_client, method)
         response = call(url, json={"active": False}) if method == "patch" else call(url)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found", (url, response.json)
+
+
+@pytest.mark.parametrize("value", [[], "x", 3])
+def test_a_nested_object_of_the_wrong_type_names_its_own_field(admin_client, value):
+    """Used to be named "settings.settings"."""
+    response = admin_client.patch("/api/v1/company", json={"settings": value})
+    error = response.get_json()["error"]
+    assert response.status_code == 422 and list(error["fields"]) == ["settings"], error
+    assert error["message"].startswith("settings: ")
+
+
+def test_a_bad_item_of_a_list_names_the_list(admin_client, acme):
+    """The first item's error named the list, the second's "member_ids.1", which no form field is."""
+    response = admin_client.post("/api/v1/teams", json={"name": "A", "member_ids": [acme.agent.id, "x", "y"]})
+    error = response.get_json()["error"]
+    assert response.status_code == 422 and error["fields"] == {"member_ids": ["Not a valid integer."]}, error
