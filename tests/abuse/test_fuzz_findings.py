@@ -129,3 +129,42 @@ def test_a_bad_item_of_a_list_names_the_list(admin_client, acme):
     response = admin_client.post("/api/v1/teams", json={"name": "A", "member_ids": [acme.agent.id, "x", "y"]})
     error = response.get_json()["error"]
     assert response.status_code == 422 and error["fields"] == {"member_ids": ["Not a valid integer."]}, error
+
+
+INVISIBLE_ONLY = ["\u200b", " \ufeff \u2060 ", "\u202e", "\u2066\u2069", "\u3164", "\u200d\ufe0f"]
+
+
+@pytest.mark.parametrize("text", INVISIBLE_ONLY)
+def test_text_of_only_invisible_characters_is_empty(admin_client, acme, text):
+    """Unicode format characters (Cf) used to pass "must not be empty": a blank-looking message went to
+    the customer, and a team, company or user could be named with nothing visible."""
+    ticket, _ = acme.customer_message()
+    team = admin_client.post("/api/v1/teams", json={"name": "Support"}).get_json()
+    for method, url, body, field in (
+            ("post", f"/api/v1/tickets/{ticket.id}/messages", {"body": text}, "body"),
+            ("post", "/api/v1/teams", {"name": text}, "name"),
+            ("patch", f"/api/v1/teams/{team['id']}", {"name": text}, "name"),
+            ("patch", "/api/v1/company", {"name": text}, "name"),
+            ("patch", f"/api/v1/users/{acme.agent.id}", {"name": text}, "name")):
+        response = getattr(admin_client, method)(url, json=body)
+        error = response.get_json()["error"]
+        assert response.status_code == 422 and error["fields"] == {field: ["must not be empty"]}, (url, error)
+    customer, _ = acme.services.customers.start_visit(acme.company)
+    assert acme.services.customers.identify(customer, name=text).name == ""  # an optional name: none given
+
+
+def test_names_lose_bidi_controls_and_real_text_keeps_its_joiners(admin_client, acme):
+    """A right-to-left override in a name made it read backwards wherever it is shown."""
+    customer, _ = acme.services.customers.start_visit(acme.company)
+    assert acme.services.customers.identify(customer, name="\u202eAnna\u202c").name == "Anna"
+    team = admin_client.post("/api/v1/teams", json={"name": "\u2067Sales\u2069 team"}).get_json()
+    assert team["name"] == "Sales team"
+    written = ["👨\u200d👩\u200d👧 family",  # ZWJ: one emoji
+               "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # ZWNJ: Persian "I want"
+               "❤\ufe0f",  # a variation selector: the emoji form
+               "\u05e9\u05dc\u05d5\u05dd 123\u200f"]  # RLM: Hebrew followed by digits
+    for name in written:
+        assert admin_client.patch(f"/api/v1/users/{acme.agent.id}", json={"name": name}).get_json()["name"] == name
+    ticket, _ = acme.customer_message()
+    body = "Order \u2067\u05d4\u05d6\u05de\u05e0\u05d4\u2069 shipped\n" + written[0]  # mixed-direction text keeps isolates
+    assert admin_client.post(f"/api/v1/tickets/{ticket.id}/messages", json={"body": body}).get_json()["body"] == body
