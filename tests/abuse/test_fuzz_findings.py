@@ -55,8 +55,9 @@ def test_a_body_that_is_not_json_is_refused_with_what_to_send(admin_client, acme
 
 
 def test_a_json_body_nested_too_deeply_is_a_clear_error(app, caplog):
-    """50,000 nested lists made the JSON parser recurse until Python stopped it: a logged 500."""
-    response = app.test_client().post("/api/v1/auth/login", data="[" * 50_000, content_type="application/json")
+    """50,000 nested lists made the JSON parser recurse until Python stopped it: a logged 500. (A body
+    that is a list is now refused before it is parsed: the nesting is in objects.)"""
+    response = app.test_client().post("/api/v1/auth/login", data='{"a": ' * 50_000, content_type="application/json")
     error = response.get_json()["error"]
     assert response.status_code == 400 and "nested too deeply" in error["message"]
     assert "unhandled error" not in caplog.text
@@ -168,3 +169,17 @@ def test_names_lose_bidi_controls_and_real_text_keeps_its_joiners(admin_client, 
     ticket, _ = acme.customer_message()
     body = "Order \u2067\u05d4\u05d6\u05de\u05e0\u05d4\u2069 shipped\n" + written[0]  # mixed-direction text keeps isolates
     assert admin_client.post(f"/api/v1/tickets/{ticket.id}/messages", json={"body": body}).get_json()["body"] == body
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"x"', "3", "true", " \r\n null", "[" * 50_000])
+def test_a_json_body_that_is_not_an_object_is_refused_on_every_route(admin_client, acme, caplog, body):
+    """Such a body answered "Invalid input type.", naming nothing, or was ignored by a route without fields."""
+    ticket, _ = acme.customer_message()
+    for method, url in (("patch", f"/api/v1/tickets/{ticket.id}"), ("patch", "/api/v1/company"),
+                        ("post", f"/api/v1/tickets/{ticket.id}/messages"), ("post", "/api/v1/auth/logout")):
+        response = getattr(admin_client.client, method)(url, data=body, content_type="application/json",
+                                                         headers=admin_client._headers())
+        error = response.get_json()["error"]
+        assert response.status_code == 422 and error["message"].startswith("the request body must be a JSON object")
+    assert admin_client.get("/api/v1/auth/me").status_code == 200  # not logged out
+    assert "unhandled error" not in caplog.text
