@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import events
 from ..db import database
-from ..domain.models import Company, Customer, Message, Ticket
+from ..domain.models import Company, Customer, Message, Ticket, TicketMerge
 from ..errors import BadRequest, Conflict, NotFound
 from .base import Service, clean_text, is_row_id
 
@@ -39,8 +39,16 @@ class CsatService(Service):
 
     def rate(self, company: Company, customer: Customer, ticket_id: Any, *, score: Any,
              comment: Any = None) -> Ticket:
-        """Store the customer's 1–5 rating (and optional comment) on their resolved ticket, once."""
+        """Store the customer's 1–5 rating (and optional comment) on their resolved ticket, once.
+
+        A ticket merged into another is refused, not rated in the other's place: it was closed only
+        because its conversation moved on into the other ticket (the one the widget follows since),
+        which the customer rates once that is resolved."""
         ticket = self._own_ticket(company, customer, ticket_id)
+        merge = TicketMerge.get_or_none(TicketMerge.source == ticket)
+        if merge is not None:
+            raise Conflict(f"this conversation was merged into conversation #{merge.target.number}, where it goes "
+                           "on; rate that one once it is resolved")
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise BadRequest.field("score", "must be a whole number from 1 to 5")
         if comment is not None:

@@ -150,9 +150,10 @@ class TicketService(Service):
                 assignee_id = int(assignee)
             except (TypeError, ValueError):
                 raise BadRequest.field("assignee", "use 'me', 'unassigned' or a user id") from None
-            query = query.where(Ticket.assignee == assignee_id)
+            # an id no row can have (too big for SQLite to bind) matches nothing, as an unknown one does
+            query = query.where(Ticket.assignee == assignee_id if is_row_id(assignee_id) else SQL("0"))
         if customer_id is not None:
-            query = query.where(Ticket.customer == customer_id)
+            query = query.where(Ticket.customer == customer_id if is_row_id(customer_id) else SQL("0"))
         if merged is not None:
             merged_away = _merged_away(company.id)
             query = query.where(Ticket.id.in_(merged_away) if merged else Ticket.id.not_in(merged_away))
@@ -163,8 +164,9 @@ class TicketService(Service):
             q = clean_text(q, "q", 200, multiline=False)
             matches = search.matching_ticket_ids(company, q, include_private=include_private)
             conditions = Ticket.id.in_(matches) if matches is not None else None
-            if q.lstrip("#").isdigit():
-                by_number = Ticket.number == int(q.lstrip("#"))
+            number = q.lstrip("#")
+            if number.isdecimal() and is_row_id(int(number)):  # a bigger number is no ticket's
+                by_number = Ticket.number == int(number)
                 conditions = by_number if conditions is None else conditions | by_number
             if visitor := _VISITOR_NAME.fullmatch(q):  # the name the console shows a customer without one
                 by_visitor = Ticket.customer == int(visitor[1])

@@ -187,3 +187,19 @@ def test_a_returning_visitor_learns_their_conversation_was_finished_and_rated(vi
     resolved_at = agent_api.get(f"/api/v1/tickets/{ticket_id}").get_json()["resolved_at"]
     assert (session["ticket_id"], session["ticket_status"], session["ticket_rated"]) == (ticket_id, "resolved", True)
     assert session["ticket_resolved_at"] == resolved_at and resolved_at
+
+
+def test_a_ticket_merged_into_another_cannot_be_rated(resolved, visitor, acme):  # noqa: F811
+    """The merged-away ticket is closed, so it used to accept a rating, though its conversation goes on
+    in the target (which the widget follows): that one is rated once it is resolved."""
+    customer, target_id, agent_api = resolved
+    source_id = ask(customer, "One more thing", client_id="m2")
+    agent_api.patch(f"/api/v1/tickets/{source_id}", json={"status": "resolved"})
+    assert agent_api.post(f"/api/v1/tickets/{source_id}/merge", json={"target_id": target_id}).status_code == 200
+    assert Ticket.get_by_id(source_id).status == "closed"
+    ack = rate(customer, ticket_id=source_id, score=5)
+    assert ack["ok"] is False and ack["error"]["status"] == 409, ack
+    target_number = Ticket.get_by_id(target_id).number
+    assert f"merged into conversation #{target_number}" in ack["error"]["message"]
+    assert Ticket.get_by_id(source_id).csat_score is None and Ticket.get_by_id(target_id).csat_score is None
+    assert rate(customer, ticket_id=target_id, score=4)["ok"] is True  # the conversation that went on
