@@ -162,9 +162,11 @@ class TicketService(Service):
                 TicketTag.select(TicketTag.ticket).where((TicketTag.company == company) & (TicketTag.name == name))))
         if q:
             q = clean_text(q, "q", 200, multiline=False)
-            matches = search.matching_ticket_ids(company, q, include_private=include_private)
-            conditions = Ticket.id.in_(matches) if matches is not None else None
             number = q.lstrip("#")
+            # "#12" names ticket number 12 and nothing else; a bare "12" is also text ("Visitor 12", an order number)
+            by_number_only = q.startswith("#") and number.isdecimal()
+            matches = None if by_number_only else search.matching_ticket_ids(company, q, include_private=include_private)
+            conditions = Ticket.id.in_(matches) if matches is not None else None
             if number.isdecimal() and is_row_id(int(number)):  # a bigger number is no ticket's
                 by_number = Ticket.number == int(number)
                 conditions = by_number if conditions is None else conditions | by_number
