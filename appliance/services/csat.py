@@ -9,6 +9,7 @@ from ..db import database
 from ..domain.models import Company, Customer, Message, Ticket, TicketMerge
 from ..errors import BadRequest, Conflict, NotFound
 from .base import Service, clean_text, is_row_id
+from .tickets import _track_status
 
 COMMENT_LENGTH = 1000
 RATABLE = ("resolved", "closed")
@@ -92,6 +93,7 @@ class CsatService(Service):
                        .where((Ticket.id == ticket.id) & (Ticket.status == "bot")).execute())
             if not changed:
                 raise Conflict("this conversation has changed; reload it")
+            _track_status(ticket, "bot", "resolved", now)  # a pause from a hand-back to the AI ends here
             self.audit(company, None, "ticket.resolved_by_ai", "ticket", ticket.id, by="customer")
         ticket = Ticket.get_by_id(ticket.id)
         self.bus.publish(events.TICKET_UPDATED, company_id=company.id, ticket=ticket,

@@ -220,11 +220,7 @@ class RoutingService(Service):
         now = self.clock()
         with database.atomic():
             Ticket.update(assignee=None, updated_at=now).where(Ticket.id.in_(ids)).execute()
-            # A hand assignment no longer holds; a team a rule chose still does, and a ticket with
-            # no decision kept is matched against the rules again.
-            TicketRouting.delete().where(TicketRouting.ticket.in_(ids) & TicketRouting.rule.is_null()
-                                         & TicketRouting.team.is_null()).execute()
-            TicketRouting.update(manual=False).where(TicketRouting.ticket.in_(ids)).execute()
+            forget_hand_assignment(ids)
             for ticket_id in ids:
                 self.audit(company, None, "ticket.unassigned", "ticket", ticket_id, previous_assignee_id=user_id,
                            reason="assignee deactivated")
@@ -402,8 +398,10 @@ def mark_manual(ticket: Ticket, now: datetime) -> None:
      .on_conflict(conflict_target=[TicketRouting.ticket], update={TicketRouting.manual: True}).execute())
 
 
-def unmark_manual(ticket: Ticket) -> None:
-    """The ticket left the people (handed back to the AI): a hand assignment no longer holds, and
-    routing assigns it as any waiting ticket if it comes back. Call inside the transaction that makes
-    the change."""
-    TicketRouting.update(manual=False).where(TicketRouting.ticket == ticket.id).execute()
+def forget_hand_assignment(ticket_ids: list[int]) -> None:
+    """A hand assignment of these tickets no longer holds (their person left, or the ticket went back
+    to the AI): a team a rule chose still does, and a ticket with no decision kept is matched against
+    the rules again when it next waits for a person. Call inside the transaction that makes the change."""
+    TicketRouting.delete().where(TicketRouting.ticket.in_(ticket_ids) & TicketRouting.rule.is_null()
+                                 & TicketRouting.team.is_null()).execute()
+    TicketRouting.update(manual=False).where(TicketRouting.ticket.in_(ticket_ids)).execute()

@@ -13,7 +13,7 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
 from ..errors import BadRequest, Conflict, NotFound
 from . import search
 from .base import Service, clean_text, is_row_id
-from .routing import mark_manual, unmark_manual
+from .routing import forget_hand_assignment, mark_manual
 from .tags import normalize_tag
 from .ticket_reads import CompanyTicketRead, take_extras, ticket_extras
 
@@ -46,7 +46,7 @@ def _track_status(ticket: Ticket, old: str, new: str, now) -> None:
     paused_before, paused_now = old in PAUSED_STATUSES, new in PAUSED_STATUSES
     if paused_now and ticket.queued_at is not None and (reaches_people or not paused_before):
         TicketPause.create(company=ticket.company_id, ticket=ticket.id, started_at=now)
-    elif paused_before and not paused_now:
+    elif not paused_now:  # e.g. "Yes, that answered it" resolving a ticket handed back to the AI
         TicketPause.update(ended_at=now).where((TicketPause.ticket == ticket.id) & TicketPause.ended_at.is_null()) \
             .execute()
 
@@ -344,6 +344,11 @@ class TicketService(Service):
                 changes["assignee_id"] = [ticket.assignee_id, assignee_id]
                 ticket.assignee = assignee_id
         handed_back = changes.get("status", [None, None])[1] == "bot"
+        if ticket.status == "bot" and not handed_back and changes.get("assignee_id", [None, None])[1] is not None:
+            # A person given a conversation the AI is having takes it over: it is the people's from now on
+            # (a person in charge of a ticket the AI still answers would carry it in their queue unseen).
+            changes["status"] = ["bot", "open"]
+            ticket.status = "open"
         if handed_back and ticket.assignee_id is not None:
             if fields.get("assignee_id") is not None:
                 raise BadRequest.field("assignee_id", "a ticket handed back to the AI (status bot) has no assignee; "
@@ -357,7 +362,7 @@ class TicketService(Service):
             if "status" in changes:
                 _track_status(ticket, *changes["status"], now)
             if handed_back:
-                unmark_manual(ticket)
+                forget_hand_assignment([ticket.id])
             elif "assignee_id" in changes:
                 mark_manual(ticket, now)
             ticket.updated_at = now

@@ -182,6 +182,25 @@ def test_a_ticket_handed_back_to_the_ai_leaves_its_person_and_is_routed_afresh_w
     assert assignee(ticket) == shop.agent.id  # routed like any waiting ticket
 
 
+def test_a_conversation_taken_by_hand_and_handed_back_meets_the_routing_rules_when_handed_over(
+        hearth, shop, clock, online):
+    """A person given a conversation the AI has takes it over (it is open, theirs); handed back to the
+    AI and over again, it is matched against the rules like any waiting ticket: the hand assignment's
+    routing row used to stay, so the rules were never asked."""
+    hearth.companies.update(shop.company, shop.admin, settings={"ai_enabled": True})
+    team = hearth.teams.create(shop.company, shop.admin, name="Billing", member_ids=[shop.agent2.id])
+    hearth.routing.add_rule(shop.company, shop.admin, kind="channel", value="widget", team_id=team.id)
+    online.ids = {shop.agent.id, shop.agent2.id}
+    ticket = new_ticket(shop, clock, "Can I pay by invoice?")
+    assert Ticket.get_by_id(ticket.id).status == "bot"
+    taken = hearth.tickets.update(shop.company, shop.agent, ticket.id, assignee_id=shop.agent.id)
+    assert (taken.status, taken.assignee_id) == ("open", shop.agent.id)  # the person took it over
+    hearth.tickets.update(shop.company, shop.agent, ticket.id, status="bot")
+    hearth.tickets.hand_over(shop.company, Ticket.get_by_id(ticket.id), reason="low confidence",
+                             customer_notice="A person will answer shortly.")
+    assert assignee(ticket) == shop.agent2.id
+
+
 def test_breach_reassigns_to_another_available_agent(hearth, shop, clock, online):
     hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}},
                           actions={"reassign": True})

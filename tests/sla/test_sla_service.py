@@ -243,6 +243,22 @@ def test_handing_the_ticket_back_to_the_ai_stops_the_clocks_until_people_have_it
     assert [e.kind for e in hearth.sla.check_due()] == ["warning"]
 
 
+def test_a_ticket_handed_back_to_the_ai_and_solved_by_it_keeps_no_pause_when_reopened(hearth, ai_shop, clock):
+    """"Yes, that answered it" resolved without ending the hand-back's pause: reopened, the ticket's
+    clocks stood still for good and it never breached."""
+    ticket, _ = ai_shop.customer_message("When are you open on Saturdays?")
+    hearth.tickets.update(ai_shop.company, ai_shop.agent, ticket.id, status="open")
+    clock.advance(minutes=1)
+    hearth.tickets.update(ai_shop.company, ai_shop.agent, ticket.id, status="bot")
+    hearth.tickets.post_ai_message(ai_shop.company, Ticket.get_by_id(ticket.id), body="From 9 to 18 [1].",
+                                   metadata={"provider": "ollama", "sources": [{"article_id": 1, "title": "Hours"}]})
+    hearth.csat.resolve_by_ai(ai_shop.company, ticket.customer, ticket.id)
+    hearth.tickets.update(ai_shop.company, ai_shop.agent, ticket.id, status="open")
+    clock.advance(minutes=5)
+    first = hearth.sla.targets(Ticket.get_by_id(ticket.id))[0]
+    assert not first.paused and first.used_minutes == 6
+
+
 def test_a_ticket_the_ai_had_alone_set_to_pending_starts_its_clocks_paused(hearth, ai_shop, clock):
     ticket, _ = ai_shop.customer_message("When are you open on Saturdays?")
     hearth.tickets.update(ai_shop.company, ai_shop.agent, ticket.id, status="pending")
