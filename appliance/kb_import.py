@@ -30,8 +30,9 @@ DEFAULT_MAX_PAGES = 500
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_TITLE_CHARS = 200
 MAX_TITLE_LINE_CHARS = 120
-MAX_TITLE_LINE_WORDS = 12
-_SENTENCE_LIKE = re.compile(r"[.!?;,]$|\w[:,;] \w")  # ends like a sentence, or runs on past a colon or comma
+MAX_TITLE_LINE_WORDS = 10
+_SENTENCE_END = re.compile(r"[.!?;,]$")
+_CLAUSE_AFTER = re.compile(r"[:,;] ((?:\S+\s+){5,}\S+)")  # a colon or comma with six words or more after it
 
 _HEADING_H1_RE = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(```|~~~)")
@@ -541,10 +542,12 @@ def _pdf_metadata_title(reader: PdfReader) -> str:
 
 def _first_short_line(text: str) -> str:
     """The first non-empty line if it reads as a title, else '': short, and not a sentence (one that
-    ends like a sentence, or runs on with a colon or a comma, is the text's start, and as a title it
-    made citations read "from “Returns: unused items can be returned within 30 days…”")."""
+    ends like a sentence, or runs on past a colon or a comma for six words or more, is the text's
+    start, and as a title it made citations read "from “Returns: unused items can be returned within
+    30 days…”"). "FAQ: Shipping" and "Returns, refunds and exchanges" are titles."""
     line = next((line.strip() for line in text.split("\n") if line.strip()), "")
-    if len(line) > MAX_TITLE_LINE_CHARS or len(line.split()) > MAX_TITLE_LINE_WORDS or _SENTENCE_LIKE.search(line):
+    if (len(line) > MAX_TITLE_LINE_CHARS or len(line.split()) > MAX_TITLE_LINE_WORDS or _SENTENCE_END.search(line)
+            or _CLAUSE_AFTER.search(line)):
         return ""
     return line
 

@@ -122,6 +122,8 @@ def generate(chain: ProviderChain, request: GenerationRequest, *, on_token: Call
         elif on_token:
             on_token(event.text)
     sent = next((p.sent for p in chain.providers if isinstance(p, RedactingProvider) and p.sent), None)
-    # the widget shows text as text: the model's Markdown would reach the customer as "**" and "##"
-    return GenerationResult(plain_text(answer.text).strip(), answer.provider or "", answer.model or "",
+    # The widget shows text as text: a model's Markdown would reach the customer as "**" and "##". An
+    # extractive answer is plain text already (read once more, "4\*6\*8 mm" became "468 mm").
+    text = answer.text if answer.provider == ExtractiveProvider.name else plain_text(answer.text)
+    return GenerationResult(text.strip(), answer.provider or "", answer.model or "",
                             [f"{f.provider}: {f.reason}" for f in answer.failures], sent)

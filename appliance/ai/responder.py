@@ -64,23 +64,22 @@ def retrieval_query(question: str, earlier_customer_turns: list[str]) -> str:
 
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
-_CITATION_GAP = re.compile(r"(\s?)\[(\d{1,2})\]")  # with the space before it, dropped with a marker
 
 
 def cite(answer: str, sources: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """The answer with its citations numbered as the sources it cites, and those sources.
+    """A model's answer with its citations numbered as the sources it cites, and those sources.
 
     The model cites the passages of its prompt as [1], [2]…; the message keeps only the cited ones,
-    in the order first cited, so "[3] … [1]" becomes "[1] … [2]" beside "Sources: C · A", and a
-    number past the passages is dropped. An answer that cites none (an extractive answer quotes the
-    first passage) keeps its text and the best source."""
+    in the order first cited, so "[3] … [1]" becomes "[1] … [2]" beside "Sources: C · A". A number no
+    passage has ("sizes [52] and [54]") is text, left as it is. An answer that cites none keeps the
+    best source."""
     cited = [int(n) for n in _CITATION.findall(answer)]
     order = [n for n in dict.fromkeys(cited) if 1 <= n <= len(sources)]
     if not order:
-        return _CITATION_GAP.sub("", answer) if cited else answer, sources[:1]
+        return answer, sources[:1]
     position = {n: i + 1 for i, n in enumerate(order)}
-    text = _CITATION_GAP.sub(lambda m: f"{m.group(1)}[{position[int(m.group(2))]}]" if int(m.group(2)) in position
-                             else "", answer)
+    text = _CITATION.sub(lambda m: f"[{position[int(m.group(1))]}]" if int(m.group(1)) in position else m.group(0),
+                         answer)
     return text, [sources[n - 1] for n in order]
 
 
@@ -254,7 +253,10 @@ class AIResponder:
             flags.remove(flag)
             if not flags:
                 self._streaming.pop(ticket.id, None)
-        text, base_meta["sources"] = cite(result.text, decision.sources)
+        if result.provider == "extractive":  # a quote of the best passage: its "[2]" is the article's own text
+            text, base_meta["sources"] = result.text, decision.sources[:1]
+        else:
+            text, base_meta["sources"] = cite(result.text, decision.sources)
         metadata = {**base_meta, "provider": result.provider, "model": result.model, "stream_id": stream_id,
                     "cached": False, "latency_ms": _ms(started),
                     "first_token_ms": round((first_token[0] - started) * 1000) if first_token else None,

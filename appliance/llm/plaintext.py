@@ -8,11 +8,14 @@ blocks: they name a topic, they answer nothing. Text that is not Markdown at all
 kb.jsonl bodies) comes through unchanged, line for line."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,17 @@ def _blocks(markdown: str) -> Iterator[Block]:
 
 def _inline_text(children: list[Token]) -> str:
     """A block's inline tokens as text: emphasis and code marks dropped, a link as its text followed
-    by its address (a customer needs the address; an autolink is its address already)."""
+    by its address (a customer needs the address; an autolink is its address already). Marks that
+    read as part of the text stay: inside a word or number ("2*4*1 metres", not 241) and around one
+    word in double underscores ("__init__")."""
     parts: list[str] = []
     links: list[tuple[str, int]] = []  # (href, where the link's text starts in parts)
-    for child in children:
+    literal = _literal_marks(children)
+    for index, child in enumerate(children):
         if child.type in ("text", "code_inline", "html_inline"):
             parts.append(child.content)
+        elif index in literal:
+            parts.append(child.markup)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif child.type == "image":
@@ -87,3 +95,21 @@ def _inline_text(children: list[Token]) -> str:
             if address and "".join(parts[start:]).strip() != address:
                 parts.append(f" ({address})")
     return "".join(parts)
+
+
+def _literal_marks(children: list[Token]) -> set[int]:
+    """The indexes of emphasis tokens whose marks are text, not emphasis (see ``_inline_text``)."""
+    literal: set[int] = set()
+    opened: list[int] = []
+    for index, child in enumerate(children):
+        if child.type in ("em_open", "strong_open"):
+            opened.append(index)
+        elif child.type in ("em_close", "strong_close") and opened:
+            start = opened.pop()
+            before = children[start - 1].content[-1:] if start and children[start - 1].type == "text" else ""
+            after = children[index + 1].content[:1] if index + 1 < len(children) and \
+                children[index + 1].type == "text" else ""
+            inner = "".join(c.content for c in children[start + 1:index])
+            if before.isalnum() or after.isalnum() or (child.markup == "__" and _WORD.fullmatch(inner)):
+                literal.update((start, index))
+    return literal

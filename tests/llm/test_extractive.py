@@ -64,3 +64,10 @@ def test_plain_text_keeps_its_lines():
         Passage(1, "Opening hours", "Opening hours\nMon-Fri 9-18\nSaturday 10-16", 0.9)])
     text = answer(request)
     assert "Saturday 10-16" in text and "Mon-Fri" not in text  # each line a sentence of its own
+
+
+def test_a_quote_keeps_the_articles_characters_as_written():
+    """The answer's text used to be read as Markdown a second time: "4\\*6\\*8 mm" became "468 mm"."""
+    body = r"The frame bolts are 4\*6\*8 mm. Sizes [52] and [54] are in stock."
+    text = answer(make_request("Which frame bolts and sizes?", passages=[Passage(1, "Frames", body, 0.9)]))
+    assert text.startswith("The frame bolts are 4*6*8 mm. Sizes [52] and [54] are in stock.")
