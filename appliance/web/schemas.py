@@ -495,6 +495,11 @@ class NotificationOut(Schema):
 class NotificationListOut(Schema):
     items = fields.List(fields.Nested(NotificationOut))
     unread = fields.Integer()
+
+
+class NotificationReadIn(Schema):
+    ids = fields.List(fields.Integer(strict=True), validate=Length(max=200),
+                      metadata={"description": "only these of yours (the ones shown); without it, all of yours"})
 # ---- canned replies, tags, merging ----------------------------------------------------------
 
 
