@@ -5,6 +5,7 @@ import { $, $$, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors,
 import { badgeEl, tickBadges, compareUrgency, summarize, renderStrip, targetName, span } from './sla.js';
 import { initCannedPicker, closePicker } from './canned-picker.js';
 import { initTicketTools, renderTags, resetTagInput, tagBadges, loadTagVocabulary, mergedHere } from './ticket-tools.js';
+import { getDraft, setDraft, dropDraft, startDrafts, clearDrafts } from './drafts.js';
 
 const STATUS = { bot: 'AI handling', open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 const DRAFT_MARK = /AI draft:\r?\n/; // a hand-over note's body: "Handed over by the AI: …\n\nAI draft:\n<draft>"
@@ -18,7 +19,6 @@ const SLA_FIELDS = ['status', 'priority', 'first_response_at', 'waiting_since', 
 const list = { items: [], total: 0, req: 0, loaded: false };
 // The open ticket. `id` is a string (from the URL); `wireId` keeps the server's own type.
 const open = { id: null, wireId: null, ticket: null, msgIds: new Set(), pending: [], req: 0 };
-const drafts = new Map(); // ticket id -> {body, private}
 const viewersByTicket = new Map(); // ticket id -> [{id, name}]
 const agentsTyping = new Map(); // user id -> {name, timer}
 const typing = { on: false, ticketId: null, timer: null };
@@ -794,12 +794,11 @@ function saveDraft() {
   if (!open.id) return;
   const body = $('#reply-box').value;
   const priv = $('#reply-private').checked;
-  if (body) drafts.set(open.id, { body, private: priv });
-  else drafts.delete(open.id);
+  setDraft(open.id, body, priv);
 }
 
 function restoreDraft() {
-  const d = drafts.get(open.id) || { body: '', private: false };
+  const d = getDraft(open.id) || { body: '', private: false };
   $('#reply-box').value = d.body;
   setPrivate(d.private);
   autosize();
@@ -939,7 +938,7 @@ async function sendReply() {
   clearFieldErrors(form);
   try {
     const m = await api('POST', `/tickets/${encodeURIComponent(open.ticket.id)}/messages`, { body, private: priv });
-    drafts.delete(id);
+    dropDraft(id);
     if (sameId(open.id, id)) {
       box.value = '';
       autosize();
@@ -1033,11 +1032,9 @@ function renderQuickFilters() {
   for (const btn of $$('#filters [data-quick]')) btn.setAttribute('aria-pressed', String(btn.dataset.quick === value));
 }
 
-// Called when a session starts: drafts survive an expired session, but only for the same user.
-let draftOwner = null;
+// Called when a session starts: drafts survive a reload and an expired session, but only for the same user.
 export function startInbox(userId) {
-  if (draftOwner !== null && !sameId(draftOwner, userId)) drafts.clear();
-  draftOwner = userId;
+  startDrafts(userId);
   loadTagVocabulary();
 }
 
@@ -1046,7 +1043,7 @@ export function resetInbox(keepDrafts = false) {
   closeTicket(); // saves the reply being typed into drafts
   Object.assign(list, { items: [], total: 0, loaded: false });
   list.req += 1;
-  if (!keepDrafts) drafts.clear();
+  if (!keepDrafts) clearDrafts();
   viewersByTicket.clear();
   for (const e of slaRefresh.values()) { clearTimeout(e.timer); e.req += 1; }
   slaRefresh.clear();
