@@ -355,11 +355,14 @@ class WebhookOut(Schema):
     active = fields.Boolean()
     created_at = fields.String()
     secret = fields.String(metadata={"description": "only in the answer that creates the webhook"})
+    offline_blocked = fields.Boolean(metadata={"description": "offline-only mode refuses its address: "
+                                                              "nothing is delivered while it is on"})
 
 
 class WebhookListOut(Schema):
     items = fields.List(fields.Nested(WebhookOut))
     events = fields.List(fields.String(), metadata={"description": "the events a webhook may subscribe to"})
+    offline_only = fields.Boolean(metadata={"description": "whether offline-only mode is on"})
 
 
 class DeliveryQuery(Schema):
