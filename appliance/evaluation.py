@@ -23,33 +23,54 @@ class EvalDataError(HearthError):
     """A labelled-data file the evaluation cannot use; the message names the file and line."""
 
 
-def load_jsonl(path: Path) -> list[dict]:
+def _numbered_rows(path: Path) -> list[tuple[int, Any]]:
+    """(line number, value) for every non-blank line of a UTF-8 JSON Lines file."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EvalDataError(f"{path}, line {line}: not UTF-8 text (byte {exc.start} cannot be decoded); "
+                            "save the file as UTF-8") from None
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except ValueError as exc:
-                    raise EvalDataError(f"{path}, line {number}: not valid JSON ({exc})") from None
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        if line.strip():
+            try:
+                rows.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise EvalDataError(f"{path}, line {number}: not valid JSON ({exc})") from None
+            except ValueError:  # Python refuses integers of thousands of digits
+                raise EvalDataError(f"{path}, line {number}: holds a number too long to read") from None
+            except RecursionError:
+                raise EvalDataError(f"{path}, line {number}: nested too deeply to read") from None
     return rows
 
 
+def load_jsonl(path: Path) -> list[Any]:
+    """Every non-blank line of a JSON Lines file, parsed (EvalDataError names the line it cannot read)."""
+    return [row for _, row in _numbered_rows(path)]
+
+
 def load_questions(path: Path) -> list[dict]:
-    """questions.jsonl (format in ../shared/eval/README.md), each row checked for what the evaluation reads."""
-    questions = load_jsonl(path)
-    for number, q in enumerate(questions, 1):
-        where = f"{path}, question {number}"
+    """questions.jsonl (format in ../shared/eval/README.md), each row checked for what the evaluation reads.
+    Article ids in "gold_ids" may be strings or numbers, as in kb.jsonl; they are compared as text."""
+    questions = []
+    for number, q in _numbered_rows(path):
+        where = f"{path}, line {number}"
         if not isinstance(q, dict):
             raise EvalDataError(f"{where}: each line must be a JSON object, not {type(q).__name__}")
         if not isinstance(q.get("text"), str) or not q["text"].strip():
             raise EvalDataError(f'{where}: "text" must be the question, a non-empty string')
-        if not isinstance(q.get("gold_ids", []), list):
-            raise EvalDataError(f'{where}: "gold_ids" must be a list of article ids')
+        gold = q.get("gold_ids", [])
+        if not isinstance(gold, list) or not all(
+                isinstance(g, str) or (isinstance(g, int) and not isinstance(g, bool)) for g in gold):
+            raise EvalDataError(f'{where}: "gold_ids" must be a list of article ids, like ["sf-000"]')
+        q["gold_ids"] = [str(g).strip() for g in gold]  # as kb.jsonl's ids are read
         context = q.get("context") or []
         if not isinstance(context, list) or not all(isinstance(t, dict) and isinstance(t.get("text", ""), str)
                                                    for t in context):
             raise EvalDataError(f'{where}: "context" must be a list of turns like {{"speaker": "U", "text": "..."}}')
+        questions.append(q)
     if not questions:
         raise EvalDataError(f"{path} holds no questions")
     return questions

@@ -613,6 +613,12 @@ def _jsonl_row(path: Path, number: int, line: str) -> tuple[str, ImportedArticle
     except json.JSONDecodeError as exc:
         raise KBImportError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}). Each line "
                             f"must be one complete JSON object, like {_JSONL_EXAMPLE}.", path) from exc
+    except ValueError:  # Python refuses integers of thousands of digits
+        raise KBImportError(f"{where}: holds a number too long to read. Each line must be one JSON object, "
+                            f"like {_JSONL_EXAMPLE}.", path) from None
+    except RecursionError:
+        raise KBImportError(f"{where}: is nested too deeply to read. Each line must be one JSON object, "
+                            f"like {_JSONL_EXAMPLE}.", path) from None
     if not isinstance(row, dict):
         raise KBImportError(f"{where}: expected a JSON object like {_JSONL_EXAMPLE}, "
                             f"got {type(row).__name__}.", path)

@@ -31,6 +31,11 @@ def public_company(c: Company) -> dict[str, Any]:
     return {"name": c.name, "widget_color": c.setting("widget_color"), "widget_greeting": c.setting("widget_greeting")}
 
 
+def widget_look(c: Company) -> dict[str, Any]:
+    """How the embed script draws the company's chat bubble on the shop's pages (public: any site may ask)."""
+    return {"name": c.name, "widget_color": c.setting("widget_color")}
+
+
 def customer(c: Customer) -> dict[str, Any]:
     return {"id": c.id, "name": c.display_name, "email": c.email}
 
@@ -102,6 +107,18 @@ def public_message(m: Message) -> dict[str, Any]:
         public["stream_id"] = meta.get("stream_id")
         public["sources"] = [{"article_id": s["article_id"], "title": s["title"]} for s in meta.get("sources", [])]
     return public
+
+
+def public_conversation(t: Ticket | None, messages: list[Message]) -> dict[str, Any]:
+    """A visitor's current conversation as their widget shows it: their own ticket's public messages,
+    where it stands (status, when it was finished) and whether they rated it."""
+    return {
+        "ticket_id": t.id if t else None,
+        "ticket_status": t.status if t else None,
+        "ticket_resolved_at": iso(t.resolved_at) if t else None,
+        "ticket_rated": t.csat_score is not None if t else False,
+        "messages": [public_message(m) for m in messages],
+    }
 
 
 def article(a: Article) -> dict[str, Any]:

@@ -267,3 +267,33 @@ def test_eval_says_which_question_it_cannot_read(tmp_path):
     unwritable = cli(tmp_path, "eval", "--kb", str(kb), "--questions", str(questions), "--embedder", "hashing",
                      "--json", str(tmp_path / "no-such-folder" / "out.json"))
     assert unwritable.returncode == 1 and "cannot write the figures" in unwritable.stderr
+
+
+@pytest.mark.parametrize("which, content, problem", [
+    # each used to end in a traceback: TypeError (unhashable list), UnicodeDecodeError, RecursionError
+    ("questions", b'{"qid": "q1", "text": "x", "gold_ids": [["a1"]]}\n',
+     'line 1: "gold_ids" must be a list of article ids'),
+    ("questions", b'{"text": "hi", "gold_ids": ["a1"]}\n\n\xff\xfe\xfa{"text": "x"}\n', "line 3: not UTF-8 text"),
+    ("questions", b"[" * 100_000 + b"\n", "line 1: nested too deeply"),
+    ("kb", b"[" * 100_000 + b"\n", "line 1: is nested too deeply"),
+    ("kb", b'{"id": ' + b"1" * 5000 + b', "title": "t", "body": "b"}\n', "line 1: holds a number too long to read"),
+    ("kb", b"\xff\xfe\xfa{}\n", "is not UTF-8 text"),
+])
+def test_eval_says_which_line_of_a_malformed_file_it_cannot_read(tmp_path, which, content, problem):
+    files = {"kb": tmp_path / "kb.jsonl", "questions": tmp_path / "q.jsonl"}
+    files["kb"].write_text('{"id": "a1", "title": "Returns", "body": "Return within 30 days."}\n')
+    files["questions"].write_text('{"text": "how do returns work", "gold_ids": ["a1"]}\n')
+    files[which].write_bytes(content)
+    result = cli(tmp_path, "eval", "--kb", str(files["kb"]), "--questions", str(files["questions"]),
+                 "--embedder", "hashing")
+    assert result.returncode == 1 and result.stderr.startswith(f"error: {files[which]}"), result.stderr
+    assert problem in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_eval_reads_numeric_article_ids_as_the_kb_does(tmp_path):
+    kb, questions = tmp_path / "kb.jsonl", tmp_path / "q.jsonl"
+    kb.write_text('{"id": 7, "title": "Returns", "body": "Return within 30 days."}\n')
+    questions.write_text('{"text": "how do returns work", "gold_ids": [7], "answerable": true}\n')
+    result = cli(tmp_path, "eval", "--kb", str(kb), "--questions", str(questions), "--embedder", "hashing")
+    assert result.returncode == 0, result.stderr
+    assert "recall_at_1                        1.0000" in result.stdout

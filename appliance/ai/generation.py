@@ -11,6 +11,7 @@ from ..llm.base import GenerationRequest, Provider, ProviderStatus
 from ..llm.chain import ProviderChain, Reset
 from ..llm.extractive import ExtractiveProvider
 from ..llm.guard import InstructionGuard
+from ..llm.plaintext import plain_text
 from ..llm.prompt import build_messages
 from ..netguard import NetworkPolicy
 from ..redaction import Pseudonyms
@@ -121,5 +122,6 @@ def generate(chain: ProviderChain, request: GenerationRequest, *, on_token: Call
         elif on_token:
             on_token(event.text)
     sent = next((p.sent for p in chain.providers if isinstance(p, RedactingProvider) and p.sent), None)
-    return GenerationResult(answer.text.strip(), answer.provider or "", answer.model or "",
+    # the widget shows text as text: the model's Markdown would reach the customer as "**" and "##"
+    return GenerationResult(plain_text(answer.text).strip(), answer.provider or "", answer.model or "",
                             [f"{f.provider}: {f.reason}" for f in answer.failures], sent)

@@ -75,17 +75,18 @@ class WidgetNamespace(Namespace):
         customer, token = self.services.customers.start_visit(company, token)
         self.visits[request.sid] = _Visit(company.id, customer.id)
         join_room(visitor_room(customer.id))
-        ticket = self.services.tickets.current_for(customer)
-        messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
         emit("session", {
             "visitor_token": token,
             "customer": {"id": customer.id, "name": customer.name},
-            "ticket_id": ticket.id if ticket else None,
-            "ticket_status": ticket.status if ticket else None,
-            "ticket_rated": ticket.csat_score is not None if ticket else False,
-            "messages": [serializers.public_message(m) for m in messages],
+            **self._conversation(customer),
             "company": serializers.public_company(company),
         })
+
+    def _conversation(self, customer: Customer) -> dict:
+        """The customer's current conversation (only ever their own ticket), as `session` and `history` carry it."""
+        ticket = self.services.tickets.current_for(customer)
+        messages = self.services.tickets.messages(ticket, include_private=False) if ticket else []
+        return serializers.public_conversation(ticket, messages)
 
     def on_disconnect(self, reason=None):
         self.gate.release(self.namespace, request.sid)
@@ -110,6 +111,14 @@ class WidgetNamespace(Namespace):
         ticket, message, _ = self.services.tickets.post_customer_message(
             company, customer, text=data["text"], client_id=data["client_id"])
         return {"ticket_id": ticket.id, "message_id": message.id}
+
+    @event_handler
+    def on_history(self, data=None):
+        """The current conversation again, as `session` brings it: after a merge of the ticket it shows, the
+        widget asks for the conversation that goes on, merged-in messages included, without a reload."""
+        payload(data)
+        _, customer = self._visitor()
+        return self._conversation(customer)
 
     @event_handler
     def on_typing(self, data=None):

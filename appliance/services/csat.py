@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import events
 from ..db import database
-from ..domain.models import Company, Customer, Message, Ticket
+from ..domain.models import Company, Customer, Message, Ticket, TicketMerge
 from ..errors import BadRequest, Conflict, NotFound
 from .base import Service, clean_text, is_row_id
 
@@ -39,8 +39,16 @@ class CsatService(Service):
 
     def rate(self, company: Company, customer: Customer, ticket_id: Any, *, score: Any,
              comment: Any = None) -> Ticket:
-        """Store the customer's 1–5 rating (and optional comment) on their resolved ticket, once."""
+        """Store the customer's 1–5 rating (and optional comment) on their resolved ticket, once.
+
+        A ticket merged into another is refused, not rated in the other's place: it was closed only
+        because its conversation moved on into the other ticket (the one the widget follows since),
+        which the customer rates once that is resolved."""
         ticket = self._own_ticket(company, customer, ticket_id)
+        merge = TicketMerge.get_or_none(TicketMerge.source == ticket)
+        if merge is not None:
+            raise Conflict(f"this conversation was merged into conversation #{merge.target.number}, where it goes "
+                           "on; rate that one once it is resolved")
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise BadRequest.field("score", "must be a whole number from 1 to 5")
         if comment is not None:
@@ -62,14 +70,21 @@ class CsatService(Service):
         return ticket
 
     def resolve_by_ai(self, company: Company, customer: Customer, ticket_id: Any) -> Ticket:
-        """The customer says the AI's answer solved it: the ticket is resolved, by the AI."""
+        """The customer says the AI's answer solved it: the ticket is resolved, by the AI.
+
+        Only when the AI has it and the conversation's latest message (that the customer sees) is the
+        AI's answer from the help articles, as the widget offers it: an AI answer further back, before
+        the customer wrote again, a person replied or the AI handed over, solved nothing the
+        customer is still asking, and counting it would credit the AI with the people's work."""
         ticket = self._own_ticket(company, customer, ticket_id)
         if ticket.status != "bot":
             raise Conflict("only a conversation the AI is answering can be closed as solved by the AI")
-        answers = Message.select(Message.metadata).where((Message.ticket == ticket) & (Message.author_role == "ai")
-                                                         & (Message.private == False))  # noqa: E712
-        if not any(answered_from_kb(m.metadata) for m in answers):
-            raise Conflict("the AI has not answered a question of this conversation from the help articles yet")
+        latest = (Message.select(Message.author_role, Message.metadata)
+                  .where((Message.ticket == ticket) & (Message.private == False))  # noqa: E712
+                  .order_by(Message.created_at.desc(), Message.id.desc()).first())
+        if latest is None or latest.author_role != "ai" or not answered_from_kb(latest.metadata):
+            raise Conflict("the AI has not answered the latest question of this conversation from the help "
+                           "articles; ask it again, or wait for the answer")
         now = self.clock()
         with database.atomic():
             changed = (Ticket.update(status="resolved", resolved_at=now, resolved_by="ai", resolved_by_user=None,

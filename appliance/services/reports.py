@@ -11,13 +11,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from peewee import Case, fn
 
 from ..domain.models import Company, Message, SlaEvent, SlaPolicy, Ticket, TicketMerge
 from ..errors import BadRequest
-from .base import Service
+from .base import Service, time_zone
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TABLES = ("summary", "tickets_per_day", "response_times", "csat", "busiest_hours", "busiest_weekdays", "ai_answers")
@@ -67,6 +67,11 @@ def _quarter(column):
     return fn.strftime("%Y-%m-%d %H:", column).coerce(False).concat(fn.printf("%02d", minute).coerce(False))
 
 
+# Reports turn local days into UTC instants and look a day past the last: days near Python's date.min
+# and date.max could not be (9999-12-31 + 1 day overflows). No ticket is that old or that far ahead.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def parse_range(start: Any, end: Any, max_days: int) -> tuple[date, date]:
     """The inclusive date range from two YYYY-MM-DD strings, checked (BadRequest names the field)."""
     days = []
@@ -77,6 +82,8 @@ def parse_range(start: Any, end: Any, max_days: int) -> tuple[date, date]:
             days.append(None)
         if days[-1] is None:
             raise BadRequest.field(name, f"{value!r} is not a date like 2026-11-01")
+        if not EARLIEST_DAY <= days[-1] <= LATEST_DAY:
+            raise BadRequest.field(name, f"{value!r} is out of range; use a date from {EARLIEST_DAY} to {LATEST_DAY}")
     if days[0] > days[1]:
         raise BadRequest.field("to", "must not be before from")
     span = (days[1] - days[0]).days + 1
@@ -91,8 +98,8 @@ class ReportService(Service):
         row = SlaPolicy.get_or_none(SlaPolicy.company == company)
         name = ((row.hours or {}).get("tz") if row else None) or "UTC"
         try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+            time_zone(name, "hours.tz")
+        except BadRequest:  # saved before Hearth checked zone names as it does now
             return "UTC"
         return name
 

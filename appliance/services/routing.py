@@ -400,3 +400,10 @@ def mark_manual(ticket: Ticket, now: datetime) -> None:
     Call inside the transaction that makes the change."""
     (TicketRouting.insert(company=ticket.company_id, ticket=ticket.id, manual=True, routed_at=now)
      .on_conflict(conflict_target=[TicketRouting.ticket], update={TicketRouting.manual: True}).execute())
+
+
+def unmark_manual(ticket: Ticket) -> None:
+    """The ticket left the people (handed back to the AI): a hand assignment no longer holds, and
+    routing assigns it as any waiting ticket if it comes back. Call inside the transaction that makes
+    the change."""
+    TicketRouting.update(manual=False).where(TicketRouting.ticket == ticket.id).execute()

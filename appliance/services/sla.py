@@ -5,9 +5,8 @@ records each warning and breach once, acts on breaches, and publishes them."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import IntegrityError
 
@@ -17,7 +16,7 @@ from ..domain.models import PRIORITIES, Company, SlaEvent, SlaPolicy, Ticket, Ti
 from ..errors import BadRequest
 from ..sla.evaluate import BREACHED, WARNING, Policy, Target, TicketClock, evaluate
 from ..sla.hours import BusinessHours
-from .base import Service
+from .base import Service, time_zone
 
 if TYPE_CHECKING:
     from .notifications import NotificationService
@@ -42,24 +41,28 @@ def _parse_time(value: Any, field: str) -> time:
 def business_hours(data: dict) -> BusinessHours:
     """BusinessHours from a policy's JSON form, checked (BadRequest names the field)."""
     tz = data.get("tz") or "UTC"
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadRequest.field("hours.tz", f"unknown time zone {tz!r}; use a name like Europe/Oslo") from None
+    time_zone(tz, "hours.tz")
     weekly: dict[int, tuple[tuple[time, time], ...]] = {}
-    for day, spans in (data.get("weekly") or {}).items():
+    days = data.get("weekly") or {}
+    if not isinstance(days, dict):
+        raise BadRequest.field("hours.weekly", "use weekdays 0 (Monday) to 6, each a list of [start, end]")
+    for day, spans in days.items():
         if str(day) not in {str(d) for d in range(7)} or not isinstance(spans, list):
             raise BadRequest.field("hours.weekly", "use weekdays 0 (Monday) to 6, each a list of [start, end]")
         weekly[int(day)] = tuple((_parse_time(a, "hours.weekly"), _parse_time(b, "hours.weekly"))
                                  for a, b in (span if isinstance(span, (list, tuple)) and len(span) == 2
                                               else (None, None) for span in spans))
     _check_open_windows(weekly)
+    dates = data.get("holidays") or []
+    if not isinstance(dates, list):
+        raise BadRequest.field("hours.holidays", 'use a list of dates like ["2026-12-25"]')
     holidays = set()
-    for value in data.get("holidays") or []:
+    for value in dates:
         try:
             holidays.add(date.fromisoformat(str(value)))
         except ValueError:
             raise BadRequest.field("hours.holidays", f"{value!r} is not a date like 2026-12-25") from None
+    _check_holidays(weekly, holidays)
     return BusinessHours(tz, weekly, frozenset(holidays))
 
 
@@ -88,6 +91,49 @@ def _check_open_windows(weekly: dict[int, tuple[tuple[time, time], ...]]) -> Non
             raise BadRequest.field("hours.weekly", f"{b[2]} overlaps {a[2]}; join them into one window")
 
 
+CLOSED_DAYS_LIMIT = 365  # holidays must leave open time in every year
+DAY = timedelta(days=1)
+
+
+def _check_holidays(weekly: dict[int, tuple[tuple[time, time], ...]], holidays: set[date]) -> None:
+    """Refuse holidays that leave a year or more with no open time: a target's due time could lie
+    past the ten years the evaluator searches (``BusinessHours.add_minutes``), and a desk closed
+    for a year has no service level to keep."""
+    open_weekdays = {day for day, windows in weekly.items() if windows} if weekly else set(range(7))
+
+    def closed(day: date) -> bool:
+        return day in holidays or day.weekday() not in open_weekdays
+
+    seen_until: date | None = None
+    for holiday in sorted(holidays):
+        if seen_until is not None and holiday <= seen_until:
+            continue  # in the closed stretch measured already
+        first = last = holiday
+        while first > date.min and closed(first - DAY):
+            first -= DAY
+        while last < date.max and closed(last + DAY):
+            last += DAY
+        seen_until = last
+        if (last - first).days + 1 >= CLOSED_DAYS_LIMIT:
+            raise BadRequest.field("hours.holidays", f"the holidays leave no open time from {first} to {last}; "
+                                                     "leave some open time in every year")
+
+
+def _check_reachable(targets: dict[str, dict[str, float]], hours: BusinessHours, now: datetime) -> None:
+    """Refuse a target longer than the open time of the next ten years (the evaluator's horizon),
+    e.g. a year of minutes with one open hour a week: its due time could never be found."""
+    longest = max(((minutes, f"targets.{target}.{priority}") for target, per_priority in targets.items()
+                   for priority, minutes in per_priority.items()), default=None)
+    if longest is None:
+        return
+    try:
+        hours.add_minutes(now, longest[0])
+    except ValueError:
+        raise BadRequest.field(longest[1], f"{longest[0]:g} business minutes is more open time than these business "
+                                           "hours have in the next ten years; set a shorter target or open more "
+                                           "hours") from None
+
+
 class SlaService(Service):
     def __init__(self, settings, bus, clock, *, routing: "RoutingService | None" = None,
                  notifications: "NotificationService | None" = None):
@@ -95,6 +141,7 @@ class SlaService(Service):
         self.routing = routing
         self.notifications = notifications
         self._warned_invalid_hours: set[tuple] = set()  # (company id, policy saved at) already logged
+        self._warned_unevaluable: set[tuple] = set()  # the same, for policies whose evaluation failed
 
     # ---- the policy -------------------------------------------------------------------------
     def policy_row(self, company: Company) -> SlaPolicy | None:
@@ -115,7 +162,7 @@ class SlaService(Service):
                 if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 1 <= minutes <= 525_600:
                     raise BadRequest.field(field, "must be a number of minutes from 1 to 525600")
                 clean.setdefault(target, {})[priority] = float(minutes)
-        business_hours(hours or {})
+        _check_reachable(clean, business_hours(hours or {}), self.clock())
         if isinstance(warn_share, bool) or not isinstance(warn_share, (int, float)) or not 0.1 <= warn_share < 1:
             raise BadRequest.field("warn_share", "must be a share between 0.1 and 0.99, e.g. 0.8")
         if not isinstance(actions or {}, dict):
@@ -123,7 +170,10 @@ class SlaService(Service):
         unknown = [k for k in (actions or {}) if k not in ACTIONS]
         if unknown:
             raise BadRequest.field("actions", f"unknown action {unknown[0]!r}; use {', '.join(ACTIONS)}")
-        actions = {k: bool(v) for k, v in (actions or {}).items()}
+        for name, on in (actions or {}).items():
+            if not isinstance(on, bool):  # bool("false") is True: never guess
+                raise BadRequest.field(f"actions.{name}", "must be true or false")
+        actions = dict(actions or {})
         with database.atomic():
             row = self.policy_row(company) or SlaPolicy(company=company)
             row.targets, row.hours, row.warn_share, row.actions = clean, hours or {}, float(warn_share), actions
@@ -171,23 +221,57 @@ class SlaService(Service):
                       .order_by(TicketPause.id)):
                 pauses.setdefault(p.ticket_id, []).append((p.started_at, p.ended_at))
         policies = {company_id: self.policy(row) for company_id, row in rows.items()}
-        return {t.id: evaluate(self.clock_of(t, tuple(pauses.get(t.id, ()))), policies[t.company_id], now)
-                if t.company_id in policies else [] for t in tickets}
+        out: dict[int, list[Target]] = {}
+        for t in tickets:
+            out[t.id] = []
+            if t.company_id not in policies:
+                continue
+            try:
+                out[t.id] = evaluate(self.clock_of(t, tuple(pauses.get(t.id, ()))), policies[t.company_id], now)
+            except Exception as error:  # a policy never breaks the inbox: this ticket shows no SLA
+                row = rows[t.company_id]
+                if (row.company_id, row.updated_at) not in self._warned_unevaluable:  # once, not on every read
+                    self._warned_unevaluable.add((row.company_id, row.updated_at))
+                    logger.warning("company %s: the SLA policy cannot be evaluated for ticket %s (%s); tickets it "
+                                   "fails for show no SLA until an admin saves the SLA policy again",
+                                   row.company_id, t.id, error, exc_info=not isinstance(error, ValueError))
+        return out
 
     # ---- what is due ------------------------------------------------------------------------
     def check_due(self, now: datetime | None = None) -> list[SlaEvent]:
         """Record and publish every warning and breach that is due and not yet recorded (also those
-        missed while Hearth was down). Safe to run as often as liked: each fires once."""
+        missed while Hearth was down). Safe to run as often as liked: each fires once. A company
+        whose check fails is logged and skipped: the others' alerts still fire."""
         now = now or self.clock()
         fired: list[SlaEvent] = []
         for row in SlaPolicy.select():
-            policy = self.policy(row)
-            tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE)
-                                            & Ticket.queued_at.is_null(False))  # the AI's alone have no clock
-            for ticket in tickets:
-                for target in evaluate(self.clock_of(ticket), policy, now):
-                    if target.state in (WARNING, BREACHED):
-                        fired.extend(self._record(row, ticket, target, now))
+            try:
+                fired.extend(self._check_company(row, now))
+            except Exception:
+                logger.exception("company %s: the SLA check failed; the other companies were checked",
+                                 row.company_id)
+        return fired
+
+    def _check_company(self, row: SlaPolicy, now: datetime) -> list[SlaEvent]:
+        """``check_due`` for one company; a ticket whose targets cannot be evaluated is skipped."""
+        policy = self.policy(row)
+        fired: list[SlaEvent] = []
+        failed: list[tuple[int, ValueError]] = []
+        tickets = Ticket.select().where((Ticket.company == row.company_id) & Ticket.status.in_(ACTIVE)
+                                        & Ticket.queued_at.is_null(False))  # the AI's alone have no clock
+        for ticket in tickets:
+            try:
+                targets = evaluate(self.clock_of(ticket), policy, now)
+            except ValueError as error:  # e.g. hours that never reach a target: skip the ticket, not the desk
+                failed.append((ticket.id, error))
+                continue
+            for target in targets:
+                if target.state in (WARNING, BREACHED):
+                    fired.extend(self._record(row, ticket, target, now))
+        if failed:  # once per run, not per ticket
+            logger.warning("company %s: the SLA policy cannot be evaluated for %d ticket(s), e.g. ticket %s (%s); "
+                           "their warnings and breaches wait until an admin saves the SLA policy again",
+                           row.company_id, len(failed), *failed[0])
         return fired
 
     def _record(self, row: SlaPolicy, ticket: Ticket, target: Target, now: datetime) -> list[SlaEvent]:

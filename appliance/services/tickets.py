@@ -13,7 +13,7 @@ from ..domain.models import (PRIORITIES, TICKET_STATUSES, Company, Customer, Mes
 from ..errors import BadRequest, Conflict, NotFound
 from . import search
 from .base import Service, clean_text, is_row_id
-from .routing import mark_manual
+from .routing import mark_manual, unmark_manual
 from .tags import normalize_tag
 from .ticket_reads import CompanyTicketRead, take_extras, ticket_extras
 
@@ -150,9 +150,10 @@ class TicketService(Service):
                 assignee_id = int(assignee)
             except (TypeError, ValueError):
                 raise BadRequest.field("assignee", "use 'me', 'unassigned' or a user id") from None
-            query = query.where(Ticket.assignee == assignee_id)
+            # an id no row can have (too big for SQLite to bind) matches nothing, as an unknown one does
+            query = query.where(Ticket.assignee == assignee_id if is_row_id(assignee_id) else SQL("0"))
         if customer_id is not None:
-            query = query.where(Ticket.customer == customer_id)
+            query = query.where(Ticket.customer == customer_id if is_row_id(customer_id) else SQL("0"))
         if merged is not None:
             merged_away = _merged_away(company.id)
             query = query.where(Ticket.id.in_(merged_away) if merged else Ticket.id.not_in(merged_away))
@@ -161,10 +162,13 @@ class TicketService(Service):
                 TicketTag.select(TicketTag.ticket).where((TicketTag.company == company) & (TicketTag.name == name))))
         if q:
             q = clean_text(q, "q", 200, multiline=False)
-            matches = search.matching_ticket_ids(company, q, include_private=include_private)
+            number = q.lstrip("#")
+            # "#12" names ticket number 12 and nothing else; a bare "12" is also text ("Visitor 12", an order number)
+            by_number_only = q.startswith("#") and number.isdecimal()
+            matches = None if by_number_only else search.matching_ticket_ids(company, q, include_private=include_private)
             conditions = Ticket.id.in_(matches) if matches is not None else None
-            if q.lstrip("#").isdigit():
-                by_number = Ticket.number == int(q.lstrip("#"))
+            if number.isdecimal() and is_row_id(int(number)):  # a bigger number is no ticket's
+                by_number = Ticket.number == int(number)
                 conditions = by_number if conditions is None else conditions | by_number
             if visitor := _VISITOR_NAME.fullmatch(q):  # the name the console shows a customer without one
                 by_visitor = Ticket.customer == int(visitor[1])
@@ -298,7 +302,11 @@ class TicketService(Service):
         return message
 
     def update(self, company: Company, actor: User, ticket_id: Any, **fields: Any) -> Ticket:
-        """Change a ticket's status, priority or assignee; each change is audited."""
+        """Change a ticket's status, priority or assignee; each change is audited.
+
+        Handing a ticket back to the AI (status "bot") unassigns it: it leaves its person's queue and
+        capacity, and if the AI hands it over again routing gives it to whoever is free (a hand
+        assignment no longer holds). Its SLA clocks stand still meanwhile (``_track_status``)."""
         ticket = self.get(company, ticket_id)
         changes: dict[str, Any] = {}
         now = self.clock()
@@ -335,13 +343,22 @@ class TicketService(Service):
             if assignee_id != ticket.assignee_id:
                 changes["assignee_id"] = [ticket.assignee_id, assignee_id]
                 ticket.assignee = assignee_id
+        handed_back = changes.get("status", [None, None])[1] == "bot"
+        if handed_back and ticket.assignee_id is not None:
+            if fields.get("assignee_id") is not None:
+                raise BadRequest.field("assignee_id", "a ticket handed back to the AI (status bot) has no assignee; "
+                                                      "leave it open to keep it with a person")
+            changes["assignee_id"] = [ticket.assignee_id, None]
+            ticket.assignee = None
         if not changes:
             return ticket
         notes = []
         with database.atomic():
             if "status" in changes:
                 _track_status(ticket, *changes["status"], now)
-            if "assignee_id" in changes:
+            if handed_back:
+                unmark_manual(ticket)
+            elif "assignee_id" in changes:
                 mark_manual(ticket, now)
             ticket.updated_at = now
             ticket.save(only=ticket.dirty_fields)

@@ -50,13 +50,13 @@ class UserService(Service):
         # every authenticated request reads its user and company: the query's SQL is written once
         self._session_user_query = PreparedSelect(User, _session_user_query)
 
-    def _check_password(self, password: Any) -> str:
+    def _check_password(self, password: Any, field: str = "password") -> str:
         if not isinstance(password, str):
-            raise BadRequest.field("password", "must be a string")
+            raise BadRequest.field(field, "must be a string")
         if len(password) < self.settings.password_min_length:
-            raise BadRequest.field("password", f"must be at least {self.settings.password_min_length} characters")
+            raise BadRequest.field(field, f"must be at least {self.settings.password_min_length} characters")
         if len(password) > 1024:
-            raise BadRequest.field("password", "must be at most 1024 characters")
+            raise BadRequest.field(field, "must be at most 1024 characters")
         return password
 
     @staticmethod
@@ -93,15 +93,44 @@ class UserService(Service):
             check_password_hash(_DUMMY_HASH, password)
             raise failure
         now = self.clock()
-        if user.locked_until is not None and user.locked_until > now:
-            raise AccountLocked(
-                f"this account is locked after {user.failed_logins} failed logins; try again after "
-                f"{user.locked_until:%H:%M} UTC or ask an admin of your company to unlock it")
+        self._refuse_while_locked(user, now)
         if not check_password_hash(user.password_hash, password) or not user.active:
             self._count_failure(user, now)
             raise failure
         User.update(last_login_at=now, failed_logins=0, locked_until=None).where(User.id == user.id).execute()
         return user
+
+    def change_own_password(self, user: User, *, current_password: Any, new_password: Any) -> User:
+        """Give ``user`` a new password, once they have typed their current one; every session of
+        the account ends (the caller starts a fresh one for the device that asked).
+
+        Someone holding a session (a borrowed laptop, a copied cookie) could guess the password here
+        instead of at the login: a wrong current password counts toward the account's lockout as a
+        failed login does, and a locked account cannot change it either."""
+        now = self.clock()
+        self._refuse_while_locked(user, now)
+        if not isinstance(current_password, str) or not check_password_hash(user.password_hash, current_password):
+            self._count_failure(user, now)
+            raise BadRequest.field("current_password", "is not your current password")
+        new_password = self._check_password(new_password, "new_password")
+        if new_password == current_password:
+            raise BadRequest.field("new_password", "is your current password; choose a different one")
+        user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+        user.failed_logins, user.locked_until = 0, None
+        with database.atomic():
+            User.update(password_hash=user.password_hash, failed_logins=0, locked_until=None).where(
+                User.id == user.id).execute()
+            self._raise_epoch(user)
+            self.audit(user.company, user, "user.password_changed", "user", user.id)  # never the password
+        self.bus.publish(events.SESSIONS_ENDED, company_id=user.company_id, user_id=user.id)
+        return user
+
+    @staticmethod
+    def _refuse_while_locked(user: User, now) -> None:
+        if user.locked_until is not None and user.locked_until > now:
+            raise AccountLocked(
+                f"this account is locked after {user.failed_logins} failed logins; try again after "
+                f"{user.locked_until:%H:%M} UTC or ask an admin of your company to unlock it")
 
     def _count_failure(self, user: User, now) -> None:
         failures = user.failed_logins + 1 if user.locked_until is None else 1

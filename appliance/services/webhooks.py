@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import secrets
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -30,7 +31,7 @@ from ..domain.models import Company, User, WebhookDelivery, WebhookEndpoint
 from ..errors import BadRequest, NotFound
 from ..events import EventBus
 from ..settings import Settings
-from .base import Service
+from .base import Service, is_row_id
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +49,16 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def check_url(value: Any) -> str:
-    """An absolute http(s) URL with a host, or a BadRequest naming the problem."""
+    """An absolute http(s) URL with a host that deliveries can be sent to, or a BadRequest naming
+    the problem."""
     if not isinstance(value, str) or not value.strip():
         raise BadRequest.field("url", "is required, e.g. https://example.com/hooks/hearth")
     url = value.strip()
     if len(url) > 2000:
         raise BadRequest.field("url", "is longer than 2000 characters")
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in url):
+        raise BadRequest.field("url", "must not contain spaces, control or invisible characters "
+                                      "(percent-encode them, e.g. %20 for a space)")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError on a bad port
@@ -63,12 +68,16 @@ def check_url(value: Any) -> str:
         raise BadRequest.field("url", "must start with http:// or https://")
     if not parts.hostname:
         raise BadRequest.field("url", "must name a host, e.g. https://example.com/hooks")
-    if parts.username or parts.password:
+    if "@" in parts.netloc:  # an empty one too: "http://@host/", "http://:@host/"
         raise BadRequest.field("url", "must not carry a user name or password")
     if port == 0:
         raise BadRequest.field("url", "has port 0")
-    if any(ch.isspace() for ch in url):
-        raise BadRequest.field("url", "must not contain spaces")
+    import httpx
+
+    try:  # the request every attempt would send: one httpx cannot build would fail every time
+        httpx.Request("POST", url)
+    except (httpx.InvalidURL, ValueError) as exc:  # an IDNA error is a ValueError
+        raise BadRequest.field("url", f"is not a URL deliveries can be sent to ({exc})") from None
     return url
 
 
@@ -93,8 +102,11 @@ class WebhookService(Service):
     def endpoints(self, company: Company) -> list[WebhookEndpoint]:
         return list(WebhookEndpoint.select().where(WebhookEndpoint.company == company).order_by(WebhookEndpoint.id))
 
-    def endpoint(self, company: Company, endpoint_id: int) -> WebhookEndpoint:
-        endpoint = WebhookEndpoint.get_or_none((WebhookEndpoint.id == endpoint_id) & (WebhookEndpoint.company == company))
+    def endpoint(self, company: Company, endpoint_id: Any) -> WebhookEndpoint:
+        endpoint = None
+        if is_row_id(endpoint_id):
+            endpoint = WebhookEndpoint.get_or_none((WebhookEndpoint.id == endpoint_id)
+                                                   & (WebhookEndpoint.company == company))
         if endpoint is None:
             raise NotFound(f"webhook {endpoint_id} does not exist")
         return endpoint
@@ -169,8 +181,11 @@ class WebhookService(Service):
             query = query.where(WebhookDelivery.endpoint == self.endpoint(company, endpoint_id))
         return list(query.order_by(WebhookDelivery.id.desc()).limit(limit).offset(offset)), query.count()
 
-    def delivery(self, company: Company, delivery_id: int) -> WebhookDelivery:
-        found = WebhookDelivery.get_or_none((WebhookDelivery.id == delivery_id) & (WebhookDelivery.company == company))
+    def delivery(self, company: Company, delivery_id: Any) -> WebhookDelivery:
+        found = None
+        if is_row_id(delivery_id):
+            found = WebhookDelivery.get_or_none((WebhookDelivery.id == delivery_id)
+                                                & (WebhookDelivery.company == company))
         if found is None:
             raise NotFound(f"webhook delivery {delivery_id} does not exist")
         return found
@@ -201,7 +216,14 @@ class WebhookService(Service):
         due = [d.id for d in WebhookDelivery.select(WebhookDelivery.id)
                .where((WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now))
                .order_by(WebhookDelivery.next_attempt_at).limit(100)]
-        return sum(1 for delivery_id in due if self.attempt(delivery_id, now) is not None)
+        attempted = 0
+        for delivery_id in due:
+            try:
+                if self.attempt(delivery_id, now) is not None:
+                    attempted += 1
+            except Exception:  # one delivery must not hold up the rest of the round (other companies' too)
+                logger.exception("webhook delivery %s failed unexpectedly; it is tried again later", delivery_id)
+        return attempted
 
     def attempt_safely(self, delivery_id: int) -> None:
         with database.connection_context():
@@ -220,7 +242,10 @@ class WebhookService(Service):
                           & (WebhookDelivery.next_attempt_at <= now)).execute())
         if not claimed:
             return None
-        delivery = WebhookDelivery.get_by_id(delivery_id)
+        delivery = (WebhookDelivery.select(WebhookDelivery, WebhookEndpoint, Company).join(WebhookEndpoint)
+                    .join(Company).where(WebhookDelivery.id == delivery_id).first())
+        if delivery is None:  # its webhook (or company) was deleted since the claim
+            return self._gone(delivery_id)
         endpoint = delivery.endpoint
         body = json.dumps({"id": delivery.id, "event": delivery.event, "company": endpoint.company.slug,
                            "created_at": serializers.iso(delivery.created_at), "data": delivery.payload},
@@ -245,13 +270,21 @@ class WebhookService(Service):
         else:
             status, next_at = "pending", now + self.backoff(attempts)
         with database.atomic():
-            WebhookDelivery.update(status=status, attempts=attempts, last_status_code=status_code, last_error=error,
-                                   next_attempt_at=next_at, updated_at=now).where(
+            recorded = WebhookDelivery.update(status=status, attempts=attempts, last_status_code=status_code,
+                                              last_error=error, next_attempt_at=next_at, updated_at=now).where(
                 WebhookDelivery.id == delivery.id).execute()
+        if not recorded:  # the webhook was deleted while this was on the wire
+            return self._gone(delivery.id)
         log = logger.info if error is None else logger.warning
         log("webhook delivery %s (%s) to endpoint %s: %s after %d attempt(s)", delivery.id, delivery.event,
             endpoint.id, status if error is None else f"{status}, {error}", attempts)
-        return WebhookDelivery.get_by_id(delivery.id)
+        return WebhookDelivery.get_or_none(WebhookDelivery.id == delivery.id)
+
+    @staticmethod
+    def _gone(delivery_id: int) -> None:
+        """A delivery whose webhook was deleted meanwhile (its deliveries go with it): nothing to record."""
+        logger.info("webhook delivery %s dropped: its webhook was deleted", delivery_id)
+        return None
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait after the n-th failed attempt: retry_seconds × 2^(n-1), at most 6 hours."""

@@ -1,4 +1,5 @@
-"""Who is asking: the logged-in agent or admin, from the session cookie, and the API's login."""
+"""Who is asking: the logged-in agent or admin, from the session cookie; the API's login, and a
+person changing their own password."""
 from __future__ import annotations
 
 from functools import wraps
@@ -10,9 +11,9 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import serializers
 from ..errors import Forbidden, Unauthorized
-from .schemas import LoginIn, SessionOut
+from .schemas import LoginIn, PasswordChangeIn, SessionOut
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Logging in and out")
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Logging in and out, and your own password")
 
 
 def services():
@@ -61,14 +62,19 @@ def login(credentials):
     """Log in; sets the session cookie and returns the CSRF token for state-changing requests.
     Attempts are limited per client address and per account (429); an account locks after
     repeated failures (403 account_locked) until the lock runs out or an admin unlocks it."""
-    limiter = current_app.extensions["hearth_limits"]
     account = credentials["email"].strip().lower()
-    limiter.check("login_ip", request.remote_addr or "unknown")
-    limiter.check("login_account", account)
+    _count_password_attempt(account)
     user = services().users.authenticate(credentials["email"], credentials["password"])
-    limiter.reset("login_account", account)
+    current_app.extensions["hearth_limits"].reset("login_account", account)
     start_session(user)
     return _session_payload(user)
+
+
+def _count_password_attempt(account: str) -> None:
+    """Count a try at ``account``'s password against the login limits (429 once over them)."""
+    limiter = current_app.extensions["hearth_limits"]
+    limiter.check("login_ip", request.remote_addr or "unknown")
+    limiter.check("login_account", account)
 
 
 def start_session(user) -> None:
@@ -89,6 +95,23 @@ def logout():
     if user is not None:
         services().users.end_sessions(user)
     session.clear()
+
+
+@blp.route("/password", methods=["POST"])
+@blp.arguments(PasswordChangeIn())
+@blp.response(200, SessionOut)
+@login_required
+def change_password(payload):
+    """Change your own password, typing your current one. Every other session of your account ends
+    (other devices, copied cookies); this one carries on, with a new CSRF token in the answer.
+    A wrong current password is a 422 on current_password and counts as a failed login: attempts
+    share the login's limits (429) and lockout (403 account_locked)."""
+    account = g.user.email
+    _count_password_attempt(account)
+    user = services().users.change_own_password(g.user, **payload)
+    current_app.extensions["hearth_limits"].reset("login_account", account)
+    start_session(user)
+    return _session_payload(user)
 
 
 @blp.route("/me", methods=["GET"])

@@ -2,15 +2,20 @@
 
 Every write route takes a JSON body except the file upload (multipart). A body sent as a form or as
 plain text used to reach the routes as "no fields", so a PATCH answered 200 and changed nothing.
-(The routes parse the JSON; a document nested too deeply is answered in errors.py.)"""
+The body is a JSON object: null, a list, a string or a number is refused here for every route alike,
+by its first character (the routes parse the JSON; a document nested too deeply is answered in
+errors.py)."""
 from __future__ import annotations
+
+import re
 
 from flask import Flask, request
 
-from ..errors import HearthError, UnsupportedMediaType
+from ..errors import BadRequest, HearthError, UnsupportedMediaType
 
 WRITES = ("POST", "PUT", "PATCH")
 FILE_UPLOADS = {"articles.import_articles"}  # multipart: field "files"
+_FIRST_CHARACTER = re.compile(rb"[ \t\r\n]*([^ \t\r\n])")  # of a JSON document, after its whitespace
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +27,10 @@ def init_app(app: Flask) -> None:
         if not request.is_json:
             raise UnsupportedMediaType("send the request body as JSON, with the header Content-Type: application/json "
                                        f"(this request's is {request.mimetype or 'missing'})")
+        first = _FIRST_CHARACTER.match(request.get_data(cache=True))  # kept for the route that parses it
+        if first and first[1] != b"{":
+            raise BadRequest('the request body must be a JSON object, like {"name": "value"} (send {} for no '
+                             "fields)")
 
 
 def _has_body() -> bool:

@@ -19,14 +19,16 @@ _CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not
 
 
 def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
-    """webargs' nested {"json": {"settings": {"widget_color": [...]}}} → {"settings.widget_color": [...]}."""
+    """webargs' nested {"json": {"settings": {"widget_color": [...]}}} → {"settings.widget_color": [...]}.
+    A ``_schema`` error belongs to the object it sits in ({"settings": {"_schema": [...]}} → "settings"),
+    and an item's to its list ({"member_ids": {1: [...]}} → "member_ids": no form shows a field "1")."""
     flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            name = key if key not in ("json", "query", "_schema") or prefix else ""
-            if key == "_schema":
-                name = prefix.rstrip(".")
-            flat.update(_flatten(value, f"{prefix}{name}." if name else prefix))
+            outer = key == "_schema" or isinstance(key, int) or (key in ("json", "query") and not prefix)
+            for name, problems in _flatten(value, prefix if outer else f"{prefix}{key}.").items():
+                known = flat.setdefault(name, [])
+                known += [problem for problem in problems if problem not in known]
     elif isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
         flat[prefix.rstrip(".") or "request"] = errors
     elif isinstance(errors, list):

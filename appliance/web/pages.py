@@ -1,9 +1,9 @@
 """The pages people open: the agent console, the customer chat, the embed script, health."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, send_from_directory
 
-from .. import __version__
+from .. import __version__, serializers
 from ..errors import NotFound
 from ..migrations import SCHEMA_VERSION
 from ..resources import webui_dir
@@ -37,7 +37,30 @@ def chat(slug: str):
 
 @bp.get("/widget.js")
 def widget_js():
-    response = send_from_directory(webui_dir() / "widget", "embed.js", max_age=300)
+    return _open_to_any_site(send_from_directory(webui_dir() / "widget", "embed.js", max_age=300))
+
+
+@bp.get("/chat/<slug>/look.json")
+def widget_look(slug: str):
+    """The company's chat bubble as the embed script draws it on the shop's pages. Every page view asks:
+    cached, but checked each time (a 304 while unchanged), so a new colour shows on the next page."""
+    try:
+        company = current_app.extensions["hearth"].companies.by_slug(slug)
+    except NotFound:
+        unknown = NotFound(f"no chat for the company {slug!r}: check data-company in the embed snippet "
+                           "(the console shows it under Admin → Settings)")
+        response = jsonify(unknown.to_dict())
+        response.status_code = unknown.status
+    else:
+        response = jsonify(serializers.widget_look(company))
+        response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return _open_to_any_site(response.make_conditional(request))
+
+
+def _open_to_any_site(response: Response) -> Response:
+    """Any shop's page may load what the embed script needs (without cookies: nothing here reads them)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

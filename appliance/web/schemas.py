@@ -37,6 +37,12 @@ class LoginIn(Schema):
     password = fields.String(required=True, validate=Length(min=1, max=1024))
 
 
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, validate=Length(min=1, max=1024))
+    new_password = fields.String(required=True, validate=Length(min=1, max=1024),
+                                 metadata={"description": "at least password_min_length (10) characters"})
+
+
 class TicketQuery(Schema):
     status = DelimitedList(fields.String(validate=validate.OneOf(TICKET_STATUSES)),
                                   metadata={"description": "comma-separated statuses"})

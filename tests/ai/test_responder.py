@@ -213,3 +213,11 @@ def test_citations_are_numbered_as_the_sources_the_message_lists(visitor, fake_o
     answer = last_from(received, "ai")
     assert answer["body"] == "Refunds take 5 business days [1]. See also [2] and."
     assert [s["title"] for s in answer["sources"]] == [prompt_titles[1], prompt_titles[0]]
+
+
+def test_a_markdown_answer_reaches_the_customer_as_plain_text(visitor, fake_ollama, shop):
+    """The widget shows text as text: a local model's Markdown used to arrive as "**" and "##"."""
+    fake_ollama.answer = "**Refunds** take *5 business days* [1].\n\nTo return a bike:\n\n1. Open **Orders**\n2. Choose Return"
+    _, received = ask(visitor, "How long until I get my refund?", "md-1")
+    assert last_from(received, "ai")["body"] == ("Refunds take 5 business days [1].\n\nTo return a bike:\n\n"
+                                                 "1. Open Orders\n2. Choose Return")

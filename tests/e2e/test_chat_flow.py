@@ -8,7 +8,8 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_says, desk_and_chat, inbox_row, login, open_ticket
+from tests.e2e.conftest import (api_login, customer_says, desk_and_chat, inbox_row, login, open_ticket,
+                                 turn_ai_off)
 
 pytestmark = pytest.mark.browser
 
@@ -225,3 +226,114 @@ def test_a_live_update_during_a_press_does_not_swallow_the_click(server, context
     expect(agent.get_by_test_id("message").filter(has_text="going flat")).to_have_count(1, timeout=10_000)
     expect(inbox_row(agent, "again this morning")).to_have_count(1)
     assert agent.context.errors == [] and customer.context.errors == [] and other.context.errors == []
+
+
+def test_the_embed_bubble_wears_the_companys_widget_colour(server, shop_site, tmp_path, context_factory):
+    """A colour saved in the console reaches the bubble on the shop's page, whose snippet stays as it was;
+    data-color on the tag still overrides it; a company that does not exist gets no bubble and leaves the
+    page working. (Other Shop's colour changes here: Corner Bikes' stays as the other tests expect.)"""
+    for name, attributes in (("shop.html", 'data-company="other"'),
+                             ("green.html", 'data-company="other" data-color="#16a34a"'),
+                             ("unknown.html", 'data-company="no-such-shop"')):
+        (tmp_path / name).write_text(
+            '<!doctype html><title>Shop</title><link rel="icon" href="data:,"><h1>Bike shop</h1>'
+            f'<script src="{server.url}/widget.js" {attributes} async></script>')
+    page = context_factory().new_page()
+    logged = console_problems(page)
+    page.goto(shop_site + "shop.html")
+    bubble = page.get_by_test_id("hearth-bubble")
+    expect(bubble).to_have_css("background-color", "rgb(37, 99, 235)", timeout=10_000)  # the default, #2563eb
+
+    owner = context_factory().request
+    csrf = api_login(owner, server.url, "owner@other.test")
+    assert owner.patch(f"{server.url}/api/v1/company", headers=csrf,
+                       data={"settings": {"widget_color": "#dc2626"}}).ok
+    page.reload()
+    expect(bubble).to_have_css("background-color", "rgb(220, 38, 38)", timeout=10_000)
+    expect(bubble).to_have_attribute("aria-label", "Chat with Other Shop")
+    bubble.click()
+    chat = page.frame_locator("[data-testid=hearth-frame]")
+    expect(chat.get_by_test_id("widget-send")).to_have_css("background-color", "rgb(220, 38, 38)")
+
+    page.goto(shop_site + "green.html")
+    expect(bubble).to_have_css("background-color", "rgb(22, 163, 74)", timeout=10_000)
+    assert logged == [] and page.context.errors == []
+
+    with page.expect_console_message(lambda m: "no chat for the company" in m.text):
+        page.goto(shop_site + "unknown.html")
+    expect(page.get_by_role("heading", name="Bike shop")).to_be_visible()
+    expect(page.locator("hearth-widget")).to_have_count(0)
+    assert page.context.errors == []
+
+
+def ticket_of(customer, agent, base_url: str, text: str) -> int:
+    """The id of the ticket holding the customer's message ``text``, once their chat shows it stored."""
+    expect(customer.get_by_test_id("widget-message").filter(has_text=text)).to_have_attribute("data-state", "sent")
+    return agent.request.get(f"{base_url}/api/v1/tickets", params={"q": text}).json()["items"][0]["id"]
+
+
+# What the customer reads, top to bottom: each message's text, and the notices between them
+CONVERSATION = """list => Array.from(list.children).map(li =>
+  li.classList.contains('hw-notice') ? 'notice: ' + li.textContent : li.querySelector('.hw-body').textContent)"""
+RESOLVED = "This conversation was marked resolved. Send a message if you need more help."
+
+
+def test_a_reload_shows_a_finished_conversation_as_the_customer_left_it(server, context_factory):
+    """Resolved, rated, then one more word from the agent: after a reload the chat reads as before, the
+    resolution's notice where it was, the thanks instead of the rating form. (Other Shop, people only.)"""
+    agent, customer = desk_and_chat(server, context_factory, slug="other")
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    customer_says(customer, "My bell is loose")
+    ticket = f"{server.url}/api/v1/tickets/{ticket_of(customer, agent, server.url, 'My bell is loose')}"
+    assert agent.request.post(f"{ticket}/messages", headers=csrf, data={"body": "Tightened it for you"}).ok
+    assert agent.request.patch(ticket, headers=csrf, data={"status": "resolved"}).ok
+    expect(customer.get_by_test_id("widget-notice")).to_contain_text("marked resolved")
+    customer.locator('label[for="hw-score-5"]').click()
+    customer.get_by_test_id("widget-rating-submit").click()
+    thanks = customer.get_by_test_id("widget-rating-thanks")
+    expect(thanks).to_be_visible()
+    assert agent.request.post(f"{ticket}/messages", headers=csrf, data={"body": "Ride safe!"}).ok
+    expect(customer.get_by_test_id("widget-message").filter(has_text="Ride safe!")).to_have_count(1)
+    conversation = customer.get_by_test_id("widget-messages")
+    before = conversation.evaluate(CONVERSATION)
+    assert before[-3:] == ["Tightened it for you", "notice: " + RESOLVED, "Ride safe!"], before
+
+    customer.reload()
+    expect(customer.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected")
+    assert conversation.evaluate(CONVERSATION) == before
+    expect(thanks).to_be_visible()
+    expect(customer.get_by_test_id("widget-rating")).to_be_hidden()
+    assert agent.context.errors == [] and customer.context.errors == []
+
+
+
+def test_a_merge_shows_the_conversation_it_went_into_at_once(server, context_factory):
+    """The chat shows the customer's newer ticket only (after a reload); an agent merges it into their older
+    one: the older one's messages appear at once, in time order, and a reload shows the same."""
+    agent, customer = desk_and_chat(server, context_factory, slug="other")
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    customer_says(customer, "My pump is broken")
+    older = ticket_of(customer, agent, server.url, "My pump is broken")
+    assert agent.request.patch(f"{server.url}/api/v1/tickets/{older}", headers=csrf, data={"status": "resolved"}).ok
+    expect(customer.get_by_test_id("widget-notice")).to_contain_text("marked resolved")
+    customer_says(customer, "And my light flickers")
+    newer = ticket_of(customer, agent, server.url, "And my light flickers")
+    customer.reload()
+    bodies = customer.get_by_test_id("widget-message").locator(".hw-body")
+    expect(bodies).to_have_text(["And my light flickers"])
+
+    merged = agent.request.post(f"{server.url}/api/v1/tickets/{newer}/merge", headers=csrf,
+                                data={"target_id": older})
+    assert merged.ok, merged.text()
+    expect(bodies).to_have_text(["My pump is broken", "And my light flickers"])
+    assert agent.request.post(f"{server.url}/api/v1/tickets/{older}/messages", headers=csrf,
+                              data={"body": "We will fix both on Friday"}).ok
+    expect(bodies).to_have_text(["My pump is broken", "And my light flickers", "We will fix both on Friday"])
+    conversation = customer.get_by_test_id("widget-messages")
+    before = conversation.evaluate(CONVERSATION)
+    customer.reload()
+    expect(customer.get_by_test_id("widget-status")).to_have_attribute("data-state", "connected")
+    assert conversation.evaluate(CONVERSATION) == before
+    assert agent.context.errors == [] and customer.context.errors == []

@@ -1,6 +1,7 @@
 """In a real browser: the top bar keeps to one row for an admin (the admin pages sit under one
-"Admin" menu, usable by keyboard), agents have no such menu, and an admin unlocks an account that
-failed logins locked."""
+"Admin" menu, usable by keyboard), agents have no such menu, an admin unlocks an account that
+failed logins locked, a person changes their own password from the top bar and an admin sets
+someone else's."""
 import pytest
 from playwright.sync_api import expect
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 ADMIN = "owner@corner.test"
 AGENT = "ada@corner.test"
+NEW_PASSWORD = "a brand new password"
 
 # Every visible part of the top bar shares one row (their boxes overlap vertically) and nothing
 # sticks out sideways.
@@ -27,7 +29,9 @@ TOP_BAR_LAYOUT = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = corner_bikes(tmp_path_factory.mktemp("e2e-admin") / "data", {"login_lockout_failures": 3})
+    # every login of this module comes from 127.0.0.1: more than the 20 a minute an address has by default
+    data = corner_bikes(tmp_path_factory.mktemp("e2e-admin") / "data",
+                        {"login_lockout_failures": 3, "rate_limit_login_ip": "100/minute"})
     live = LiveServer(data).start()
     try:
         yield live
@@ -35,15 +39,21 @@ def server(tmp_path_factory):
         live.stop()
 
 
+def add_agent(server, browser, email: str, name: str) -> dict:
+    """A new agent of Corner Bikes (password PASSWORD), added by the owner through the API."""
+    context = browser.new_context()
+    try:
+        made = context.request.post(f"{server.url}/api/v1/users", headers=api_login(context.request, server.url, ADMIN),
+                                    data={"email": email, "name": name, "password": PASSWORD, "role": "agent"})
+        assert made.ok, made.text()
+        return made.json()
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def agent(server, browser):
-    context = browser.new_context()
-    made = context.request.post(f"{server.url}/api/v1/users", headers=api_login(context.request, server.url, ADMIN),
-                                data={"email": AGENT, "name": "Ada Agent", "password": PASSWORD, "role": "agent"})
-    assert made.ok, made.text()
-    user = made.json()
-    context.close()
-    return user
+    return add_agent(server, browser, AGENT, "Ada Agent")
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
@@ -164,3 +174,93 @@ def test_an_admin_unlocks_a_locked_account(server, context_factory, agent):
     open_admin_page(page, "users")
     expect(ada).to_have_count(1)
     expect(ada.get_by_test_id("user-locked")).to_have_count(0)
+
+
+# From now on, every text #conn-status shows and when (ms).
+WATCH_CONNECTION = """() => {
+  const el = document.querySelector('#conn-status');
+  window.__conn = [];
+  new MutationObserver(() => window.__conn.push({ text: el.textContent, at: performance.now() }))
+    .observe(el, { childList: true, characterData: true, subtree: true });
+}"""
+# Once the socket is live again after the server closed it: {ms} from "Reconnecting…" to "Live".
+RECONNECTED = """() => {
+  const seen = window.__conn, closed = seen.findIndex((s) => s.text === 'Reconnecting…');
+  const back = closed < 0 ? undefined : seen.slice(closed).find((s) => s.text === 'Live');
+  return back ? { ms: back.at - seen[closed].at } : null;
+}"""
+
+
+def log_in_status(request, base_url: str, email: str, password: str) -> int:
+    return request.post(f"{base_url}/api/v1/auth/login", data={"email": email, "password": password}).status
+
+
+def test_an_agent_changes_their_password_and_stays_in_the_console(server, context_factory, browser):
+    email = "bea@corner.test"
+    add_agent(server, browser, email, "Bea Agent")
+    other_device = context_factory().request
+    api_login(other_device, server.url, email)
+    page = context_factory().new_page()
+    login(page, server.url, email)
+    expect(page.locator("#conn-status")).to_have_text("Live")
+
+    dialog = page.get_by_test_id("password-dialog")
+    page.get_by_test_id("me-password").click()
+    expect(dialog.get_by_role("heading")).to_have_text("Change your password")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    page.get_by_role("button", name="Bea Agent: change your password").click()
+    current = page.get_by_test_id("password-current")
+    expect(current).to_be_focused()
+    current.fill("not-my-password")
+    page.get_by_test_id("password-new").fill(NEW_PASSWORD)
+    page.get_by_test_id("password-save").click()
+    expect(dialog.locator('[data-error-for="current_password"]')).to_have_text("is not your current password")
+    expect(current).to_have_attribute("aria-invalid", "true")
+
+    page.evaluate(WATCH_CONNECTION)
+    current.fill(PASSWORD)
+    page.get_by_test_id("password-save").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("toast").filter(has_text="Your password was changed")).to_contain_text(
+        "Your password was changed; your other sessions were signed out.")
+    # the server closed this tab's socket with the account's sessions: it is back at once, not after 5 s
+    reconnected = page.wait_for_function(RECONNECTED, timeout=15_000).json_value()
+    assert reconnected["ms"] < 3000, reconnected
+    expect(page.locator("#conn-status")).to_have_text("Live")
+    expect(page.get_by_test_id("ticket-list")).to_be_visible()
+    expect(page.locator("#login-screen")).to_be_hidden()
+    assert other_device.get(f"{server.url}/api/v1/auth/me").status == 401
+
+    page.locator("#logout").click()
+    login(page, server.url, email, NEW_PASSWORD)
+    assert log_in_status(context_factory().request, server.url, email, PASSWORD) == 401
+    assert not page.context.errors
+
+
+def test_an_admin_sets_another_persons_password(server, context_factory, browser):
+    email = "cleo@corner.test"
+    add_agent(server, browser, email, "Cleo Agent")
+    cleo = context_factory().request
+    api_login(cleo, server.url, email)
+    page = context_factory().new_page()
+    login(page, server.url, ADMIN)
+    open_admin_page(page, "users")
+    owner = page.get_by_test_id("user-row").filter(has_text=ADMIN)
+    expect(page.get_by_test_id("user-row").filter(has_text=email).get_by_test_id("user-set-password")).to_have_count(1)
+    expect(owner.get_by_test_id("user-set-password")).to_have_count(0)  # your own: the top bar's dialog
+
+    page.get_by_role("button", name="Set a new password for Cleo Agent").click()
+    dialog = page.get_by_test_id("set-password-dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("New password for Cleo Agent")
+    page.get_by_test_id("set-password-input").fill("short")
+    page.get_by_test_id("set-password-save").click()
+    expect(dialog.locator('[data-error-for="password"]')).to_have_text("must be at least 10 characters")
+    page.get_by_test_id("set-password-input").fill(NEW_PASSWORD)
+    page.get_by_test_id("set-password-save").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("toast").filter(has_text="Cleo Agent's password was changed")).to_contain_text(
+        "their sessions were signed out")
+    assert cleo.get(f"{server.url}/api/v1/auth/me").status == 401
+    assert log_in_status(context_factory().request, server.url, email, NEW_PASSWORD) == 200

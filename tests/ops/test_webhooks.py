@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -119,6 +121,47 @@ def test_an_unreachable_receiver_is_an_error_and_a_claimed_delivery_is_not_sent_
     assert services.webhooks.attempt(d["id"], due) is None
 
 
+def test_a_webhook_deleted_while_its_delivery_is_on_the_wire_drops_it_quietly(admin_client, acme, services, caplog):
+    """Recording the outcome used to read the deleted row back: a logged "failed unexpectedly" error."""
+    hook = add_webhook(admin_client, "https://receiver.example/hooks", ["ticket.created"])
+
+    def post(url, **kwargs):  # the admin deletes the webhook while the request is out
+        services.webhooks.delete_endpoint(acme.company, acme.admin, hook["id"])
+        return SimpleNamespace(status_code=200)
+
+    services.webhooks._post = post
+    with caplog.at_level(logging.INFO, logger="appliance.services.webhooks"):
+        acme.customer_message("Hello?")
+    assert "dropped: its webhook was deleted" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert admin_client.get("/api/v1/webhooks/deliveries").get_json()["total"] == 0
+
+
+def test_one_delivery_failing_unexpectedly_does_not_stop_the_round(admin_client, acme, globex, make_client, receiver,
+                                                                   services, clock, monkeypatch, caplog):
+    """The retry job used to stop at the first delivery that raised, so the others (another company's
+    included) waited for the next round, and the next, behind it."""
+    add_webhook(admin_client, receiver.url, ["ticket.created"])
+    add_webhook(make_client(globex.admin), receiver.url, ["ticket.created"])
+    receiver.statuses = [500, 500]
+    acme.customer_message("first, and broken")
+    clock.advance(seconds=1)
+    globex.customer_message("second")
+    broken, fine = (services.webhooks.deliveries(tenant.company)[0][0].id for tenant in (acme, globex))
+    attempt = services.webhooks.attempt
+
+    def failing_attempt(delivery_id, now=None):
+        if delivery_id == broken:
+            raise RuntimeError("something nobody expected")
+        return attempt(delivery_id, now)
+
+    monkeypatch.setattr(services.webhooks, "attempt", failing_attempt)
+    assert services.webhooks.run_due(clock.now + timedelta(hours=1)) == 1
+    assert f"webhook delivery {broken} failed unexpectedly" in caplog.text
+    assert services.webhooks.delivery(globex.company, fine).status == "delivered"
+    assert services.webhooks.delivery(acme.company, broken).status == "pending"  # tried again in a later round
+
+
 @pytest.mark.parametrize("url,problem", [
     ("ftp://example.com/hook", "must start with http:// or https://"),
     ("javascript:alert(1)", "must start with http:// or https://"),
@@ -126,6 +169,16 @@ def test_an_unreachable_receiver_is_an_error_and_a_claimed_delivery_is_not_sent_
     ("http:///nohost", "must name a host"),
     ("https://user:pw@example.com/", "user name or password"),
     ("", "is required"),
+    # accepted once, though every attempt then failed (InvalidURL) or sent an empty user name
+    ("http://h\u0000/", "control or invisible characters"),
+    ("https://example.com/hooks\u0007", "control or invisible characters"),
+    ("https://example.com/ho\u200boks", "control or invisible characters"),
+    ("https://exam\u202eple.com/", "control or invisible characters"),
+    ("https://example.com/a b", "must not contain spaces"),
+    ("http://@example.com/", "user name or password"),
+    ("http://:@example.com/", "user name or password"),
+    ("http://999.1.1.1/hooks", "not a URL deliveries can be sent to (Invalid IPv4 address"),
+    ("http://xn--/hooks", "not a URL deliveries can be sent to"),
 ])
 def test_bad_urls_are_refused_clearly(admin_client, url, problem):
     response = admin_client.post("/api/v1/webhooks", json={"url": url, "events": ["ticket.created"]})

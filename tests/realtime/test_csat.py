@@ -2,7 +2,7 @@
 visitor, after resolution; and an AI-answered conversation closed as solved by the AI."""
 import pytest
 
-from appliance.domain.models import Ticket
+from appliance.domain.models import Message, Ticket
 from appliance.services.csat import answered_from_kb
 from tests.conftest import Tenant
 from tests.realtime.test_sockets import events_named, visitor  # noqa: F401  (the widget client fixture)
@@ -123,6 +123,35 @@ def test_the_customer_closes_an_ai_answer_as_solved_then_rates_it(services, sock
     assert twice["ok"] is False and twice["error"]["status"] == 409
 
 
+def test_a_conversation_handed_back_to_the_ai_is_solved_by_it_only_once_it_answers_again(
+        services, socketio, app, make_client):
+    """A person put a handed-over ticket back to the AI: the customer could close it as solved by the
+    AI with the AI's answer from before the hand-over (a question it had not solved), and reports
+    counted it as an AI deflection. Only the AI's answer to the latest question counts."""
+    shop = Tenant(services, "shop", ai=True).add_articles(
+        [("Opening hours", "The shop is open from 9:00 to 17:00, Monday to Friday, and 10:00 to 14:00 on Saturdays.")])
+    services.companies.update(shop.company, shop.admin, settings={"ai_confidence_threshold": 0})
+    customer = socketio.test_client(app, namespace="/widget", auth={"company": "shop"})
+    ticket_id = ask(customer, "When are you open on Saturdays?")
+    assert answered_from_kb(Message.select().where(Message.ticket == ticket_id).order_by(Message.id.desc())
+                            .first().metadata)  # the AI answered from the articles
+    ask(customer, "Can I talk to a person please?", client_id="m2")
+    assert Ticket.get_by_id(ticket_id).status == "open"  # handed over
+    agent = make_client(shop.agent)
+    agent.patch(f"/api/v1/tickets/{ticket_id}", json={"assignee_id": shop.agent.id})
+    back = agent.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "bot"}).get_json()
+    assert (back["status"], back["assignee"]) == ("bot", None)  # it left the person's queue
+
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack["ok"] is False and ack["error"]["status"] == 409 and "latest question" in ack["error"]["message"]
+    assert Ticket.get_by_id(ticket_id).status == "bot"
+
+    ask(customer, "And when are you open on Saturdays in December?", client_id="m3")  # the AI answers again
+    ack = customer.emit("ai_solved", {"ticket_id": ticket_id}, namespace="/widget", callback=True)
+    assert ack == {"ok": True, "ticket_id": ticket_id, "status": "resolved"}
+    assert Ticket.get_by_id(ticket_id).resolved_by == "ai"
+
+
 def test_only_an_ai_handled_conversation_can_be_closed_as_solved_by_the_ai(visitor, acme):  # noqa: F811
     customer = visitor()
     ticket_id = ask(customer)  # acme's AI is off: the ticket waits for a person
@@ -143,3 +172,34 @@ def test_a_returning_visitor_learns_the_ticket_was_rated(visitor, make_client, a
     assert rate(customer, ticket_id=ticket_id, score=3)["ok"]
     session = events_named(visitor(token=token), "session", "/widget")[0]
     assert (session["ticket_id"], session["ticket_status"], session["ticket_rated"]) == (ticket_id, "resolved", True)
+
+
+def test_a_returning_visitor_learns_their_conversation_was_finished_and_rated(visitor, make_client, acme):  # noqa: F811
+    """What the widget needs to show a finished conversation as the customer left it: its status, when it
+    was finished (the notice's place among the messages) and that it was rated (the thanks, no form)."""
+    customer = visitor()
+    token = events_named(customer, "session", "/widget")[0]["visitor_token"]
+    ticket_id = ask(customer)
+    agent_api = make_client(acme.agent)
+    agent_api.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "resolved"})
+    assert rate(customer, ticket_id=ticket_id, score=4)["ok"]
+    session = events_named(visitor(token=token), "session", "/widget")[0]
+    resolved_at = agent_api.get(f"/api/v1/tickets/{ticket_id}").get_json()["resolved_at"]
+    assert (session["ticket_id"], session["ticket_status"], session["ticket_rated"]) == (ticket_id, "resolved", True)
+    assert session["ticket_resolved_at"] == resolved_at and resolved_at
+
+
+def test_a_ticket_merged_into_another_cannot_be_rated(resolved, visitor, acme):  # noqa: F811
+    """The merged-away ticket is closed, so it used to accept a rating, though its conversation goes on
+    in the target (which the widget follows): that one is rated once it is resolved."""
+    customer, target_id, agent_api = resolved
+    source_id = ask(customer, "One more thing", client_id="m2")
+    agent_api.patch(f"/api/v1/tickets/{source_id}", json={"status": "resolved"})
+    assert agent_api.post(f"/api/v1/tickets/{source_id}/merge", json={"target_id": target_id}).status_code == 200
+    assert Ticket.get_by_id(source_id).status == "closed"
+    ack = rate(customer, ticket_id=source_id, score=5)
+    assert ack["ok"] is False and ack["error"]["status"] == 409, ack
+    target_number = Ticket.get_by_id(target_id).number
+    assert f"merged into conversation #{target_number}" in ack["error"]["message"]
+    assert Ticket.get_by_id(source_id).csat_score is None and Ticket.get_by_id(target_id).csat_score is None
+    assert rate(customer, ticket_id=target_id, score=4)["ok"] is True  # the conversation that went on

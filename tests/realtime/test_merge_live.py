@@ -48,3 +48,32 @@ def test_a_merge_into_an_open_ticket_tells_the_visitor_which_ticket_goes_on(sock
                                         json={"target_id": target.id}).status_code == 200
     assert [e["args"][0] for e in visitor.get_received("/widget") if e["name"] == "ticket_status"] == [
         {"ticket_id": target.id, "status": "open", "merged_from": source.id}]
+
+
+def test_after_a_merge_the_visitor_asks_for_the_conversation_it_went_into(socketio, app, make_client, acme, services):
+    """`history` answers what a new `session` would: the ticket that goes on, with the merged-in messages."""
+    customer, token = services.customers.start_visit(acme.company)
+    target, _ = acme.customer_message("first", customer=customer)
+    services.tickets.update(acme.company, acme.agent, target.id, status="resolved")
+    source, _ = acme.customer_message("second", customer=customer)
+    visitor = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
+    stranger = socketio.test_client(app, namespace="/widget", auth={"company": "acme"})
+    before = visitor.emit("history", {}, namespace="/widget", callback=True)
+    assert before["ticket_id"] == source.id and [m["body"] for m in before["messages"]] == ["second"]
+
+    assert make_client(acme.agent).post(f"/api/v1/tickets/{source.id}/merge",
+                                        json={"target_id": target.id}).status_code == 200
+    history = visitor.emit("history", {}, namespace="/widget", callback=True)
+    assert history == {"ok": True, "ticket_id": target.id, "ticket_status": "open", "ticket_resolved_at": None,
+                       "ticket_rated": False, "messages": history["messages"]}
+    assert [m["body"] for m in history["messages"]] == ["first", "second"]  # the merge notes are the agents'
+    reconnected = socketio.test_client(app, namespace="/widget", auth={"company": "acme", "token": token})
+    session = [e["args"][0] for e in reconnected.get_received("/widget") if e["name"] == "session"][0]
+    conversation = {key: value for key, value in history.items() if key != "ok"}
+    assert {key: session[key] for key in conversation} == conversation
+    # only ever the visitor's own conversation
+    assert stranger.emit("history", {}, namespace="/widget", callback=True) == {
+        "ok": True, "ticket_id": None, "ticket_status": None, "ticket_resolved_at": None, "ticket_rated": False,
+        "messages": []}
+    bad = visitor.emit("history", "all of them", namespace="/widget", callback=True)
+    assert bad["ok"] is False and bad["error"]["status"] == 422

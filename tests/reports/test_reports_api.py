@@ -71,3 +71,14 @@ def test_company_b_never_sees_company_a(make_client, services, week, clock):
     assert all(row[1] == 0 for row in data["tables"]["tickets_per_day"]["rows"])
     rows = list(csv.reader(io.StringIO(api.get(f"/api/v1/reports/ai_answers.csv?{RANGE}").get_data(as_text=True))))
     assert rows == [["provider", "model", "answers", "from_cache"]]
+
+
+def test_a_time_zone_saved_before_it_was_checked_reports_in_utc(make_client, services, week):
+    """A policy saved with a folder of the zone database as its time zone ("America") was a 500."""
+    from appliance.domain.models import SlaPolicy
+
+    tenant = week["tenant"]
+    services.sla.set_policy(tenant.company, tenant.admin, targets={}, hours={"tz": "America/New_York"})
+    SlaPolicy.update(hours={"tz": "America"}).execute()
+    response = make_client(tenant.admin).get(f"/api/v1/reports?{RANGE}")
+    assert response.status_code == 200 and response.get_json()["timezone"] == "UTC"

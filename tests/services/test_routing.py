@@ -164,6 +164,24 @@ def test_hand_assignment_is_never_undone(hearth, shop, clock, online):
     assert assignee(ticket) is None
 
 
+def test_a_ticket_handed_back_to_the_ai_leaves_its_person_and_is_routed_afresh_when_handed_over(
+        hearth, shop, clock, online):
+    """Handing a ticket back to the AI kept its assignee: it stayed in their queue and capacity (the
+    AI had it), and a hand assignment kept routing away from it for good."""
+    online.ids = {shop.agent.id}
+    ticket = new_ticket(shop, clock)
+    hearth.tickets.update(shop.company, shop.admin, ticket.id, assignee_id=shop.agent2.id)  # by hand
+    with pytest.raises(BadRequest, match="no assignee"):
+        hearth.tickets.update(shop.company, shop.admin, ticket.id, status="bot", assignee_id=shop.agent2.id)
+    back = hearth.tickets.update(shop.company, shop.agent2, ticket.id, status="bot")
+    assert (back.status, back.assignee_id) == ("bot", None)
+    entry = AuditEntry.select().where(AuditEntry.action == "ticket.updated").order_by(AuditEntry.id.desc()).first()
+    assert entry.details["changes"] == {"status": ["open", "bot"], "assignee_id": [shop.agent2.id, None]}
+    hearth.tickets.hand_over(shop.company, Ticket.get_by_id(ticket.id), reason="the customer asked for a person",
+                             customer_notice="A person will answer.")
+    assert assignee(ticket) == shop.agent.id  # routed like any waiting ticket
+
+
 def test_breach_reassigns_to_another_available_agent(hearth, shop, clock, online):
     hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}},
                           actions={"reassign": True})

@@ -80,8 +80,8 @@ def test_the_qr_code_is_an_svg_of_the_widget_url(admin_client):
     assert [(b.format, b.text) for b in decoded] == [(zxingcpp.BarcodeFormat.QRCode, f"http://{LAN_IP}:8765/chat/acme")]
 
 
-@pytest.mark.parametrize("path", ["/chat/acme", "/widget.js", "/ui/widget/chat.js", "/ui/vendor/socket.io-4.8.1.min.js",
-                                  "/healthz"])
+@pytest.mark.parametrize("path", ["/chat/acme", "/chat/acme/look.json", "/widget.js", "/ui/widget/chat.js",
+                                  "/ui/vendor/socket.io-4.8.1.min.js", "/healthz"])
 def test_widget_side_is_reachable_from_the_lan(app, acme, path):
     assert from_address(app, PHONE).get(path).status_code == 200
 

@@ -114,6 +114,44 @@ def test_policy_api_is_admin_only_and_validated(make_client, shop):
         assert field in response.get_json()["error"]["fields"], response.get_json()
 
 
+@pytest.mark.parametrize("tz", ["America", "Etc", "A" * 1000, "Europe/Oslo\x00", 5, ["Europe/Oslo"]])
+def test_a_time_zone_name_that_names_no_zone_is_refused(make_client, shop, tz):
+    """A folder of the zone database ("America") or a name too long for a file name was a 500."""
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={"targets": {}, "hours": {"tz": tz}})
+    assert response.status_code == 422
+    assert "unknown time zone" in response.get_json()["error"]["fields"]["hours.tz"][0]
+    assert admin.get("/api/v1/sla-policy").get_json()["hours"] == {}
+
+
+def test_a_time_zone_saved_before_it_was_checked_counts_in_utc(make_client, hearth, shop, clock):
+    from appliance.domain.models import SlaPolicy
+
+    SlaPolicy.update(hours={"tz": "America", "weekly": {"0": [["09:00", "17:00"]]}}).execute()
+    ticket, _ = shop.customer_message()
+    clock.advance(minutes=61)
+    api = make_client(shop.agent)
+    assert api.get("/api/v1/tickets").status_code == 200
+    assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["targets"][0]["state"] == "breached"
+    assert [e.kind for e in hearth.sla.check_due()] == ["warning", "breach"]
+
+
+@pytest.mark.parametrize("actions, field", [({"raise_priority": "false"}, "actions.raise_priority"),
+                                            ({"notify_admins": "no"}, "actions.notify_admins"),
+                                            ({"reassign": 1}, "actions.reassign"),
+                                            ({"raise_priority": None}, "actions.raise_priority"),
+                                            ({"raise_priority": True, "escalate": True}, "actions")])
+def test_breach_actions_are_true_or_false_and_known(make_client, hearth, shop, actions, field):
+    """"false" was stored as true (bool("false")): a breach raised the priority it was told not to."""
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={"targets": {}, "actions": actions})
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"], response.get_json()
+    assert admin.get("/api/v1/sla-policy").get_json()["actions"] == {"raise_priority": True}  # unchanged
+    saved = admin.put("/api/v1/sla-policy", json={"targets": {}, "actions": {"raise_priority": False}})
+    assert saved.get_json()["actions"] == {"raise_priority": False}
+
+
 def test_service_rejects_unknown_priority(hearth, shop):
     with pytest.raises(BadRequest, match="unknown priority"):
         hearth.sla.set_policy(shop.company, shop.admin, targets={"resolution": {"whenever": 5}})
@@ -298,3 +336,125 @@ def test_a_schedule_saved_before_it_was_checked_counts_around_the_clock(make_cli
     assert api.get("/api/v1/tickets").status_code == 200
     assert api.get(f"/api/v1/tickets/{ticket.id}").get_json()["sla"]["targets"][0]["state"] == "breached"
     assert [e.kind for e in hearth.sla.check_due()] == ["warning", "breach"]
+
+
+def mondays(start: str, weeks: int) -> list[str]:
+    from datetime import date, timedelta
+
+    return [(date.fromisoformat(start) + timedelta(weeks=n)).isoformat() for n in range(weeks)]
+
+
+MONDAYS_ONLY = {"0": [["09:00", "17:00"]]}
+
+
+@pytest.mark.parametrize("hours, message", [
+    # every Monday for over ten years, the schedule's only day: no due time within the ten years searched
+    ({"weekly": MONDAYS_ONLY, "holidays": mondays("2026-11-23", 530)},
+     "no open time from 2026-11-17 to 2037-01-18"),
+    # a year closed, starting in two years' time
+    ({"weekly": MONDAYS_ONLY, "holidays": mondays("2028-01-03", 52)}, "no open time from 2027-12-28 to 2028-12-31"),
+])
+def test_holidays_that_leave_no_open_time_for_a_year_are_refused(make_client, shop, hours, message):
+    admin = make_client(shop.admin)
+    response = admin.put("/api/v1/sla-policy", json={"targets": {"first_response": {"normal": 60}},
+                                                     "hours": {"tz": "UTC", **hours}})
+    assert response.status_code == 422
+    assert message in response.get_json()["error"]["fields"]["hours.holidays"][0]
+    assert admin.get("/api/v1/tickets").status_code == 200
+
+
+def test_holidays_that_leave_open_time_in_every_year_are_fine(hearth, shop):
+    for holidays in (mondays("2026-11-23", 51), mondays("2026-11-23", 51) + mondays("2027-11-22", 51)[1:]):
+        hearth.sla.set_policy(shop.company, shop.admin, targets={"first_response": {"normal": 60}},
+                              hours={"tz": "UTC", "weekly": MONDAYS_ONLY, "holidays": holidays})
+
+
+def test_a_target_longer_than_ten_years_of_the_business_hours_is_refused(make_client, shop):
+    response = make_client(shop.admin).put("/api/v1/sla-policy", json={
+        "targets": {"first_response": {"normal": 60}, "resolution": {"normal": 60, "low": 525600}},
+        "hours": {"tz": "UTC", "weekly": {"0": [["09:00", "09:10"]]}}})  # ten minutes a week
+    assert response.status_code == 422
+    assert "more open time than these business hours have in the next ten years" in \
+        response.get_json()["error"]["fields"]["targets.resolution.low"][0]
+
+
+@pytest.mark.parametrize("hours, field", [({"weekly": [["09:00", "17:00"]]}, "hours.weekly"),
+                                          ({"weekly": "Monday"}, "hours.weekly"),
+                                          ({"holidays": 2026}, "hours.holidays"),
+                                          ({"holidays": {"2026-12-25": True}}, "hours.holidays")])
+def test_weekly_hours_that_are_not_an_object_or_holidays_not_a_list_are_refused(make_client, shop, hours, field):
+    response = make_client(shop.admin).put("/api/v1/sla-policy", json={"targets": {}, "hours": hours})
+    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+
+
+@pytest.fixture
+def other(hearth):
+    """A second company, made after ``shop`` (so the SLA job checks it after ``shop``), whose policy
+    raises the priority and notifies its admins on a breach."""
+    tenant = Tenant(hearth, "other")
+    hearth.sla.set_policy(tenant.company, tenant.admin, targets={"first_response": {"normal": 60}},
+                          actions={"raise_priority": True, "notify_admins": True})
+    return tenant
+
+
+def test_holidays_saved_before_they_were_checked_break_neither_the_inbox_nor_other_companies_alerts(
+        make_client, hearth, shop, other, clock):
+    from appliance.domain.models import Notification, SlaPolicy
+
+    SlaPolicy.update(hours={"tz": "UTC", "weekly": MONDAYS_ONLY, "holidays": mondays("2026-11-23", 530)}) \
+        .where(SlaPolicy.company == shop.company.id).execute()
+    ticket, _ = shop.customer_message()
+    theirs, _ = other.customer_message()
+    clock.advance(minutes=61)
+    api = make_client(shop.agent)
+    assert api.get("/api/v1/tickets").status_code == 200
+    assert api.get(f"/api/v1/tickets/{ticket.id}").status_code == 200
+    fired = hearth.sla.check_due()
+    assert {(e.ticket_id, e.kind) for e in fired} >= {(theirs.id, "breach")}
+    assert Ticket.get_by_id(theirs.id).priority == "high"
+    assert Notification.select().where(Notification.company == other.company.id).count() == 1
+
+
+def test_a_policy_whose_evaluation_fails_shows_no_sla_and_never_stops_other_companies_alerts(
+        make_client, hearth, shop, other, clock, caplog):
+    """Hours that cannot reach a target (saved before targets were checked against them): that
+    company's tickets show no SLA and are skipped by the SLA job, logged once per run naming the
+    company; every other company's warnings and breaches still fire."""
+    from appliance.domain.models import Notification, SlaPolicy
+
+    SlaPolicy.update(hours={"tz": "UTC", "weekly": {"0": [["09:00", "09:10"]]}},
+                     targets={"first_response": {"normal": 525600}}).where(SlaPolicy.company == shop.company.id).execute()
+    ticket, _ = shop.customer_message()
+    theirs, _ = other.customer_message()
+    clock.advance(minutes=61)
+    api = make_client(shop.agent)
+    listed = api.get("/api/v1/tickets")
+    assert listed.status_code == 200 and listed.get_json()["items"][0]["sla"] is None
+    detail = api.get(f"/api/v1/tickets/{ticket.id}")
+    assert detail.status_code == 200 and detail.get_json()["sla"]["targets"] == []
+
+    caplog.clear()
+    fired = hearth.sla.check_due()
+    assert [(e.ticket_id, e.kind) for e in fired] == [(theirs.id, "warning"), (theirs.id, "breach")]
+    assert Ticket.get_by_id(theirs.id).priority == "high"
+    assert Notification.select().where(Notification.company == other.company.id).count() == 1
+    logged = [r.getMessage() for r in caplog.records if r.name == "appliance.services.sla"]
+    assert len(logged) == 1 and f"company {shop.company.id}:" in logged[0] and "1 ticket(s)" in logged[0]
+
+
+def test_a_company_whose_sla_check_fails_otherwise_is_logged_and_skipped(hearth, shop, other, clock, caplog,
+                                                                         monkeypatch):
+    policy = hearth.sla.policy
+
+    def failing(row):
+        if row.company_id == shop.company.id:
+            raise RuntimeError("a policy no version of Hearth wrote")
+        return policy(row)
+
+    monkeypatch.setattr(hearth.sla, "policy", failing)
+    shop.customer_message()
+    theirs, _ = other.customer_message()
+    clock.advance(minutes=61)
+    assert [(e.ticket_id, e.kind) for e in hearth.sla.check_due()] == [(theirs.id, "warning"), (theirs.id, "breach")]
+    assert [r.getMessage() for r in caplog.records if r.name == "appliance.services.sla"] == \
+        [f"company {shop.company.id}: the SLA check failed; the other companies were checked"]

@@ -1,8 +1,11 @@
+import json
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from appliance.domain.models import Article
+from appliance.domain.models import Article, AuditEntry, User
+from tests.conftest import PASSWORD
 
 
 def test_login_sets_an_httponly_cookie_and_returns_a_csrf_token(make_client, acme):
@@ -76,6 +79,91 @@ def test_a_new_password_ends_the_accounts_sessions_but_not_the_admin_setting_the
     assert other_admin_device.get("/api/v1/tickets").status_code == 401
     assert admin_client.get("/api/v1/tickets").status_code == 200
     assert admin_client.patch("/api/v1/company", json={"name": "Acme Two"}).status_code == 200  # same CSRF token
+
+
+NEW_PASSWORD = "a brand new password"
+
+
+def change_password(api, current=PASSWORD, new=NEW_PASSWORD):
+    return api.post("/api/v1/auth/password", json={"current_password": current, "new_password": new})
+
+
+def test_an_agent_changes_their_own_password_and_stays_logged_in_on_this_device_only(make_client, acme):
+    desk, laptop = make_client(acme.agent), make_client(acme.agent)
+    with desk.client.session_transaction() as saved:
+        copied = dict(saved)
+    socket = laptop.agent_socket()
+    old_csrf = desk.csrf
+    changed = change_password(desk)
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert body["user"]["id"] == acme.agent.id and body["company"]["slug"] == "acme"
+    assert body["csrf_token"] and body["csrf_token"] != old_csrf  # a fresh session, as /auth/me answers it
+    assert body.keys() == desk.get("/api/v1/auth/me").get_json().keys()
+
+    assert desk.get("/api/v1/auth/me").status_code == 200
+    assert desk.post("/api/v1/articles", json={"title": "T", "body": "B"}).status_code == 403  # the old token
+    desk.csrf = body["csrf_token"]
+    assert desk.post("/api/v1/articles", json={"title": "T", "body": "B"}).status_code == 201
+    assert laptop.get("/api/v1/auth/me").status_code == 401  # every other session ended
+    assert not socket.is_connected("/agent")
+    replay = make_client()
+    with replay.client.session_transaction() as session:
+        session.update(copied)
+    assert replay.get("/api/v1/auth/me").status_code == 401  # a copy of this device's old cookie too
+
+    assert make_client().login(acme.agent.email, PASSWORD).status_code == 401
+    assert make_client().login(acme.agent.email, NEW_PASSWORD).status_code == 200
+
+
+def test_a_wrong_current_password_is_a_field_error_and_changes_nothing(make_client, acme):
+    agent, other_device = make_client(acme.agent), make_client(acme.agent)
+    response = change_password(agent, current="not-my-password")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["fields"] == {"current_password": ["is not your current password"]}
+    assert agent.get("/api/v1/auth/me").status_code == 200 and other_device.get("/api/v1/auth/me").status_code == 200
+    assert make_client().login(acme.agent.email, NEW_PASSWORD).status_code == 401
+    assert make_client().login(acme.agent.email, PASSWORD).status_code == 200
+    assert not AuditEntry.select().where(AuditEntry.action == "user.password_changed").exists()
+
+
+@pytest.mark.parametrize("new, problem", [
+    ("short", "must be at least 10 characters"),
+    (PASSWORD, "is your current password; choose a different one"),
+    ("", "must not be empty"),
+])
+def test_a_new_password_must_follow_the_rules(agent_client, acme, new, problem):
+    response = change_password(agent_client, new=new)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"new_password": [problem]}
+    assert agent_client.get("/api/v1/auth/me").status_code == 200
+    assert User.get_by_id(acme.agent.id).session_epoch == acme.agent.session_epoch
+
+
+def test_changing_your_password_needs_a_live_session_and_the_csrf_header(make_client, acme):
+    desk, laptop = make_client(acme.agent), make_client(acme.agent)
+    csrf, desk.csrf = desk.csrf, None
+    response = change_password(desk)
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf_failed"
+    desk.csrf = csrf
+    assert laptop.post("/api/v1/auth/logout").status_code == 204  # the desk's session ends with it
+    assert change_password(desk).status_code == 401
+    assert make_client().login(acme.agent.email, PASSWORD).status_code == 200
+
+
+def test_a_password_change_is_audited_without_the_password(make_client, admin_client, acme, caplog):
+    agent = make_client(acme.agent)
+    with caplog.at_level(logging.INFO):
+        assert change_password(agent).status_code == 200
+    entry = AuditEntry.get(AuditEntry.action == "user.password_changed")
+    assert entry.actor_user_id == acme.agent.id and (entry.target_type, entry.target_id) == ("user", acme.agent.id)
+    listed = [e for e in admin_client.get("/api/v1/audit").get_json()["items"] if e["action"] == "user.password_changed"]
+    assert len(listed) == 1 and listed[0]["actor"]["id"] == acme.agent.id
+    for secret in (PASSWORD, NEW_PASSWORD):
+        assert secret not in json.dumps(listed) and secret not in json.dumps(entry.details)
+        assert not any(secret in record.getMessage() for record in caplog.records)
+    assert "scrypt" not in json.dumps(listed)
 
 
 @pytest.mark.parametrize("token", [None, "forged-token", ""])

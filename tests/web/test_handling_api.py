@@ -169,6 +169,21 @@ def test_search_finds_a_customer_without_a_name_by_the_name_the_console_shows(ag
         "items"] == []
 
 
+def test_hash_and_a_number_finds_that_ticket_number_only(agent_client, acme):
+    """"#2" used to find also the tickets whose text holds a 2 ("Visitor 2", an order number); a bare
+    "2" still finds those too."""
+    mentions, _ = acme.customer_message("Where is my order?")
+    wanted = mentions.number + 1
+    agent_client.post(f"/api/v1/tickets/{mentions.id}/messages", json={"body": f"Order {wanted} left today"})
+    numbered, _ = acme.customer_message("Another question")
+    assert numbered.number == wanted
+
+    def found(q):
+        return {t["id"] for t in agent_client.get("/api/v1/tickets", query_string={"q": q}).get_json()["items"]}
+    assert found(f"#{wanted}") == {numbered.id}
+    assert found(str(wanted)) == {numbered.id, mentions.id}
+
+
 # ---- tenancy -----------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-// Admin pages: company settings, users, audit trail.
+// Admin pages: company settings, users (and their passwords), audit trail.
 import { api, qs } from './api.js';
 import { state } from './state.js';
 import { $, h, sameId, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
@@ -191,6 +191,10 @@ function renderUsers() {
     const unlock = locked ? h('button.btn.small', { type: 'button', dataset: { testid: 'user-unlock' },
       'aria-label': `Unlock ${u.name}` }, 'Unlock') : null;
     unlock?.addEventListener('click', () => unlockUser(u));
+    // your own password is changed with your current one: your name in the top bar
+    const newPassword = self ? null : h('button.btn.small', { type: 'button', dataset: { testid: 'user-set-password' },
+      'aria-label': `Set a new password for ${u.name}`, 'aria-haspopup': 'dialog' }, 'Set password');
+    newPassword?.addEventListener('click', () => openSetPassword(u));
     return h('tr', { class: active ? null : 'inactive', dataset: { userId: u.id, testid: 'user-row' } },
       h('td', {}, u.name, self ? h('span.muted', {}, ' (you)') : null),
       h('td', {}, u.email),
@@ -198,7 +202,7 @@ function renderUsers() {
       h('td', {}, active ? h('span.badge.badge-status-resolved', {}, 'Active') : h('span.badge', {}, 'Inactive'),
         locked ? [' ', h('span.badge.badge-waiting', { dataset: { testid: 'user-locked' },
           title: `Too many failed logins: locked until ${new Date(u.locked_until).toLocaleString()}` }, 'Locked')] : null),
-      h('td', {}, h('span.row-actions', {}, unlock, toggle)));
+      h('td', {}, h('span.row-actions', {}, unlock, newPassword, toggle)));
   }));
 }
 
@@ -226,6 +230,39 @@ async function updateUser(u, changes, message) {
     showError(err);
   }
   renderUsers();
+}
+
+let passwordFor = null; // the user the "Set password" dialog is for
+
+function openSetPassword(u) {
+  passwordFor = u;
+  const dlg = $('#set-password-dialog');
+  clearFieldErrors(dlg);
+  $('#set-password-error').textContent = '';
+  $('#set-password-name').textContent = u.name;
+  dlg.showModal();
+  $('#set-password-input').focus();
+}
+
+async function setPassword(e) {
+  e.preventDefault();
+  const u = passwordFor;
+  const form = $('#set-password-form');
+  clearFieldErrors(form);
+  $('#set-password-error').textContent = '';
+  const btn = $('#set-password-save');
+  btn.disabled = true;
+  try {
+    await api('PATCH', `/users/${encodeURIComponent(u.id)}`, { password: $('#set-password-input').value });
+    $('#set-password-dialog').close();
+    toast(`${u.name}'s password was changed; their sessions were signed out.`, 'success');
+  } catch (err) {
+    const text = showError(err, form, { quiet: true }); // in the dialog, above its backdrop
+    $('#set-password-error').textContent = err.fields ? '' : text;
+    $('#set-password-input').select();
+  } finally {
+    btn.disabled = false;
+  }
 }
 
 export async function showUsers() {
@@ -331,5 +368,9 @@ export function initAdmin(hooks) {
   $('#copy-embed').addEventListener('click', copySnippet);
   $('#ai-status-refresh').addEventListener('click', loadAiStatus);
   $('#user-form').addEventListener('submit', addUser);
+  const passwordDialog = $('#set-password-dialog');
+  $('#set-password-form').addEventListener('submit', setPassword);
+  $('#set-password-cancel').addEventListener('click', () => passwordDialog.close());
+  passwordDialog.addEventListener('close', () => { $('#set-password-form').reset(); passwordFor = null; });
   $('#audit-more').addEventListener('click', () => loadAudit(true));
 }

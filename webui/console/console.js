@@ -15,6 +15,7 @@ import { setupNeeded, showWizard, hideWizard, initWizard, onSetupImportProgress 
 import { initModels, showModels, onModelPull } from './models.js';
 import { initLan, showLan } from './lan.js';
 import { initNavMenu, markNavMenus } from './navmenu.js';
+import { initPassword, openPasswordDialog } from './password.js';
 
 const THEME_KEY = 'hearth.theme';
 const ADMIN_VIEWS = ['settings', 'users', 'audit', 'reports', 'health', 'webhooks'];
@@ -103,12 +104,21 @@ function startSession(data, { reveal = true } = {}) {
   state.csrf = data.csrf_token;
   if (reveal) showApp(false);
   for (const el of $$('.admin-only')) el.hidden = !isAdmin();
-  $('#me-name').textContent = state.user.name;
+  renderMe();
   renderCompany();
   inbox.startInbox(state.user.id);
   loadUsers().catch((err) => showError(err));
   connectSocket();
   if (reveal) route();
+}
+
+function renderMe() {
+  const name = state.user.name;
+  const btn = $('#me-name');
+  $('.me-full', btn).textContent = name;
+  $('.me-initials', btn).textContent = initials(name);
+  btn.setAttribute('aria-label', `${name}: change your password`);
+  btn.title = `Signed in as ${name}. Change your password`;
 }
 
 function showApp(andRoute = true) {
@@ -131,6 +141,11 @@ function endSession(message, keepDrafts = false) {
   for (const d of $$('dialog[open]')) d.close();
   setConn('');
   showLogin(message);
+}
+
+// The server no longer knows this tab's session (a logout or a new password elsewhere).
+function sessionGone() {
+  if (state.user) endSession('Your session has ended. Please sign in again.', true);
 }
 
 async function login(e) {
@@ -195,7 +210,7 @@ function connectSocket() {
   });
   socket.on('disconnect', (reason) => {
     setConn('offline');
-    if (reason === 'io server disconnect') recheckSession(socket); // the server closed it on purpose
+    if (reason === 'io server disconnect') recheckSession(socket, reconnectDelay()); // closed on purpose
   });
   socket.on('connect_error', () => {
     setConn('offline');
@@ -218,13 +233,29 @@ function connectSocket() {
   socket.on('model_pull', onModelPull);
 }
 
-async function recheckSession(socket) {
+// The server closes the socket on purpose when the account's sessions end: a logout or a new
+// password elsewhere, or one set here (this tab's session carries on). A session still valid
+// reconnects at once; but after 5 s when the server did this within the last 30 s too, so a server
+// that keeps closing it is not asked again in a tight loop.
+const QUICK_RECONNECT_GAP_MS = 30000;
+const RECONNECT_BACKOFF_MS = 5000;
+let lastServerClose = -Infinity;
+
+function reconnectDelay() {
+  const now = Date.now();
+  const delay = now - lastServerClose > QUICK_RECONNECT_GAP_MS ? 0 : RECONNECT_BACKOFF_MS;
+  lastServerClose = now;
+  return delay;
+}
+
+async function recheckSession(socket, delay = RECONNECT_BACKOFF_MS) {
   try {
+    await state.sessionChange; // a password changed here: its answer brings this tab's new session
     const me = await api('GET', '/auth/me');
     state.csrf = me.csrf_token;
-    setTimeout(() => { if (state.socket === socket && !socket.connected) socket.connect(); }, 5000);
+    setTimeout(() => { if (state.socket === socket && !socket.connected) socket.connect(); }, delay);
   } catch (err) {
-    if (err.status === 401) endSession('Your session has ended. Please sign in again.', true);
+    if (err.status === 401) sessionGone();
     else setTimeout(() => { if (state.socket === socket && !socket.connected) recheckSession(socket); }, 10000);
   }
 }
@@ -266,6 +297,7 @@ function commands() {
   }
   list.push({ label: 'Toggle light / dark theme', run: toggleTheme },
     { label: 'Show keyboard shortcuts', hint: '?', run: () => $('#help').showModal() },
+    { label: 'Change your password', run: openPasswordDialog },
     { label: 'Log out', run: logout });
   return list;
 }
@@ -279,8 +311,9 @@ function init() {
   initNavMenu($('#admin-menu-button'));
   $('#login-form').addEventListener('submit', login);
   $('#logout').addEventListener('click', logout);
+  initPassword({ sessionEnded: sessionGone });
   window.addEventListener('hashchange', route);
-  setUnauthorizedHandler(() => { if (state.user) endSession('Your session has ended. Please sign in again.', true); });
+  setUnauthorizedHandler(sessionGone);
 
   inbox.initInbox();
   initKb();

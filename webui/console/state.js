@@ -6,6 +6,7 @@ export const state = {
   socket: null,
   users: [], // everyone in the company, for the assign dropdown
   online: [], // [{id, name}] from `presence`
+  sessionChange: null, // while this tab changes its own password: that request (it brings the new session)
 };
 
 export const isAdmin = () => !!state.user && state.user.role === 'admin';

@@ -214,10 +214,12 @@
     if (stick) scrollToEnd();
   }
 
-  function notice(text) {
+  // A notice at the end of the conversation, or right after the node `after` (null: before everything).
+  function notice(text, after) {
     var li = el('li', 'hw-notice', text);
     li.setAttribute('data-testid', 'widget-notice');
-    append(li, true);
+    if (after === undefined) append(li, true);
+    else list.insertBefore(li, after ? after.nextSibling : list.firstChild);
   }
 
   function cssEscape(value) {
@@ -375,14 +377,29 @@
       dropStreams();
     }
     customerId = newCustomer;
-    current = { ticketId: s.ticket_id == null ? null : s.ticket_id, status: s.ticket_status || null };
-    if (s.ticket_rated && current.ticketId != null) rated[current.ticketId] = true;
     setGreeting(company.widget_greeting);
+    setStatus('connected', 'Connected');
+    form.hidden = false;
+    restore(s);
+    flushQueue();
+  }
+
+  // Show the customer's current conversation (`session`, or the `history` answer after a merge) as they
+  // last saw it: its messages merged into what is shown (nothing shown twice), where it stands (the status
+  // notice, placed where the conversation was finished) and its rating, asked for or thanked for.
+  function restore(c) {
+    var ticketId = c.ticket_id == null ? null : c.ticket_id;
+    var known = ticketId != null && String(ticketId) === String(current.ticketId);
+    var prev = known ? current.status : null; // null: this page has shown nothing of that ticket yet
+    current = { ticketId: ticketId, status: c.ticket_status || null };
+    if (c.ticket_rated && ticketId != null) rated[ticketId] = true;
+    var finishedAt = c.ticket_resolved_at || null;
+    var stick = nearBottom(); // a reader scrolled up to older messages stays where they are
     // merge the restored conversation (oldest first) without re-rendering what is already shown
-    var msgs = (s.messages || []).slice().sort(function (a, b) {
+    var msgs = (c.messages || []).slice().sort(function (a, b) {
       return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
     });
-    var after = greetingEl;
+    var after = greetingEl, beforeFinish = greetingEl;
     msgs.forEach(function (m) {
       var node = byAttr('data-message-id', m.id);
       if (m.stream_id) {
@@ -395,14 +412,23 @@
         list.insertBefore(node, after ? after.nextSibling : list.firstChild);
       }
       after = node;
+      if (finishedAt && m.created_at <= finishedAt) beforeFinish = node;
     });
-    setStatus('connected', 'Connected');
-    form.hidden = false;
     var last = msgs.length ? msgs[msgs.length - 1] : null;
     offerSolved(!!last && last.author_role === 'ai' && fromKnowledgeBase(last));
     showRating();
-    list.scrollTop = list.scrollHeight;
-    flushQueue();
+    var finished = current.status === 'resolved' || current.status === 'closed';
+    statusNotice(current.status, prev, finished && finishedAt ? beforeFinish : undefined);
+    if (stick) list.scrollTop = list.scrollHeight;
+  }
+
+  // The notice for a ticket's new status (`prev`: the one shown before, null for none: then a finished or
+  // pending conversation says where it stands, as it did before a reload), at the end or after `after`.
+  function statusNotice(status, prev, after) {
+    if (status === prev || !STATUS_TEXT[status]) return;
+    // a new ticket, or the AI handing over to a person (the server sends its own notice): nothing to say
+    if (status === 'open' && prev !== 'resolved' && prev !== 'closed') return;
+    notice(STATUS_TEXT[status], after);
   }
 
   function onTicketStatus(t) {
@@ -415,19 +441,30 @@
     current = { ticketId: t.ticket_id == null ? current.ticketId : t.ticket_id, status: t.status };
     if (t.status !== 'bot') offerSolved(false);
     showRating();
-    // a new ticket, or the AI handing over to a person (the server sends its own notice): nothing to say
-    if (t.status === 'open' && prev !== 'resolved' && prev !== 'closed') return;
-    if (STATUS_TEXT[t.status]) notice(STATUS_TEXT[t.status]);
+    statusNotice(t.status, prev);
   }
 
-  // An agent merged a ticket into another: when it was ours, the conversation (its messages are already
-  // shown) carries on in the other. Nothing to announce: for the customer it never stopped.
+  // An agent merged a ticket into another: when it was ours, the conversation carries on in the other, whose
+  // whole history (its own messages and the ones merged in) is shown at once, as a reload would show it.
+  // Nothing to announce: for the customer it never stopped.
   function followMerge(t) {
     var ours = [t.merged_from, t.ticket_id].some(function (id) { return String(id) === String(current.ticketId); });
     if (!ours) return; // two older tickets merged: not the conversation shown
     current = { ticketId: t.ticket_id, status: t.status };
     if (t.status !== 'bot') offerSolved(false);
     showRating();
+    loadHistory();
+  }
+
+  // Ask for the current conversation again (while disconnected, the next `session` brings it).
+  function loadHistory() {
+    if (!socket || !socket.connected) return;
+    socket.timeout(ACK_TIMEOUT_MS).emit('history', {}, function (err, res) {
+      if (!err && res && res.ok) { restore(res); return; }
+      if (res && res.error && res.error.status === 429) { // over the server's limits: ask again when it says
+        setTimeout(loadHistory, Math.max(1, res.error.retry_after || 1) * 1000);
+      }
+    });
   }
 
   // ---- "did that answer it?" and the rating --------------------------------------------------------
@@ -452,23 +489,21 @@
     });
   }
 
+  // A finished conversation shows the rating form until it is rated, then the thanks (after a reload too).
   function showRating() {
-    var ask = current.ticketId != null && (current.status === 'resolved' || current.status === 'closed')
-      && !rated[current.ticketId];
+    var finished = current.ticketId != null && (current.status === 'resolved' || current.status === 'closed');
+    var ask = finished && !rated[current.ticketId];
     if (ask && ratingForm.hidden) {
       ratingForm.reset();
       ratingError.textContent = '';
-      ratingThanks.hidden = true;
     }
     ratingForm.hidden = !ask;
-    if (!ask && !rated[current.ticketId]) ratingThanks.hidden = true;
+    ratingThanks.hidden = !(finished && rated[current.ticketId]);
   }
 
   function thank(ticketId) {
     rated[ticketId] = true;
-    if (String(ticketId) !== String(current.ticketId)) return;
-    ratingForm.hidden = true;
-    ratingThanks.hidden = false;
+    if (String(ticketId) === String(current.ticketId)) showRating();
   }
 
   function sendRating(e) {

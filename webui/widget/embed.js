@@ -1,5 +1,7 @@
 /* Hearth embed loader: <script src="https://HOST/widget.js" data-company="SLUG" async></script>
-   Adds a chat bubble and, on first open, an iframe panel to HOST/chat/SLUG?embed=1.
+   Adds a chat bubble in the company's widget colour (read from HOST/chat/SLUG/look.json; data-color="#hex"
+   on the tag overrides it) and, on first open, an iframe panel to HOST/chat/SLUG?embed=1.
+   An unknown company gets no bubble.
    Everything lives in a shadow root of a <hearth-widget> element: no globals, no page styles touched.
    Only messages from the widget's own iframe and origin are accepted. */
 (function () {
@@ -17,14 +19,14 @@
   var origin;
   try { origin = new URL(script.src, location.href).origin; } catch (e) { return; }
   if (!slug || !origin || origin === 'null') return;
-  var color = (script.getAttribute('data-color') || '').trim();
-  if (!color || !(window.CSS && CSS.supports && CSS.supports('color', color))) color = '#2563eb';
+  var DEFAULT_COLOR = '#2563eb';
+  var override = (script.getAttribute('data-color') || '').trim();
 
   var CSS_TEXT = [
     ':host{all:initial}',
     '[hidden]{display:none!important}',
     '.bubble{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;',
-    'border:0;border-radius:50%;padding:0;cursor:pointer;background:var(--hearth-color);color:#fff;',
+    'border:0;border-radius:50%;padding:0;cursor:pointer;background:var(--hearth-color);color:var(--hearth-on-color);',
     'box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;',
     'transition:transform .15s ease}',
     '.bubble:hover{transform:scale(1.06)}',
@@ -41,8 +43,42 @@
     '@media (prefers-reduced-motion:reduce){.bubble,.panel{transition:none;animation:none}}'
   ].join('');
 
-  function mount() {
+  function isColor(c) {
+    return typeof c === 'string' && c !== '' && !!(window.CSS && CSS.supports && CSS.supports('color', c));
+  }
+
+  // Dark icon on a light colour, as the chat page does for its own accent (only a #hex can be weighed).
+  function onColor(color) {
+    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color);
+    if (!m) return '#ffffff';
+    var h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
+    var lum = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2] > 0.179 ? '#111827' : '#ffffff';
+  }
+
+  // The company's look, {name, widget_color}, handed to `done`; {} when it cannot be read (the page's CSP
+  // refuses the request, the network fails): the bubble then has the default colour. Not called at all
+  // for an unknown company: no bubble that would open a chat that does not exist.
+  function lookUp(done) {
+    if (typeof window.fetch !== 'function') { done({}); return; }
+    var UNKNOWN = {};
+    fetch(origin + '/chat/' + encodeURIComponent(slug) + '/look.json', { credentials: 'omit' })
+      .then(function (r) { return r.status === 404 ? UNKNOWN : r.ok ? r.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (look) {
+        if (look !== UNKNOWN) { done(look && typeof look === 'object' ? look : {}); return; }
+        if (window.console) console.warn('Hearth: there is no chat for the company "' + slug
+          + '"; check data-company in the embed snippet (Admin → Settings in the console shows it).');
+      });
+  }
+
+  function mount(look) {
     if (document.querySelector('hearth-widget')) return; // included twice: the first one wins
+    var color = isColor(override) ? override : isColor(look.widget_color) ? look.widget_color : DEFAULT_COLOR;
+    var label = typeof look.name === 'string' && look.name ? 'Chat with ' + look.name : 'Chat with us';
     var host = document.createElement('hearth-widget');
     host.setAttribute('data-company', slug);
     var root = host.attachShadow({ mode: 'open' });
@@ -57,12 +93,13 @@
     }
     var wrap = document.createElement('div');
     wrap.style.setProperty('--hearth-color', color);
+    wrap.style.setProperty('--hearth-on-color', onColor(color));
 
     var bubble = document.createElement('button');
     bubble.type = 'button';
     bubble.className = 'bubble';
     bubble.setAttribute('data-testid', 'hearth-bubble');
-    bubble.setAttribute('aria-label', 'Chat with us');
+    bubble.setAttribute('aria-label', label);
     bubble.setAttribute('aria-expanded', 'false');
     bubble.setAttribute('aria-controls', 'hearth-panel');
     var svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -90,7 +127,7 @@
       if (open && !frame) {
         frame = document.createElement('iframe');
         frame.setAttribute('data-testid', 'hearth-frame');
-        frame.title = 'Chat with us';
+        frame.title = label;
         frame.src = origin + '/chat/' + encodeURIComponent(slug) + '?embed=1';
         frame.addEventListener('load', function () { frameLoaded = true; if (isOpen()) focusChat(); });
         panel.appendChild(frame);
@@ -121,6 +158,8 @@
     document.body.appendChild(host);
   }
 
-  if (document.body) mount();
-  else document.addEventListener('DOMContentLoaded', mount);
+  lookUp(function (look) {
+    if (document.body) mount(look);
+    else document.addEventListener('DOMContentLoaded', function () { mount(look); });
+  });
 })();
