@@ -39,7 +39,7 @@ def test_the_kb_editor_asks_before_unsaved_changes_are_discarded(server, context
     expect(dialog).to_contain_text("Discard your unsaved changes to “Opening hours”?")
     page.get_by_test_id("confirm-cancel").click()  # kept: still the edited article, at its address
     expect(body).to_have_value("Open 9 to 5. Closed on Sundays.")
-    assert page.url == opening
+    expect(page).to_have_url(opening)
 
     with page.expect_event("dialog") as leaving:  # the browser asks before the page goes away
         page.evaluate("setTimeout(() => location.reload(), 0)")
