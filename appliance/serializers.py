@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from .domain.models import Article, AuditEntry, CannedReply, Company, Customer, Message, Ticket, TicketTag, User
+from .netguard import is_local_address
 
 
 def iso(value: datetime | None) -> str | None:
@@ -143,9 +145,12 @@ def sla_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if summary is None else {**summary, "next_due_at": iso(summary["next_due_at"])}
 
 
-def webhook(e, *, with_secret: bool = False) -> dict[str, Any]:
-    """A webhook endpoint; its secret only when it has just been created."""
-    data = {"id": e.id, "url": e.url, "events": e.events, "active": e.active, "created_at": iso(e.created_at)}
+def webhook(e, *, with_secret: bool = False, offline_only: bool = False) -> dict[str, Any]:
+    """A webhook endpoint; its secret only when it has just been created. ``offline_blocked``: offline-only
+    mode is on and the URL's host is beyond this machine and the LAN, so every delivery would be refused."""
+    blocked = offline_only and not is_local_address(urlsplit(e.url).hostname or "")
+    data = {"id": e.id, "url": e.url, "events": e.events, "active": e.active, "created_at": iso(e.created_at),
+            "offline_blocked": blocked}
     if with_secret:
         data["secret"] = e.secret
     return data

@@ -49,9 +49,12 @@ class NotificationService(Service):
         return list(Notification.select().where((Notification.company == company) & (Notification.user == user))
                     .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
 
-    def mark_read(self, company: Company, user: User) -> int:
-        """Mark all of the person's notifications read; returns how many were unread."""
-        return (Notification.update(read_at=self.clock())
-                .where((Notification.company == company) & (Notification.user == user)
-                       & Notification.read_at.is_null()).execute())
+    def mark_read(self, company: Company, user: User, ids: list[int] | None = None) -> int:
+        """Mark the person's notifications read (only those in ``ids``, when given: the ones a console
+        has shown); returns how many were unread."""
+        query = Notification.update(read_at=self.clock()).where(
+            (Notification.company == company) & (Notification.user == user) & Notification.read_at.is_null())
+        if ids is not None:
+            query = query.where(Notification.id.in_(ids))
+        return query.execute()
 

@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from .. import serializers
 from .auth import admin_required, login_required, services
-from .schemas import (CapacityIn, NotificationListOut, RoutingAgentListOut, RoutingAgentOut, RoutingRuleIn,
-                      RoutingRuleListOut, RoutingRuleOut, RuleOrderIn, TeamIn, TeamListOut, TeamOut, TeamPatch)
+from .schemas import (CapacityIn, NotificationListOut, NotificationReadIn, RoutingAgentListOut, RoutingAgentOut,
+                      RoutingRuleIn, RoutingRuleListOut, RoutingRuleOut, RuleOrderIn, TeamIn, TeamListOut, TeamOut,
+                      TeamPatch)
 
 blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Teams, capacity and routing rules")
 
@@ -124,8 +125,9 @@ def list_notifications():
 
 
 @blp.route("/notifications/read", methods=["POST"])
+@blp.arguments(NotificationReadIn())
 @blp.response(204)
 @login_required
-def read_notifications():
-    """Mark all your notifications read."""
-    services().notifications.mark_read(g.company, g.user)
+def read_notifications(payload):
+    """Mark your notifications read: those listed in `ids`, or all of them."""
+    services().notifications.mark_read(g.company, g.user, payload.get("ids"))

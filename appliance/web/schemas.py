@@ -361,11 +361,14 @@ class WebhookOut(Schema):
     active = fields.Boolean()
     created_at = fields.String()
     secret = fields.String(metadata={"description": "only in the answer that creates the webhook"})
+    offline_blocked = fields.Boolean(metadata={"description": "offline-only mode refuses its address: "
+                                                              "nothing is delivered while it is on"})
 
 
 class WebhookListOut(Schema):
     items = fields.List(fields.Nested(WebhookOut))
     events = fields.List(fields.String(), metadata={"description": "the events a webhook may subscribe to"})
+    offline_only = fields.Boolean(metadata={"description": "whether offline-only mode is on"})
 
 
 class DeliveryQuery(Schema):
@@ -501,6 +504,11 @@ class NotificationOut(Schema):
 class NotificationListOut(Schema):
     items = fields.List(fields.Nested(NotificationOut))
     unread = fields.Integer()
+
+
+class NotificationReadIn(Schema):
+    ids = fields.List(fields.Integer(strict=True), validate=Length(max=200),
+                      metadata={"description": "only these of yours (the ones shown); without it, all of yours"})
 # ---- canned replies, tags, merging ----------------------------------------------------------
 
 

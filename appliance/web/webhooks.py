@@ -12,13 +12,22 @@ from .schemas import DeliveryListOut, DeliveryOut, DeliveryQuery, WebhookIn, Web
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1", description="Outgoing webhooks and their deliveries")
 
 
+def _offline_only() -> bool:
+    return services().installation.network.offline_only
+
+
+def _webhook(endpoint, *, with_secret: bool = False) -> dict:
+    return serializers.webhook(endpoint, with_secret=with_secret, offline_only=_offline_only())
+
+
 @blp.route("/webhooks", methods=["GET"])
 @blp.response(200, WebhookListOut)
 @admin_required
 def list_webhooks():
-    """The company's webhooks (without their secrets) and the events they may subscribe to."""
-    return {"items": [serializers.webhook(e) for e in services().webhooks.endpoints(g.company)],
-            "events": list(WEBHOOK_EVENTS)}
+    """The company's webhooks (without their secrets), the events they may subscribe to, and whether
+    offline-only mode is on (then only addresses on this machine or the LAN receive anything)."""
+    return {"items": [_webhook(e) for e in services().webhooks.endpoints(g.company)],
+            "events": list(WEBHOOK_EVENTS), "offline_only": _offline_only()}
 
 
 @blp.route("/webhooks", methods=["POST"])
@@ -28,7 +37,7 @@ def list_webhooks():
 def create_webhook(payload):
     """Add a webhook; the answer carries its signing secret, shown this once."""
     endpoint = services().webhooks.create_endpoint(g.company, g.user, url=payload["url"], events_=payload["events"])
-    return serializers.webhook(endpoint, with_secret=True)
+    return _webhook(endpoint, with_secret=True)
 
 
 @blp.route("/webhooks/<int:endpoint_id>", methods=["PATCH"])
@@ -39,7 +48,7 @@ def update_webhook(payload, endpoint_id):
     """Change a webhook's URL, events or whether it is active."""
     endpoint = services().webhooks.update_endpoint(g.company, g.user, endpoint_id, url=payload.get("url"),
                                                    events_=payload.get("events"), active=payload.get("active"))
-    return serializers.webhook(endpoint)
+    return _webhook(endpoint)
 
 
 @blp.route("/webhooks/<int:endpoint_id>", methods=["DELETE"])

@@ -3,7 +3,7 @@ reply box, picks it with the keyboard, and the reply rendered with the customer'
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, open_ticket, turn_ai_off
+from tests.e2e.conftest import customer_says, desk_and_chat, login, open_ticket, turn_ai_off
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +80,31 @@ def test_slash_picker_inserts_the_rendered_canned_reply(server, context_factory)
     expect(customer.get_by_test_id("widget-message").filter(has_text=expected)).to_have_count(1)
     for page in (admin, customer):
         assert page.context.errors == []
+
+
+def test_enter_on_a_shortcut_that_matches_nothing_does_not_send_it(server, context_factory):
+    agent, customer = desk_and_chat(server, context_factory)
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    made = agent.request.post(f"{server.url}/api/v1/canned-replies", headers=csrf,
+                              data={"title": "Goodbye", "shortcut": "bye", "body": "Have a good ride!"})
+    assert made.ok, made.text()
+    customer_says(customer, "Do you sell bells")
+    open_ticket(agent, "sell bells")
+    box = agent.get_by_test_id("reply-box")
+    picker = agent.get_by_test_id("canned-picker")
+    box.click()
+    box.press_sequentially("/hel")
+    expect(picker.get_by_test_id("canned-empty")).to_contain_text("No canned reply matches /hel")
+    box.press("Enter")  # a mistyped shortcut: nothing is sent, the text and the list stay
+    agent.wait_for_timeout(1000)
+    expect(box).to_have_value("/hel")
+    expect(picker).to_be_visible()
+    expect(agent.get_by_test_id("message").filter(has_text="/hel")).to_have_count(0)
+    box.press("Escape")  # closes the list, keeps the text
+    expect(picker).to_be_hidden()
+    expect(box).to_have_value("/hel")
+    box.press("Enter")  # the picker is closed: Enter sends what is written
+    expect(agent.get_by_test_id("message").filter(has_text="/hel")).to_have_count(1)
+    expect(customer.get_by_test_id("widget-message").filter(has_text="/hel")).to_have_count(1)
+    assert agent.context.errors == [] and customer.context.errors == []

@@ -147,6 +147,25 @@ def test_console_keyboard_palette_and_theme(server, context_factory):
     assert page.evaluate("document.documentElement.dataset.theme || ''") != before
 
 
+@pytest.mark.parametrize("mac", [False, True])
+def test_the_palette_key_is_named_as_this_computers_keyboard_names_it(server, context_factory, mac):
+    context = context_factory()
+    if mac:
+        context.add_init_script("Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' });"
+                                "Object.defineProperty(Navigator.prototype, 'userAgentData', { get: () => undefined });")
+    page = context.new_page()
+    login(page, server.url, "owner@corner.test")
+    button = page.locator("#palette-open")
+    expect(button).to_have_text("⌘K" if mac else "Ctrl+K")
+    expect(button).to_have_attribute("aria-label", f"Open command palette ({'Command' if mac else 'Ctrl'}+K)")
+    page.locator("#main").click(position={"x": 5, "y": 5})
+    page.keyboard.press("?")
+    expect(page.get_by_test_id("help-palette-keys")).to_have_text("⌘ K" if mac else "Ctrl K")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Meta+k" if mac else "Control+k")  # what the label says opens it
+    expect(page.get_by_test_id("palette-input")).to_be_focused()
+
+
 def test_theme_follows_the_system_until_the_user_chooses(server, context_factory):
     page = context_factory(color_scheme="dark").new_page()
     login(page, server.url, "owner@corner.test")

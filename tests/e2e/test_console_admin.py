@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import api_login, corner_bikes, login, open_admin_page
+from tests.e2e.conftest import (api_login, corner_bikes, customer_says, login, open_admin_page, open_ticket,
+                                turn_ai_off)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -115,6 +116,26 @@ def test_the_admin_menu_by_keyboard(server, context_factory):
     expect(menu).to_be_hidden()
     page.get_by_test_id("nav-inbox").click()
     expect(button).to_have_class("nav-group-button")
+
+
+def test_the_audit_trail_reads_as_words(server, context_factory):
+    """Audit details read as "status: open → pending", not as raw JSON, and keep every value."""
+    page = context_factory().new_page()
+    login(page, server.url, ADMIN)
+    turn_ai_off(page.request, server.url)
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer_says(customer, "My gears skip")
+    row = open_ticket(page, "gears skip")
+    page.get_by_test_id("ticket-status").select_option("pending")
+    expect(row).to_have_attribute("data-status", "pending")
+
+    open_admin_page(page, "audit")
+    details = page.get_by_test_id("audit-details")
+    expect(details.filter(has_text="status: open → pending")).to_have_count(1)
+    expect(details.filter(has_text="settings.ai_enabled: false")).to_have_count(1)
+    expect(details.filter(has_text="{")).to_have_count(0)
+    expect(details.filter(has_text='"')).to_have_count(0)
 
 
 def test_an_agent_has_no_admin_menu(server, context_factory, agent):

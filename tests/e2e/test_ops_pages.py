@@ -1,5 +1,6 @@
 """In a real browser against a real server: the health panel shows the local model unreachable
-(Ollama pointed at a closed port) with its alert, and a webhook is added, tested and delivered."""
+(Ollama pointed at a closed port) with its alert, a webhook is added, tested and delivered, and one
+that offline-only mode refuses says so."""
 import pytest
 from playwright.sync_api import expect
 
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def ops_server(tmp_path_factory):
     # port 9 on loopback refuses connections: the local model is unreachable, whatever runs here
-    data = corner_bikes(tmp_path_factory.mktemp("e2e-ops") / "data", {"ollama_host": "http://127.0.0.1:9"})
+    # a failed webhook delivery is tried again five minutes later
+    data = corner_bikes(tmp_path_factory.mktemp("e2e-ops") / "data", {"ollama_host": "http://127.0.0.1:9",
+                                                                      "webhook_retry_seconds": 300})
     live = LiveServer(data).start()
     yield live
     live.stop()
@@ -57,3 +60,37 @@ def test_a_webhook_is_added_tested_and_its_delivery_listed(ops_server, context_f
         assert [r.headers["X-Hearth-Event"] for r in receiver.received] == ["webhook.test"]
     finally:
         receiver.close()
+
+
+def test_a_webhook_offline_only_refuses_says_so_and_its_retry_is_in_the_future(ops_server, context_factory):
+    page = context_factory().new_page()
+    login(page, ops_server.url, "owner@corner.test")
+    open_admin_page(page, "webhooks")
+    expect(page.get_by_test_id("webhook-offline-note")).to_contain_text("Offline-only mode is on")
+    page.get_by_test_id("webhook-url").fill("https://hooks.example.com/hearth")
+    page.get_by_test_id("webhook-add").click()
+    expect(page.get_by_test_id("webhook-offline-toast")).to_contain_text("nothing will be delivered to hooks.example.com")
+    remote = page.get_by_test_id("webhook-row").filter(has_text="hooks.example.com")
+    expect(remote.get_by_test_id("webhook-offline-blocked")).to_be_visible()
+    page.get_by_test_id("webhook-url").fill("http://127.0.0.1:9/hooks")  # local: allowed, though nobody listens
+    page.get_by_test_id("webhook-add").click()
+    local = page.get_by_test_id("webhook-row").filter(has_text="127.0.0.1:9")
+    expect(local).to_have_count(1)
+    expect(local.get_by_test_id("webhook-offline-blocked")).to_have_count(0)
+
+    remote.get_by_test_id("webhook-test").click()
+    refused = page.get_by_test_id("webhook-delivery").filter(has_text="hooks.example.com/hearth")
+    expect(refused).to_have_count(1)
+    expect(refused).to_have_attribute("data-status", "pending")
+    expect(refused).to_contain_text("offline-only")
+    expect(refused).to_contain_text("next in 5m")  # not "just now": the retry is five minutes away
+    local.get_by_test_id("webhook-test").click()
+    expect(page.get_by_test_id("webhook-delivery").filter(has_text="127.0.0.1:9/hooks")).to_have_count(1)
+    # relTime reads future times forward and past ones backward
+    shown = page.evaluate("""async () => {
+        const { relTime } = await import('/ui/console/dom.js');
+        const at = (s) => new Date(Date.now() + s * 1000).toISOString();
+        return [at(30), at(4 * 60), at(3 * 3600), at(2 * 86400), at(2), at(-120), at(-3 * 3600)].map(relTime);
+    }""")
+    assert shown == ["in under a minute", "in 4m", "in 3h", "in 2d", "just now", "2m ago", "3h ago"]
+    assert page.context.errors == []

@@ -49,3 +49,39 @@ def test_ticket_is_auto_assigned_to_the_online_agent(server, context_factory):
     agent.locator("#f-assignee").select_option("me")  # the "assigned to me" view lists it
     open_ticket(agent, "brake is loose")
     expect(agent.get_by_test_id("ticket-assignee")).to_have_value(str(agent_id))
+
+
+def test_a_notification_shown_live_is_not_shown_again_at_the_next_login(server, context_factory):
+    admin = context_factory().request
+    headers = api_login(admin, server.url, "owner@corner.test")
+    turn_ai_off(admin, server.url)
+    made = admin.post(f"{server.url}/api/v1/users", headers=headers, data={
+        "email": "bo@corner.test", "name": "Bo Agent", "password": PASSWORD, "role": "agent"})
+    assert made.ok, made.text()
+    bo_id = made.json()["id"]
+    for user in admin.get(f"{server.url}/api/v1/routing/agents").json()["items"]:  # nobody takes it automatically
+        assert admin.put(f"{server.url}/api/v1/routing/agents/{user['id']}", headers=headers, data={"capacity": 0}).ok
+
+    bo = context_factory().new_page()
+    login(bo, server.url, "bo@corner.test")
+    expect(bo.locator("#conn-status")).to_have_text("Live")
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer_says(customer, "My bottle cage snapped")
+    expect(inbox_row(bo, "bottle cage")).to_have_count(1, timeout=10_000)
+    ticket_id = inbox_row(bo, "bottle cage").get_attribute("data-ticket-id")
+    given = admin.patch(f"{server.url}/api/v1/tickets/{ticket_id}", headers=headers, data={"assignee_id": bo_id})
+    assert given.ok, given.text()
+    toast = bo.get_by_test_id("notification-toast")
+    expect(toast).to_contain_text("Olive Owner gave you ticket")
+
+    for _ in range(50):  # the console tells the server it was shown
+        if bo.request.get(f"{server.url}/api/v1/notifications").json()["unread"] == 0:
+            break
+        bo.wait_for_timeout(100)
+    bo.locator("#logout").click()
+    login(bo, server.url, "bo@corner.test")
+    expect(bo.locator("#conn-status")).to_have_text("Live")
+    bo.wait_for_timeout(1500)  # unread notifications are listed once the live connection is up
+    expect(toast).to_have_count(0)
+    assert bo.context.errors == [] and customer.context.errors == []

@@ -102,3 +102,70 @@ def test_the_customers_chat_carries_on_in_the_ticket_theirs_was_merged_into(serv
     expect(customer.get_by_test_id("widget-notice").filter(has_text="closed")).to_have_count(0)
     expect(customer.get_by_test_id("widget-rating")).to_be_hidden()
     assert agent.context.errors == [] and customer.context.errors == []
+
+
+def test_a_ticket_merged_away_reads_as_it_was_and_leads_to_the_other(server, context_factory):
+    """Opened after the merge, the merged ticket is read-only: a banner opens the ticket it was merged
+    into, nothing can be changed, and its SLA clocks say the merge stopped them (it resolved nothing)."""
+    agent = context_factory().new_page()
+    login(agent, server.url, "owner@corner.test")
+    turn_ai_off(agent.request, server.url)
+    csrf = {"X-CSRF-Token": agent.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]}
+    policy = agent.request.put(f"{server.url}/api/v1/sla-policy", headers=csrf,
+                               data={"targets": {"first_response": {"normal": 60}, "resolution": {"normal": 600}}})
+    assert policy.ok, policy.text()
+    customer = context_factory().new_page()
+    customer.goto(f"{server.url}/chat/corner")
+    customer_says(customer, "My kickstand wobbles")
+    older = open_ticket(agent, "kickstand wobbles")
+    agent.get_by_test_id("ticket-status").select_option("resolved")
+    expect(older).to_have_attribute("data-status", "resolved")
+    older_number = older.locator(".row-num").inner_text()
+    customer_says(customer, "Also a spoke rattles")
+    newer = open_ticket(agent, "spoke rattles")
+    newer_id = newer.get_attribute("data-ticket-id")
+    agent.get_by_test_id("tag-input").fill("spokes")
+    agent.get_by_test_id("tag-add").click()
+    expect(agent.get_by_test_id("ticket-tag")).to_have_attribute("data-tag", "spokes")
+
+    agent.evaluate("""() => {  // count the merge toasts shown, however long each stays
+        window.mergeToasts = 0;
+        new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => {
+            if (n.dataset && n.dataset.testid === 'merge-toast') window.mergeToasts += 1;
+        }))).observe(document.getElementById('toasts'), { childList: true });
+    }""")
+    agent.get_by_test_id("merge-open").click()
+    agent.get_by_test_id("merge-ok").click()
+    expect(agent.locator("#t-title")).to_contain_text("kickstand")
+    expect(agent.get_by_test_id("merge-toast")).to_contain_text("was merged into")
+    agent.wait_for_timeout(1500)  # the ticket_merged push has come by now
+    assert agent.evaluate("window.mergeToasts") == 1
+
+    agent.evaluate(f"location.hash = '#/tickets/{newer_id}'")
+    expect(agent.locator("#t-title")).to_contain_text("spoke rattles")
+    banner = agent.get_by_test_id("merged-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(f"Merged into {older_number}")
+    for testid in ("ticket-status", "ticket-priority", "ticket-assignee", "tag-input", "tag-add", "merge-open",
+                   "reply-send", "suggest-reply", "reply-private"):
+        expect(agent.get_by_test_id(testid)).to_be_disabled()
+    expect(agent.get_by_test_id("reply-box")).not_to_be_editable()
+    expect(agent.get_by_test_id("ticket-tag")).to_have_attribute("data-tag", "spokes")
+    expect(agent.get_by_test_id("tag-remove")).to_have_count(0)
+    strip = agent.get_by_test_id("sla-strip")
+    expect(strip.locator('[data-target="resolution"]')).to_contain_text(f"stopped: merged into {older_number}")
+    expect(strip.locator('[data-target="first_response"]')).to_contain_text(f"stopped: merged into {older_number}")
+    expect(strip).not_to_contain_text("met")
+    expect(strip).not_to_contain_text("resolved before")
+    agent.locator("#conversation").click()
+    agent.keyboard.press("e")  # the resolve shortcut: says where to go instead of failing
+    expect(agent.get_by_test_id("toast").last).to_contain_text(f"open {older_number} to carry on")
+    note = agent.get_by_test_id("merge-note-link")
+    expect(note).to_contain_text(f"Merged into ticket {older_number}")
+
+    banner.get_by_test_id("merged-open").click()
+    expect(agent.locator("#t-title")).to_contain_text("kickstand")
+    expect(agent.get_by_test_id("merged-banner")).to_be_hidden()
+    expect(agent.get_by_test_id("ticket-status")).to_be_enabled()
+    expect(agent.get_by_test_id("reply-box")).to_be_editable()
+    assert agent.context.errors == [] and customer.context.errors == []

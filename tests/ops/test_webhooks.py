@@ -188,6 +188,25 @@ def test_bad_urls_are_refused_clearly(admin_client, url, problem):
     assert admin_client.get("/api/v1/webhooks").get_json()["items"] == []
 
 
+def test_an_address_offline_only_refuses_is_flagged(admin_client, services):
+    """While offline-only mode is on, a webhook beyond this machine and the LAN would never receive
+    anything: the API says so on the webhook (and whether the mode is on), so the console can warn."""
+    local = add_webhook(admin_client, "http://192.168.1.20:8080/hooks", ["ticket.created"])
+    remote = add_webhook(admin_client, "https://hooks.example.com/hearth", ["ticket.created"])
+    assert (local["offline_blocked"], remote["offline_blocked"]) == (False, True)
+    listed = admin_client.get("/api/v1/webhooks").get_json()
+    assert listed["offline_only"] is True
+    assert [h["offline_blocked"] for h in listed["items"]] == [False, True]
+
+    services.installation.network.offline_only = False
+    try:
+        listed = admin_client.get("/api/v1/webhooks").get_json()
+        assert listed["offline_only"] is False
+        assert [h["offline_blocked"] for h in listed["items"]] == [False, False]
+    finally:
+        services.installation.network.offline_only = True
+
+
 def test_bad_events_and_non_admins_are_refused(admin_client, agent_client, receiver):
     response = admin_client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["ticket.deleted"]})
     assert response.status_code == 422 and "unknown event 'ticket.deleted'" in response.get_json()["error"]["message"]

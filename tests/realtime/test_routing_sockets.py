@@ -72,3 +72,25 @@ def test_a_person_given_a_ticket_by_someone_else_is_told(app, hearth, shop):
     hearth.tickets.update(shop.company, shop.agent, ticket.id, assignee_id=None)
     hearth.tickets.update(shop.company, shop.agent, ticket.id, assignee_id=shop.agent.id)  # took it themselves
     assert received(agent, "notification") == []
+
+
+def test_a_console_marks_read_only_the_notifications_it_showed(app, hearth, shop):
+    """A notification shown live is marked read by its id, so the next login does not show it again,
+    while one that arrived when no console was connected stays unread for that login."""
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.admin.id, 0)
+    hearth.teams.set_capacity(shop.company, shop.admin, shop.agent.id, 0)
+    first, _ = shop.customer_message("My bell is gone", customer=None)
+    hearth.tickets.update(shop.company, shop.admin, first.id, assignee_id=shop.agent.id)  # while away
+    agent = console(app, shop.agent)
+    second, _ = shop.customer_message("My lamp is gone", customer=None)
+    hearth.tickets.update(shop.company, shop.admin, second.id, assignee_id=shop.agent.id)
+    [live] = received(agent, "notification")
+    api = ApiClient(app.test_client())
+    api.login(shop.agent.email)
+    assert api.post("/api/v1/notifications/read", json={"ids": [live["id"]]}).status_code == 204
+    listed = api.get("/api/v1/notifications").get_json()
+    assert listed["unread"] == 1
+    assert [n["ticket_id"] for n in listed["items"] if not n["read"]] == [first.id]
+    assert api.post("/api/v1/notifications/read", json={"ids": ["x"]}).status_code == 422
+    assert api.post("/api/v1/notifications/read").status_code == 204  # without ids: all of them
+    assert api.get("/api/v1/notifications").get_json()["unread"] == 0

@@ -298,10 +298,38 @@ async function addUser(e) {
 
 const audit = { items: [], total: 0 };
 
-function detailsText(d) {
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function detailValue(v) {
+  if (v === null || v === undefined) return 'none';
+  if (Array.isArray(v) && !v.some((x) => x !== null && typeof x === 'object')) return v.length ? v.map(detailValue).join(', ') : '(none)';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+// An entry's details, one line each and every value kept: "status: open → pending" for a ticket's
+// changes (each [before, after]), "settings.ai_enabled: false" for new values, nested names dotted.
+function detailsText(entry) {
+  const d = entry.details;
   if (d === null || d === undefined || d === '') return '';
-  if (typeof d !== 'object') return String(d);
-  return Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n');
+  if (!isPlainObject(d)) return detailValue(d);
+  const pairs = String(entry.action).startsWith('ticket.');
+  const lines = [];
+  const walk = (obj, prefix) => {
+    for (const [key, v] of Object.entries(obj)) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (key === 'changes' && !prefix && isPlainObject(v)) {
+        for (const [field, change] of Object.entries(v)) {
+          if (pairs && Array.isArray(change) && change.length === 2) {
+            lines.push(`${field}: ${detailValue(change[0])} → ${detailValue(change[1])}`);
+          } else if (isPlainObject(change)) walk(change, field);
+          else lines.push(`${field}: ${detailValue(change)}`);
+        }
+      } else if (isPlainObject(v)) walk(v, name);
+      else lines.push(`${name}: ${detailValue(v)}`);
+    }
+  };
+  walk(d, '');
+  return lines.join('\n');
 }
 
 function renderAudit() {
@@ -310,7 +338,7 @@ function renderAudit() {
     h('td', {}, a.actor ? a.actor.name : h('span.muted', {}, 'system')),
     h('td', {}, h('code', {}, a.action)),
     h('td', {}, [a.target_type, a.target_id].filter((x) => x !== null && x !== undefined && x !== '').join(' ')),
-    h('td.details', {}, detailsText(a.details)))));
+    h('td.details', { dataset: { testid: 'audit-details' } }, detailsText(a)))));
   $('#audit-meta').textContent = audit.total ? `${audit.items.length} of ${audit.total} entries` : 'No entries yet.';
   $('#audit-more').hidden = audit.items.length >= audit.total;
 }

@@ -1,6 +1,7 @@
 // The "/" picker in the reply box: typing "/" at the start of a word lists the canned replies
 // (filtered as you type); ArrowUp/Down choose, Enter or Tab inserts the reply rendered for the
-// open ticket by the server, Escape closes. A listbox driven by aria-activedescendant.
+// open ticket by the server, Escape closes. While it is open Enter never sends, even when nothing
+// matches. A listbox driven by aria-activedescendant.
 import { api, qs } from './api.js';
 import { h, showError, announce } from './dom.js';
 
@@ -36,7 +37,8 @@ function render() {
   h('span.canned-preview.muted', {}, r.body.length > 90 ? `${r.body.slice(0, 89)}…` : r.body))));
   if (!picker.shown.length) {
     list.append(h('li.canned-empty.muted', { dataset: { testid: 'canned-empty' } },
-      picker.items.length ? `No canned reply matches /${picker.query}` : 'No canned replies yet: add some under Canned replies.'));
+      picker.items.length ? `No canned reply matches /${picker.query} (Escape closes this list)`
+        : 'No canned replies yet: add some under Canned replies.'));
   }
   const active = picker.shown[picker.active];
   if (active) {
@@ -115,11 +117,12 @@ function onKeydown(e) {
   if (e.key === 'ArrowDown') picker.active = n ? (picker.active + 1) % n : 0;
   else if (e.key === 'ArrowUp') picker.active = n ? (picker.active - 1 + n) % n : 0;
   else if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && n) insert();
+  else if (e.key === 'Enter' && !e.shiftKey) announce('No canned reply chosen: press Escape to close the list, then Enter to send.');
   else if (e.key === 'Escape') closePicker();
   else handled = false;
   if (!handled) return;
   e.preventDefault();
-  e.stopImmediatePropagation(); // keep Enter from sending and Escape from leaving the box
+  e.stopImmediatePropagation(); // keep Enter from sending (a mistyped "/shortcut" too) and Escape from leaving the box
   if (picker.open) render();
 }
 

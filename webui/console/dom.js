@@ -32,11 +32,21 @@ export function debounce(fn, ms) {
 }
 
 // ---- time ----
+// "5m ago" for a past time, "in 5m" for a future one (a retry, a due time); a time a few seconds
+// ahead is the server's clock running slightly ahead of this one: "just now".
 export function relTime(iso) {
   if (!iso) return '';
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
   const s = Math.round((Date.now() - t) / 1000);
+  if (s < -10) {
+    const ahead = -s;
+    if (ahead < 60) return 'in under a minute';
+    if (ahead < 3600) return `in ${Math.round(ahead / 60)}m`;
+    if (ahead < 86400) return `in ${Math.round(ahead / 3600)}h`;
+    if (ahead < 7 * 86400) return `in ${Math.round(ahead / 86400)}d`;
+    return `on ${new Date(t).toLocaleDateString()}`;
+  }
   if (s < 45) return 'just now';
   if (s < 3600) return `${Math.round(s / 60)}m ago`;
   if (s < 86400) return `${Math.round(s / 3600)}h ago`;

@@ -4,7 +4,8 @@ import { state } from './state.js';
 import { $, $$, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, announce, initials, confirmDialog } from './dom.js';
 import { badgeEl, tickBadges, compareUrgency, summarize, renderStrip, targetName, span } from './sla.js';
 import { initCannedPicker, closePicker } from './canned-picker.js';
-import { initTicketTools, renderTags, resetTagInput, tagBadges, loadTagVocabulary } from './ticket-tools.js';
+import { initTicketTools, renderTags, resetTagInput, tagBadges, loadTagVocabulary, mergedHere } from './ticket-tools.js';
+import { getDraft, setDraft, dropDraft, startDrafts, clearDrafts } from './drafts.js';
 
 const STATUS = { bot: 'AI handling', open: 'Open', pending: 'Pending', resolved: 'Resolved', closed: 'Closed' };
 const DRAFT_MARK = /AI draft:\r?\n/; // a hand-over note's body: "Handed over by the AI: …\n\nAI draft:\n<draft>"
@@ -18,7 +19,6 @@ const SLA_FIELDS = ['status', 'priority', 'first_response_at', 'waiting_since', 
 const list = { items: [], total: 0, req: 0, loaded: false };
 // The open ticket. `id` is a string (from the URL); `wireId` keeps the server's own type.
 const open = { id: null, wireId: null, ticket: null, msgIds: new Set(), pending: [], req: 0 };
-const drafts = new Map(); // ticket id -> {body, private}
 const viewersByTicket = new Map(); // ticket id -> [{id, name}]
 const agentsTyping = new Map(); // user id -> {name, timer}
 const typing = { on: false, ticketId: null, timer: null };
@@ -274,7 +274,9 @@ export function onTicketMerged(ev) {
   upsert(ev.source);
   upsert(ev.target);
   if (sameId(open.id, ev.source_id)) {
-    toast(`#${ev.source.number} was merged into #${ev.target.number}.`, 'info', { testid: 'merge-toast' });
+    if (!mergedHere(ev.source_id)) { // a merge made here was announced by its answer
+      toast(`#${ev.source.number} was merged into #${ev.target.number}.`, 'info', { testid: 'merge-toast' });
+    }
     location.hash = `#/tickets/${encodeURIComponent(ev.target_id)}`;
   } else if (sameId(open.id, ev.target_id)) {
     loadTicket(open.id, true);
@@ -448,6 +450,7 @@ function openTicket(id) {
   $('#t-title').textContent = known ? `#${known.number} ${known.subject || ''}` : 'Loading…';
   $('#t-customer').textContent = '';
   $('#t-bot-banner').hidden = true;
+  renderMerged(null);
   renderSlaStrip();
   $('#conversation').replaceChildren(h('p.muted.center', {}, 'Loading conversation…'));
   setCustomerTyping(false);
@@ -520,6 +523,35 @@ function renderHead() {
   renderTags(t);
   renderAssignees();
   renderSlaStrip();
+  renderMerged(t.merged_into);
+}
+
+// A ticket merged into another is kept as it was, read-only: its conversation (and the customer's
+// chat) continues in the other ticket, which the banner opens. `into`: {id, number} or null.
+function renderMerged(into) {
+  const banner = $('#t-merged-banner');
+  banner.hidden = !into;
+  $('#ticket').classList.toggle('is-merged', !!into);
+  if (into) {
+    banner.replaceChildren(h('strong', {}, `Merged into #${into.number}`), ' — ',
+      h('a', { href: `#/tickets/${encodeURIComponent(into.id)}`, dataset: { testid: 'merged-open' } }, 'open it'),
+      h('span.muted', {}, ` The conversation continues in #${into.number}; this ticket stays as it was.`));
+  }
+  for (const sel of ['#t-status', '#t-priority', '#t-assignee', '#reply-private', '#reply-send', '#suggest-reply']) {
+    $(sel).disabled = !!into || (sel === '#suggest-reply' && suggestion.busy);
+  }
+  const box = $('#reply-box');
+  box.readOnly = !!into;
+  if (into) box.placeholder = `This ticket was merged into #${into.number}: reply there.`;
+  else setPrivate($('#reply-private').checked);
+}
+
+// Actions on a merged-away ticket say where to go instead of trying (the server refuses them).
+function refuseMergedAway() {
+  const into = open.ticket && open.ticket.merged_into;
+  if (!into) return false;
+  toast(`#${open.ticket.number} was merged into #${into.number}: open #${into.number} to carry on there.`, 'info');
+  return true;
 }
 
 // Who resolved the ticket and the customer's rating (arrives live with ticket_updated).
@@ -563,12 +595,13 @@ export function renderAssignees() {
   sel.replaceChildren(h('option', { value: '' }, 'Unassigned'),
     ...users.map((u) => h('option', { value: String(u.id) }, me && sameId(u.id, me.id) ? `${u.name} (me)` : u.name)));
   sel.value = t.assignee ? String(t.assignee.id) : '';
-  $('#t-assign-me').disabled = isMine(t);
+  $('#t-assign-me').disabled = isMine(t) || !!t.merged_into;
 }
 
 async function patchTicket(changes, done) {
   const t = open.ticket;
   if (!t) { toast('Open a ticket first.', 'info'); return; }
+  if (refuseMergedAway()) { renderHead(); return; }
   try {
     const updated = await api('PATCH', `/tickets/${encodeURIComponent(t.id)}`, changes);
     onTicketUpdated(updated);
@@ -655,9 +688,13 @@ function messageEl(m) {
   const meta = m.metadata || {};
   const props = { dataset: { testid: 'message', authorRole: role, private: String(priv), messageId: m.id } };
   if (role === 'system') {
-    // a notice the customer was shown (e.g. the AI handing over): small and centred
+    // a notice the customer was shown (e.g. the AI handing over): small and centred; a merge's
+    // note leads to the other ticket
+    const other = meta.merged_into || meta.merged_from;
+    const body = other && other.id !== undefined
+      ? h('a', { href: `#/tickets/${encodeURIComponent(other.id)}`, dataset: { testid: 'merge-note-link' } }, m.body) : m.body;
     return h('div.msg.msg-system', { ...props, role: 'note' },
-      h('span.msg-body', {}, m.body), ' ', h('span.msg-system-meta', {}, h('span.sr-only', {}, 'System notice, '), timeEl(m.created_at)));
+      h('span.msg-body', {}, body), ' ', h('span.msg-system-meta', {}, h('span.sr-only', {}, 'System notice, '), timeEl(m.created_at)));
   }
   if (role === 'ai' && priv) return aiNoteEl(m, props);
   const facts = role === 'ai' ? aiFacts(meta) : '';
@@ -757,12 +794,11 @@ function saveDraft() {
   if (!open.id) return;
   const body = $('#reply-box').value;
   const priv = $('#reply-private').checked;
-  if (body) drafts.set(open.id, { body, private: priv });
-  else drafts.delete(open.id);
+  setDraft(open.id, body, priv);
 }
 
 function restoreDraft() {
-  const d = drafts.get(open.id) || { body: '', private: false };
+  const d = getDraft(open.id) || { body: '', private: false };
   $('#reply-box').value = d.body;
   setPrivate(d.private);
   autosize();
@@ -781,6 +817,7 @@ function setPrivate(on) {
 
 export function focusComposer(priv) {
   if (!open.id) { toast('Open a ticket first.', 'info'); return; }
+  if (refuseMergedAway()) return;
   setPrivate(priv);
   $('#reply-box').focus();
 }
@@ -817,6 +854,7 @@ function stopTyping() {
 // Asks first when it would replace something else the agent has written.
 async function useText(text, what) {
   if (!open.ticket) { toast('Open a ticket first.', 'info'); return false; }
+  if (refuseMergedAway()) return false;
   const box = $('#reply-box');
   const id = open.id;
   if (box.value.trim() && box.value.trim() !== text.trim()
@@ -836,7 +874,7 @@ async function useText(text, what) {
 function setSuggestBusy(on) {
   suggestion.busy = on;
   const btn = $('#suggest-reply');
-  btn.disabled = on;
+  btn.disabled = on || !!(open.ticket && open.ticket.merged_into);
   btn.classList.toggle('busy', on);
   btn.setAttribute('aria-busy', String(on));
   btn.querySelector('.suggest-label').textContent = on ? 'Suggesting…' : 'Suggest reply';
@@ -869,7 +907,7 @@ function renderSuggestion(sug) {
 
 export async function suggestReply() {
   if (!open.ticket) { toast('Open a ticket first.', 'info'); return; }
-  if (suggestion.busy) return;
+  if (suggestion.busy || refuseMergedAway()) return;
   const id = open.id;
   const req = ++suggestion.req;
   setSuggestBusy(true);
@@ -889,7 +927,7 @@ export async function suggestReply() {
 async function sendReply() {
   const box = $('#reply-box');
   const body = box.value;
-  if (sending || !open.ticket || !body.trim()) return;
+  if (sending || !open.ticket || !body.trim() || refuseMergedAway()) return;
   const form = $('#composer');
   const priv = $('#reply-private').checked;
   const id = open.id;
@@ -900,7 +938,7 @@ async function sendReply() {
   clearFieldErrors(form);
   try {
     const m = await api('POST', `/tickets/${encodeURIComponent(open.ticket.id)}/messages`, { body, private: priv });
-    drafts.delete(id);
+    dropDraft(id);
     if (sameId(open.id, id)) {
       box.value = '';
       autosize();
@@ -911,8 +949,9 @@ async function sendReply() {
     showError(err, form); // the text stays in the box
   } finally {
     sending = false;
-    box.readOnly = false;
-    $('#reply-send').disabled = false;
+    const mergedAway = !!(open.ticket && open.ticket.merged_into);
+    box.readOnly = mergedAway;
+    $('#reply-send').disabled = mergedAway;
   }
 }
 
@@ -993,11 +1032,9 @@ function renderQuickFilters() {
   for (const btn of $$('#filters [data-quick]')) btn.setAttribute('aria-pressed', String(btn.dataset.quick === value));
 }
 
-// Called when a session starts: drafts survive an expired session, but only for the same user.
-let draftOwner = null;
+// Called when a session starts: drafts survive a reload and an expired session, but only for the same user.
 export function startInbox(userId) {
-  if (draftOwner !== null && !sameId(draftOwner, userId)) drafts.clear();
-  draftOwner = userId;
+  startDrafts(userId);
   loadTagVocabulary();
 }
 
@@ -1006,7 +1043,7 @@ export function resetInbox(keepDrafts = false) {
   closeTicket(); // saves the reply being typed into drafts
   Object.assign(list, { items: [], total: 0, loaded: false });
   list.req += 1;
-  if (!keepDrafts) drafts.clear();
+  if (!keepDrafts) clearDrafts();
   viewersByTicket.clear();
   for (const e of slaRefresh.values()) { clearTimeout(e.timer); e.req += 1; }
   slaRefresh.clear();

@@ -3,7 +3,12 @@ import { api, qs } from './api.js';
 import { $, h, sameId, debounce, timeEl, toast, showError, clearFieldErrors, confirmDialog } from './dom.js';
 import { fileImporter } from './importer.js';
 
-const kb = { items: [], req: 0, current: null, loaded: false };
+// `saved`: what the editor showed when filled or saved (to tell unsaved changes); `hash`: its route.
+const kb = { items: [], req: 0, current: null, loaded: false, saved: null, hash: null };
+
+const editorState = () => JSON.stringify([$('#kb-title').value, $('#kb-body').value, $('#kb-tags').value,
+  $('#kb-published').checked]);
+const unsaved = () => !$('#kb-form').hidden && kb.saved !== null && editorState() !== kb.saved;
 
 async function loadArticles() {
   const req = ++kb.req;
@@ -42,10 +47,24 @@ function fillForm(a) {
   $('#kb-published').checked = a ? !!a.published : false;
   $('#kb-delete').hidden = !a;
   $('#kb-meta').replaceChildren(...(a ? ['Updated ', timeEl(a.updated_at || a.created_at)] : []));
+  kb.saved = editorState();
+  kb.hash = a ? `#/kb/${encodeURIComponent(a.id)}` : '#/kb/new';
+}
+
+// Leaving the article being edited (another one, a new one, the list) with unsaved changes asks
+// first; kept, the address goes back to it. Returns whether to go on.
+async function mayLeaveEditor(id) {
+  const showing = $('#kb-form').hidden ? null : kb.current ? String(kb.current.id) : 'new';
+  if (showing === (id === null || id === undefined ? null : String(id)) || !unsaved()) return true;
+  const what = kb.current ? `“${kb.current.title}”` : 'the new article';
+  if (await confirmDialog(`Discard your unsaved changes to ${what}?`, 'Discard changes')) return true;
+  if (kb.hash) history.replaceState(null, '', kb.hash);
+  return false;
 }
 
 export async function showKb(id) {
   if (!kb.loaded) loadArticles();
+  if (!(await mayLeaveEditor(id))) return;
   if (id === null || id === undefined) {
     kb.current = null;
     $('#kb-form').hidden = true;
@@ -114,6 +133,7 @@ async function remove() {
   try {
     await api('DELETE', `/articles/${encodeURIComponent(a.id)}`);
     kb.items = kb.items.filter((x) => !sameId(x.id, a.id));
+    kb.saved = null; // nothing left to keep
     toast('Article deleted.', 'success');
     location.hash = '#/kb';
   } catch (err) {
@@ -132,9 +152,14 @@ export function initKb() {
   $('#kb-q').addEventListener('input', debounce(loadArticles, 250));
   $('#kb-form').addEventListener('submit', save);
   $('#kb-delete').addEventListener('click', remove);
+  window.addEventListener('beforeunload', (e) => {
+    if (!unsaved()) return;
+    e.preventDefault();
+    e.returnValue = ''; // the browser asks whether to leave
+  });
 }
 
 export function resetKb() {
-  Object.assign(kb, { items: [], current: null, loaded: false });
+  Object.assign(kb, { items: [], current: null, loaded: false, saved: null, hash: null });
   kb.req += 1;
 }

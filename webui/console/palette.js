@@ -172,7 +172,20 @@ function onKeydown(e) {
   if (act) { e.preventDefault(); act(); }
 }
 
+// The palette's key as this computer's keyboard names it: ⌘K on a Mac, Ctrl+K elsewhere (either works).
+function labelPaletteKeys() {
+  const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || '';
+  const mac = /mac|iphone|ipad/i.test(platform);
+  const btn = $('#palette-open');
+  btn.textContent = mac ? '⌘K' : 'Ctrl+K';
+  btn.title = `Command palette (${btn.textContent})`;
+  btn.setAttribute('aria-label', `Open command palette (${mac ? 'Command+K' : 'Ctrl+K'})`);
+  btn.setAttribute('aria-keyshortcuts', mac ? 'Meta+K' : 'Control+K');
+  for (const key of document.querySelectorAll('[data-mod-key]')) key.textContent = mac ? '⌘' : 'Ctrl';
+}
+
 export function initPalette(opts) {
+  labelPaletteKeys();
   commands = opts.commands;
   tickets = opts.tickets;
   keys = opts.keys;

@@ -246,9 +246,9 @@ export async function showRouting() {
 
 export function initRouting() { build(); }
 
-// A notification for this person (an SLA breach for admins): a toast that stays a while.
-export function onNotification(n) {
-  if (!n || typeof n.title !== 'string') return;
+// A notification for this person (an SLA breach for admins, a ticket someone gave them): a toast
+// that stays a while.
+function showNotification(n) {
   const parts = [h('strong', {}, n.title), ' ', typeof n.body === 'string' ? n.body : ''];
   if (n.ticket_id !== null && n.ticket_id !== undefined) {
     parts.push(' · ', h('a.toast-link', { href: `#/tickets/${encodeURIComponent(n.ticket_id)}` }, 'Open'));
@@ -256,14 +256,27 @@ export function onNotification(n) {
   toast(parts, n.kind === 'sla_breach' ? 'warning' : 'info', { testid: 'notification-toast', ms: 20000 });
 }
 
+// Those shown are marked read, by id: one that arrived while no console was connected still shows at the next login.
+async function markRead(ids) {
+  if (!ids.length) return;
+  try { await api('POST', '/notifications/read', { ids }); } catch { /* shown again at the next login */ }
+}
+
+// The live `notification` event: delivered once, so it is not shown again at the next login.
+export function onNotification(n) {
+  if (!n || typeof n.title !== 'string') return;
+  showNotification(n);
+  if (typeof n.id === 'number') markRead([n.id]);
+}
+
 // Notifications that arrived while this person was away: shown once, then marked read.
 export async function showUnreadNotifications() {
+  let unread;
   try {
-    const { items } = await api('GET', '/notifications');
-    const unread = items.filter((n) => !n.read);
-    if (!unread.length) return;
-    for (const n of unread.slice(0, 3).reverse()) onNotification(n);
-    if (unread.length > 3) toast(`${unread.length - 3} more notifications while you were away.`, 'warning', { testid: 'notification-toast' });
-    await api('POST', '/notifications/read');
-  } catch { /* shown live next time */ }
+    unread = (await api('GET', '/notifications')).items.filter((n) => !n.read && typeof n.title === 'string');
+  } catch { return; } // shown at the next login
+  if (!unread.length) return;
+  for (const n of unread.slice(0, 3).reverse()) showNotification(n);
+  if (unread.length > 3) toast(`${unread.length - 3} more notifications while you were away.`, 'warning', { testid: 'notification-toast' });
+  await markRead(unread.map((n) => n.id));
 }

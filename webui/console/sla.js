@@ -120,6 +120,11 @@ export function compareUrgency(a, b, activity, now = Date.now()) {
 // ---- the ticket view strip
 
 function targetView(t, now, ticket) {
+  const into = ticket && ticket.merged_into;
+  // A merge closes its ticket: that stops the clocks, it resolves nothing. A reply that met its
+  // target, and a target missed before the merge, stay as they were.
+  const kept = t.state === 'breached' || (t.state === 'met' && t.target !== 'resolution');
+  if (into && !kept) return { state: 'stopped', text: `stopped: merged into #${into.number}` };
   if (t.state === 'met') return { state: 'met', text: 'met' };
   if (t.state === 'stopped') return { state: 'stopped', text: 'stopped (resolved before it was due)' };
   if (t.state === 'breached' && stopped(t, ticket)) {

@@ -17,13 +17,17 @@ export function tagBadges(t) {
 }
 
 // The open ticket's tags as removable chips.
+// A ticket merged into another is read-only: its chips lose their remove buttons.
 export function renderTags(t) {
+  const mergedAway = !!t.merged_into;
   const ul = $('#t-tags');
   ul.replaceChildren(...(t.tags || []).map((name) => h('li.tag-chip', { dataset: { testid: 'ticket-tag', tag: name } },
     h('span', {}, name),
-    h('button.tag-remove', { type: 'button', 'aria-label': `Remove tag ${name}`, dataset: { testid: 'tag-remove' },
+    mergedAway ? null : h('button.tag-remove', { type: 'button', 'aria-label': `Remove tag ${name}`, dataset: { testid: 'tag-remove' },
       onclick: () => removeTag(name) }, '×'))));
-  $('#t-merge').disabled = t.status === 'closed' && !!t.merged_into;
+  $('#t-tag-input').disabled = mergedAway;
+  $('#t-tag-form [data-testid="tag-add"]').disabled = mergedAway;
+  $('#t-merge').disabled = mergedAway;
 }
 
 // Another ticket opened: what was typed for the last one, and its error, go.
@@ -89,18 +93,25 @@ async function openMerge() {
   }
 }
 
+// Tickets this console is merging away: their `ticket_merged` push (before or after the answer) is
+// not announced a second time.
+const mergingHere = new Set();
+export const mergedHere = (sourceId) => mergingHere.has(String(sourceId));
+
 async function doMerge(e) {
   e.preventDefault();
   const t = hooks.current();
   const target = Number($('#merge-target').value);
   if (!t || !target) return;
   const dlg = $('#merge-dialog');
+  mergingHere.add(String(t.id));
   try {
     const res = await api('POST', `/tickets/${encodeURIComponent(t.id)}/merge`, { target_id: target });
     dlg.close();
     toast(`#${res.source.number} was merged into #${res.target.number}.`, 'info', { testid: 'merge-toast' });
     location.hash = `#/tickets/${encodeURIComponent(res.target.id)}`;
   } catch (err) {
+    mergingHere.delete(String(t.id));
     showError(err, dlg);
   }
 }

@@ -3,6 +3,7 @@ import { api, qs } from './api.js';
 import { $, h, toast, showError, clearFieldErrors, confirmDialog, timeEl } from './dom.js';
 
 let events = [];
+let hooksById = new Map(); // id (string) -> webhook, to name each delivery's endpoint
 let request = 0;
 let refreshTimer = null;
 const REFRESH_MS = 3000;
@@ -13,6 +14,8 @@ export async function showWebhooks() {
     const [hooks, deliveries] = await Promise.all([api('GET', '/webhooks'), api('GET', `/webhooks/deliveries${qs({ limit: 50 })}`)]);
     if (mine !== request) return;
     renderEventChoices(hooks.events || []);
+    renderOfflineNote(!!hooks.offline_only);
+    hooksById = new Map((hooks.items || []).map((hook) => [String(hook.id), hook]));
     renderHooks(hooks.items || []);
     renderDeliveries(deliveries.items || []);
     // While something is still being sent, look again shortly (only while this page is shown).
@@ -32,6 +35,29 @@ function renderEventChoices(names) {
     h('input', { type: 'checkbox', value: name, checked: true, dataset: { testid: `webhook-event-${name}` } }), name)));
 }
 
+// Offline-only mode refuses every connection beyond this computer and the LAN: say so before an
+// address is added, not only in each refused delivery.
+function renderOfflineNote(offlineOnly) {
+  const note = $('#wh-offline');
+  note.hidden = !offlineOnly;
+  note.textContent = offlineOnly ? 'Offline-only mode is on: only addresses on this computer or your local network '
+    + 'receive webhooks. Hearth sends nothing to any other address until an admin turns offline-only off '
+    + '(Settings → Privacy & safety).' : '';
+}
+
+// "hooks.example.com/hearth/events" from the URL, at most `max` characters.
+function shortUrl(url, max = 40) {
+  let text = url;
+  try {
+    const u = new URL(url);
+    text = `${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch { /* shown as stored */ }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const BLOCKED = 'Offline-only mode is on and this address is beyond this computer and your local network: '
+  + 'nothing is delivered to it.';
+
 function renderHooks(items) {
   const list = $('#webhook-list');
   if (!items.length) {
@@ -41,6 +67,8 @@ function renderHooks(items) {
   list.replaceChildren(...items.map((hook) => h('li.webhook', { dataset: { testid: 'webhook-row', id: String(hook.id) } },
     h('code.webhook-url', {}, hook.url),
     h('span.muted', {}, ` ${hook.events.join(', ')}${hook.active ? '' : ' (paused)'}`),
+    hook.offline_blocked ? h('span.badge.badge-waiting', { title: BLOCKED, dataset: { testid: 'webhook-offline-blocked' } },
+      'Blocked by offline-only mode') : null,
     h('span.webhook-actions', {},
       h('button.btn.small', { type: 'button', dataset: { testid: 'webhook-test' }, onclick: () => sendTest(hook) }, 'Send test event'),
       h('button.btn.small', { type: 'button', onclick: () => setActive(hook, !hook.active) }, hook.active ? 'Pause' : 'Resume'),
@@ -50,11 +78,16 @@ function renderHooks(items) {
 function renderDeliveries(items) {
   const body = $('#webhook-deliveries');
   if (!items.length) {
-    body.replaceChildren(h('tr', {}, h('td.muted', { colspan: '6' }, 'Nothing sent yet.')));
+    body.replaceChildren(h('tr', {}, h('td.muted', { colspan: '7' }, 'Nothing sent yet.')));
     return;
   }
+  const endpoint = (d) => {
+    const hook = hooksById.get(String(d.endpoint_id));
+    return hook ? h('code.webhook-url', { title: hook.url }, shortUrl(hook.url)) : `#${d.endpoint_id}`;
+  };
   body.replaceChildren(...items.map((d) => h('tr', { dataset: { testid: 'webhook-delivery', status: d.status, id: String(d.id) } },
     h('td', {}, timeEl(d.created_at)),
+    h('td', { dataset: { testid: 'webhook-delivery-endpoint' } }, endpoint(d)),
     h('td', {}, d.event),
     h('td', {}, h(`span.badge.delivery-${d.status}`, {}, d.status),
       d.status === 'pending' && d.next_attempt_at ? h('span.muted', {}, ' next ', timeEl(d.next_attempt_at)) : null),
@@ -76,6 +109,10 @@ async function add(e) {
     $('#wh-secret-value').textContent = hook.secret;
     $('#wh-secret').hidden = false;
     toast('Webhook added. Copy its secret now.', 'success');
+    if (hook.offline_blocked) {
+      toast(`Offline-only mode is on: nothing will be delivered to ${shortUrl(hook.url)} until it is turned off.`,
+        'warning', { testid: 'webhook-offline-toast', ms: 15000 });
+    }
     showWebhooks();
   } catch (err) {
     showError(err, form);
