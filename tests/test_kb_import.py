@@ -100,13 +100,6 @@ def test_markdown_title_from_first_heading_is_removed_from_body(tmp_path):
     path = tmp_path / "returns.md"
     article = parse_one(path, "# Returns policy\n\nYou have 30 days.\n\n## Refunds\n\nWithin 5 days.\n")
     assert article.title == "Returns policy"
-
-
-@pytest.mark.parametrize("first_line", ["FAQ: Shipping", "Returns, refunds and exchanges",
-                                        "Warranty: frames, forks and wheels"])
-def test_a_pdfs_first_line_with_a_colon_or_comma_can_still_be_its_title(tmp_path, first_line):
-    article = parse_one(tmp_path / "doc.pdf", pdf_bytes([[first_line, "Refunds take a week."]]))
-    assert article.title == first_line
     assert article.body == "You have 30 days.\n\n## Refunds\n\nWithin 5 days."
     assert article.tags == []
     assert article.source == str(path)
