@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import (api_login, corner_bikes, customer_says, login, open_admin_page, open_ticket,
-                                turn_ai_off)
+from tests.e2e.conftest import (api_login, corner_bikes, customer_says, desk_and_chat, login, open_admin_page,
+                                open_ticket, turn_ai_off)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -120,11 +120,8 @@ def test_the_admin_menu_by_keyboard(server, context_factory):
 
 def test_the_audit_trail_reads_as_words(server, context_factory):
     """Audit details read as "status: open → pending", not as raw JSON, and keep every value."""
-    page = context_factory().new_page()
-    login(page, server.url, ADMIN)
+    page, customer = desk_and_chat(server, context_factory)
     turn_ai_off(page.request, server.url)
-    customer = context_factory().new_page()
-    customer.goto(f"{server.url}/chat/corner")
     customer_says(customer, "My gears skip")
     row = open_ticket(page, "gears skip")
     page.get_by_test_id("ticket-status").select_option("pending")
